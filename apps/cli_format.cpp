@@ -1,0 +1,138 @@
+#include "apps/cli_format.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "engine/core/indicators.hpp"
+
+namespace sectorsim::cli {
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024;
+  }
+  return 0;
+}
+
+Progress::Progress(bool enabled, std::string label)
+    : enabled_(enabled),
+      label_(std::move(label)),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
+
+void Progress::update(std::uint64_t done, std::uint64_t total) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (done < total && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+  last_ = now;
+  drawn_ = true;
+  const double secs = std::chrono::duration<double>(now - start_).count();
+  const double frac = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
+  const int width = 30;
+  const int fill = static_cast<int>(frac * width);
+  std::string bar(static_cast<std::size_t>(fill), '#');
+  bar.resize(width, '.');
+  std::fprintf(stderr, "\r%s [%s] %5.1f%% %llu/%llu draws %.3g draws/s ETA %.0fs   ",
+               label_.c_str(), bar.c_str(), 100.0 * frac, static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total), rate, eta);
+  std::fflush(stderr);
+}
+
+void Progress::finish() {
+  if (enabled_ && drawn_) std::fprintf(stderr, "\n");
+}
+
+namespace {
+
+std::string fmt(double v) {
+  char buf[32];
+  const double a = std::fabs(v);
+  if (a != 0 && (a >= 1e6 || a < 1e-3)) {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  } else if (a >= 100) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+  }
+  return buf;
+}
+
+std::string pad(const std::string& s, std::size_t w) {
+  return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' ');
+}
+
+}  // namespace
+
+void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
+                        const core::ScenarioResult& result, double seconds, int threads) {
+  char head[256];
+  std::snprintf(head, sizeof head,
+                "%s: %llu draws, seed %llu, sampler %s, %d threads, %.2f s (%.3g draws/s)\n",
+                result.name.c_str(), static_cast<unsigned long long>(result.draws),
+                static_cast<unsigned long long>(result.seed), core::sampler_name(result.sampler),
+                threads, seconds, seconds > 0 ? static_cast<double>(result.draws) / seconds : 0.0);
+  os << head;
+  if (result.targets.empty()) {
+    os << "(no targets)\n";
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& s : spec.sectors)
+    ids.push_back(s.id);
+  os << "\n"
+     << pad("target", 28) << pad("year", 6) << pad("condition", 32) << pad("P(met)", 8)
+     << pad("95% CI", 18) << "indicator median [5%, 95%]\n";
+  for (const auto& t : result.targets) {
+    const auto& ts = t.spec;
+    std::string cond = ts.indicator;
+    if (ts.relative_to_year) cond += "/" + std::to_string(*ts.relative_to_year);
+    cond += std::string(" ") + core::op_symbol(ts.op) + " " + fmt(ts.threshold);
+    char p[32], ci[48];
+    std::snprintf(p, sizeof p, "%.3f", t.in_year.p);
+    std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", t.in_year.low, t.in_year.high);
+    std::string dist;
+    const auto ref = core::resolve_series(ts.indicator, ids, nullptr);
+    const int y = ts.year - spec.base_year;
+    if (ref && !ts.relative_to_year && y >= 0 &&
+        static_cast<std::size_t>(ref->series) < result.summaries.size()) {
+      const auto& sum = result.summaries[static_cast<std::size_t>(ref->series)];
+      const std::size_t width = sum.info.by_sector ? ids.size() : 1;
+      const std::size_t per_stat = result.years.size() * width;
+      const std::size_t k =
+          static_cast<std::size_t>(y) * width + static_cast<std::size_t>(std::max(ref->sector, 0));
+      dist = fmt(sum.stats[5 * per_stat + k]) + " [" + fmt(sum.stats[3 * per_stat + k]) + ", " +
+             fmt(sum.stats[7 * per_stat + k]) + "]";
+    }
+    os << pad(ts.id, 28) << pad(std::to_string(ts.year), 6) << pad(cond, 32) << pad(p, 8)
+       << pad(ci, 18) << dist << "\n";
+  }
+  char p[32], ci[48];
+  std::snprintf(p, sizeof p, "%.3f", result.all_targets.p);
+  std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", result.all_targets.low, result.all_targets.high);
+  os << pad("all targets (joint)", 28) << pad("", 6) << pad("", 32) << pad(p, 8) << ci << "\n";
+}
+
+}  // namespace sectorsim::cli

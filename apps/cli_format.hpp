@@ -1,0 +1,40 @@
+// Terminal output of the command line: progress bar, target table, sizes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "engine/core/results.hpp"
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::cli {
+
+/// "1.5 GiB", "320 MiB", "12 KiB".
+std::string human_bytes(std::uint64_t bytes);
+
+/// MemAvailable from /proc/meminfo in bytes, or 0 if unknown.
+std::uint64_t available_memory_bytes();
+
+/// A one-line progress bar with rate and ETA on stderr, redrawn at most
+/// ten times a second; silent when disabled (stderr not a terminal).
+class Progress {
+ public:
+  Progress(bool enabled, std::string label);
+  void update(std::uint64_t done, std::uint64_t total);
+  void finish();
+
+ private:
+  bool enabled_;
+  std::string label_;
+  std::chrono::steady_clock::time_point start_, last_;
+  bool drawn_ = false;
+};
+
+/// The table of targets: probability, Wilson 95% interval, and the median and
+/// 5-95% range of the indicator in the target year.
+void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
+                        const core::ScenarioResult& result, double seconds, int threads);
+
+}  // namespace sectorsim::cli

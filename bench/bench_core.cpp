@@ -1,0 +1,147 @@
+// Micro-benchmarks: random streams, prior quantiles, one batch of the model,
+// the summary update, and whole summary-only runs of the shipped plan.
+//
+//   build/bench/bench_core --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/config/scenario_loader.hpp"
+#include "engine/core/runner.hpp"
+#include "engine/core/sampler.hpp"
+#include "engine/core/summary.hpp"
+#include "models/sector_growth/sector_growth_model.hpp"
+
+namespace {
+
+using namespace sectorsim;
+
+const core::ScenarioSpec& plan() {
+  static const core::ScenarioSpec spec =
+      config::load_scenario(SECTORSIM_SOURCE_DIR "/scenarios/luohu/plan-2022-2025.yaml");
+  return spec;
+}
+
+void BM_Philox(benchmark::State& state) {
+  std::uint64_t out[4], sum = 0, d = 0;
+  for (auto _ : state) {
+    core::philox_block(1, core::Purpose::Parameters, d++, 0, out);
+    sum += out[0];
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations() * 4);
+  state.SetLabel("items = uniforms");
+}
+BENCHMARK(BM_Philox);
+
+void BM_NormalQuantile(benchmark::State& state) {
+  double u = 0.001, sum = 0;
+  for (auto _ : state) {
+    sum += core::normal_quantile(u);
+    u += 0.0009765625;
+    if (u >= 1) u -= 0.999;
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NormalQuantile);
+
+void prior_bench(benchmark::State& state, const core::Prior& p) {
+  double u = 0.001, sum = 0;
+  for (auto _ : state) {
+    sum += p.quantile(u);
+    u += 0.0009765625;
+    if (u >= 1) u -= 0.999;
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(prior_bench, uniform, core::Prior::uniform(0.25, 0.45));
+BENCHMARK_CAPTURE(prior_bench, triangular, core::Prior::triangular(0, 0.02, 0.05));
+BENCHMARK_CAPTURE(prior_bench, normal, core::Prior::normal(0.02, 0.01));
+BENCHMARK_CAPTURE(prior_bench, truncated_normal,
+                  core::Prior::truncated_normal(0.075, 0.02, 0.05, 0.1));
+BENCHMARK_CAPTURE(prior_bench, lognormal, core::Prior::lognormal(0.8, 0.2));
+BENCHMARK_CAPTURE(prior_bench, beta_table, core::Prior::beta(6, 2));
+BENCHMARK_CAPTURE(prior_bench, pert_table, core::Prior::pert(1, 2.5, 5));
+
+void BM_BetaExactBoost(benchmark::State& state) {
+  const auto p = core::Prior::beta(6, 2);
+  double u = 0.001, sum = 0;
+  for (auto _ : state) {
+    sum += p.quantile_exact(u);
+    u += 0.0009765625;
+    if (u >= 1) u -= 0.999;
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BetaExactBoost);
+
+// Uniforms, priors and normals for one batch of draws (the runner's input side).
+void BM_DrawInputs(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const core::UniformSource src(1, core::Sampler::MonteCarlo, 1u << 30);
+  std::vector<double> p(model.parameters().size() * n),
+      z(static_cast<std::size_t>(model.n_shocks()) * n);
+  std::uint64_t first = 0;
+  for (auto _ : state) {
+    core::draw_inputs(model, src, first, n, n, p.data(), z.data());
+    first += n;
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+  state.SetLabel("items = draws");
+}
+BENCHMARK(BM_DrawInputs)->Arg(256);
+
+// The model alone on one batch (inputs drawn once).
+void BM_ModelBatch(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const core::UniformSource src(1, core::Sampler::MonteCarlo, 1u << 30);
+  std::vector<double> p(model.parameters().size() * n),
+      z(static_cast<std::size_t>(model.n_shocks()) * n);
+  core::draw_inputs(model, src, 0, n, n, p.data(), z.data());
+  std::vector<double> out(static_cast<std::size_t>(model.layout().n_cells()) * n);
+  std::vector<double> work(model.workspace_size(n));
+  for (auto _ : state) {
+    model.simulate({n, n, p.data(), z.data()}, {n, out.data()}, work.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
+  state.SetLabel("items = draws");
+}
+BENCHMARK(BM_ModelBatch)->Arg(256);
+
+// Whole summary-only runs of the plan, 1 and 2 threads.
+void BM_RunSummaryOnly(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  const std::uint64_t draws = 16 * core::CHUNK_DRAWS;
+  const auto targets = core::resolve_targets(plan().targets, model.layout(), plan().base_year, [] {
+    std::vector<std::string> ids;
+    for (const auto& s : plan().sectors)
+      ids.push_back(s.id);
+    return ids;
+  }());
+  for (auto _ : state) {
+    core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
+    core::RunOptions opt;
+    opt.draws = draws;
+    opt.seed = 1;
+    opt.threads = static_cast<int>(state.range(0));
+    core::run_draws(model, opt, {&summary});
+    core::ScenarioResult r;
+    summary.finish(draws, r);
+    benchmark::DoNotOptimize(r.all_targets.p);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(draws));
+  state.SetLabel("items = draws");
+}
+BENCHMARK(BM_RunSummaryOnly)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

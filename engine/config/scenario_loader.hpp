@@ -1,0 +1,30 @@
+// Scenario files -> validated ScenarioSpec.
+//
+// load_scenario() reads a YAML scenario and the files it extends, merges them,
+// checks every key, type, range and cross-reference against the schema in
+// docs/scenarios.md, and converts the result into core::ScenarioSpec, the only
+// thing models see. Every problem becomes one line of a ConfigError pointing at
+// the file, line and column where the offending value was written.
+// Covered by tests/test_config.cpp.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/config/config_error.hpp"
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::config {
+
+/// Options of load_scenario().
+struct LoadOptions {
+  /// Refuse numbers with no `source:` or `estimate:` at or above them
+  /// (`sectorsim validate --strict`, and the test of every shipped scenario).
+  bool strict_provenance = false;
+};
+
+/// Load, merge (extends), validate and convert. Throws ConfigError on bad input
+/// (including unreadable file: "path: cannot read file (No such file or directory)").
+core::ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options = {});
+
+}  // namespace sectorsim::config

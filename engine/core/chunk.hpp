@@ -1,0 +1,64 @@
+// Per-draw output of the runner, delivered in chunks, in draw order.
+//
+// A chunk holds the values of every series cell for a run of consecutive
+// draws, structure-of-arrays: values[cell * stride + lane], lane = draw -
+// first_draw. Sinks (the summary accumulator, the HDF5 path writer) receive
+// chunks strictly in increasing draw order, one at a time, so they need no
+// locking and their output never depends on thread count or scheduling.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/core/indicators.hpp"
+
+namespace sectorsim::core {
+
+/// Where each series' cells sit in a chunk.
+class CellLayout {
+ public:
+  CellLayout() = default;
+  CellLayout(std::vector<SeriesInfo> series, int n_years, int n_sectors);
+
+  const std::vector<SeriesInfo>& series() const { return series_; }
+  int n_years() const { return n_years_; }
+  int n_sectors() const { return n_sectors_; }
+  int n_cells() const { return n_cells_; }
+  /// Cells of series i: n_years, or n_years * n_sectors (year-major).
+  int width(int i) const { return series_[i].by_sector ? n_sectors_ : 1; }
+  int offset(int i) const { return offset_[i]; }
+  /// Cell index of (series, year index, sector); sector ignored for indicators.
+  int cell(int series, int year, int sector = 0) const {
+    return offset_[series] + year * width(series) + (series_[series].by_sector ? sector : 0);
+  }
+
+ private:
+  std::vector<SeriesInfo> series_;
+  std::vector<int> offset_;
+  int n_years_ = 0, n_sectors_ = 0, n_cells_ = 0;
+};
+
+/// A read-only view of one chunk of draws.
+struct ChunkView {
+  std::uint64_t first_draw = 0;
+  std::size_t n = 0;       ///< draws in the chunk
+  std::size_t stride = 0;  ///< distance between cells in values (>= n)
+  const double* values = nullptr;
+  const CellLayout* layout = nullptr;
+
+  const double* cell(int c) const { return values + static_cast<std::size_t>(c) * stride; }
+};
+
+/// Consumer of chunks. The runner calls consume_unordered() from worker
+/// threads as soon as a chunk is computed (concurrently, in any order: an
+/// implementation may only touch state owned by that chunk's draws), then
+/// consume() strictly in increasing draw order, one chunk at a time.
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  virtual void consume_unordered(const ChunkView& /*chunk*/) {}
+  virtual void consume(const ChunkView& /*chunk*/) {}
+};
+
+}  // namespace sectorsim::core

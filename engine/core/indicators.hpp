@@ -1,0 +1,45 @@
+// The catalogue of output series: region indicators (one value per year) and
+// sector series (one value per year and sector). Models fill these; targets
+// and the configuration validate names against them; the writer labels them.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sectorsim::core {
+
+/// One output series.
+struct SeriesInfo {
+  std::string name;         ///< "service_va", or "va" for a sector series
+  std::string units;        ///< "亿元", "1", "count", "万㎡", ...
+  std::string description;  ///< one line, English
+  bool by_sector = false;   ///< true: [year, sector]; false: [year]
+};
+
+/// Region indicators, in output order (MODEL.md section 3).
+const std::vector<SeriesInfo>& region_indicators();
+/// Sector series, in output order.
+const std::vector<SeriesInfo>& sector_series();
+/// All series: region indicators, then sector series.
+std::vector<SeriesInfo> all_series();
+
+/// A resolved reference to one series, optionally of one sector.
+struct SeriesRef {
+  int series = -1;  ///< index into all_series()
+  int sector = -1;  ///< sector index for sector series, -1 otherwise
+};
+
+/// Resolve "service_va" or "va.finance" against the catalogue and sector ids.
+/// Returns nullopt and sets *error to a one-line message when the name is
+/// unknown (with a "did you mean" suggestion where one is close).
+std::optional<SeriesRef> resolve_series(std::string_view name,
+                                        const std::vector<std::string>& sector_ids,
+                                        std::string* error);
+
+/// Closest candidate to `word` by edit distance, or "" if none is close
+/// enough to be a plausible misspelling. Used for "did you mean" hints.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace sectorsim::core

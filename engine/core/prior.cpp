@@ -1,0 +1,576 @@
+#include "engine/core/prior.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include <boost/math/distributions/beta.hpp>
+#include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/triangular.hpp>
+#include <boost/math/distributions/uniform.hpp>
+
+namespace sectorsim::core {
+
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+// Shortest text that reads back as the same double.
+std::string num(double x) {
+  std::array<char, 32> buf{};
+  auto res = std::to_chars(buf.data(), buf.data() + buf.size(), x);
+  return std::string(buf.data(), res.ptr);
+}
+
+[[noreturn]] void fail(const std::string& msg) {
+  throw std::invalid_argument(msg);
+}
+
+void require_finite(const char* name, double v) {
+  if (!std::isfinite(v)) fail(std::string(name) + " must be finite (got " + num(v) + ")");
+}
+
+void require_positive(const char* name, double v) {
+  require_finite(name, v);
+  if (!(v > 0)) fail(std::string(name) + " must be > 0 (got " + num(v) + ")");
+}
+
+void require_ordered(double low, double high) {
+  require_finite("low", low);
+  require_finite("high", high);
+  if (!(low < high)) fail("low must be < high (got low=" + num(low) + ", high=" + num(high) + ")");
+}
+
+// Evaluate a polynomial with coefficients c[0] + c[1] x + ... (Horner).
+template <std::size_t N>
+inline double poly(const std::array<double, N>& c, double x) {
+  double r = c[N - 1];
+  for (std::size_t i = N - 1; i-- > 0;)
+    r = r * x + c[i];
+  return r;
+}
+
+}  // namespace
+
+// Wichura, M. J. (1988) Algorithm AS 241: The percentage points of the normal
+// distribution. Applied Statistics 37, 477-484 (PPND16, about 1e-16 relative).
+double normal_quantile(double u) {
+  static constexpr std::array<double, 8> a = {
+      3.387132872796366608,  133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
+      45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727};
+  static constexpr std::array<double, 8> b = {1.0,
+                                              42.313330701600911252,
+                                              687.1870074920579083,
+                                              5394.1960214247511077,
+                                              21213.794301586595867,
+                                              39307.89580009271061,
+                                              28729.085735721942674,
+                                              5226.495278852545925};
+  static constexpr std::array<double, 8> c = {1.42343711074968357734,   4.6303378461565452959,
+                                              5.7694972214606914055,    3.64784832476320460504,
+                                              1.27045825245236838258,   0.24178072517745061177,
+                                              0.0227238449892691845833, 7.7454501427834140764e-4};
+  static constexpr std::array<double, 8> d = {1.0,
+                                              2.05319162663775882187,
+                                              1.6763848301838038494,
+                                              0.68976733498510000455,
+                                              0.14810397642748007459,
+                                              0.0151986665636164571966,
+                                              5.475938084995344946e-4,
+                                              1.05075007164441684324e-9};
+  static constexpr std::array<double, 8> e = {6.6579046435011037772,     5.4637849111641143699,
+                                              1.7848265399172913358,     0.29656057182850489123,
+                                              0.026532189526576123093,   0.0012426609473880784386,
+                                              2.71155556874348757815e-5, 2.01033439929228813265e-7};
+  static constexpr std::array<double, 8> f = {1.0,
+                                              0.59983220655588793769,
+                                              0.13692988092273580531,
+                                              0.0148753612908506148525,
+                                              7.868691311456132591e-4,
+                                              1.8463183175100546818e-5,
+                                              1.4215117583164458887e-7,
+                                              2.04426310338993978564e-15};
+  const double q = u - 0.5;
+  if (std::fabs(q) <= 0.425) {
+    const double r = 0.180625 - q * q;
+    return q * poly(a, r) / poly(b, r);
+  }
+  double r = q < 0 ? u : 1.0 - u;
+  if (r <= 0) return q < 0 ? -INF : INF;
+  r = std::sqrt(-std::log(r));
+  double x;
+  if (r <= 5.0) {
+    r -= 1.6;
+    x = poly(c, r) / poly(d, r);
+  } else {
+    r -= 5.0;
+    x = poly(e, r) / poly(f, r);
+  }
+  return q < 0 ? -x : x;
+}
+
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x * 0.70710678118654752440);
+}
+
+// Piecewise cubic Hermite interpolation of a quantile function Q(u) on an
+// adaptive grid, using the exact slopes Q'(u) = 1 / pdf(Q(u)). Intervals are
+// bisected until the interpolant agrees with the exact quantile to TOL at their
+// midpoints; u outside [U_LO, 1 - U_LO] (2e-7 of the mass) is evaluated
+// exactly. Built once per prior at scenario set-up (a few thousand exact
+// evaluations), then each lookup is a binary search and one cubic.
+class BetaTable {
+ public:
+  static constexpr double U_LO = 1e-7;
+  static constexpr double TOL = 1e-11;  // on the [0, 1] scale of the standard beta
+
+  BetaTable(double a, double b) : dist_(a, b) {
+    const int n0 = 32;
+    double u0 = U_LO, x0 = exact(u0), s0 = slope(x0);
+    u_.push_back(u0);
+    x_.push_back(x0);
+    s_.push_back(s0);
+    for (int i = 1; i <= n0; ++i) {
+      const double u1 = U_LO + (1.0 - 2.0 * U_LO) * static_cast<double>(i) / n0;
+      const double x1 = exact(u1), s1 = slope(x1);
+      refine(u0, x0, s0, u1, x1, s1, 0);
+      u0 = u1;
+      x0 = x1;
+      s0 = s1;
+    }
+    // first_[b]: the interval holding the left edge of bin b.
+    const std::size_t bins = 4 * u_.size();
+    bin_scale_ = static_cast<double>(bins) / (u_.back() - u_.front());
+    first_.resize(bins);
+    std::size_t i = 0;
+    for (std::size_t k = 0; k < bins; ++k) {
+      const double left = u_.front() + static_cast<double>(k) / bin_scale_;
+      while (i + 2 < u_.size() && u_[i + 1] <= left)
+        ++i;
+      first_[k] = i;
+    }
+  }
+
+  /// Shared table for Beta(a, b): scenarios repeat the same shapes across
+  /// sectors, and a table costs thousands of exact quantile evaluations.
+  static std::shared_ptr<const BetaTable> get(double a, double b) {
+    static std::mutex mu;
+    static std::map<std::pair<double, double>, std::weak_ptr<const BetaTable>> cache;
+    std::lock_guard<std::mutex> lock(mu);
+    auto& slot = cache[{a, b}];
+    if (auto t = slot.lock()) return t;
+    auto t = std::make_shared<const BetaTable>(a, b);
+    slot = t;
+    return t;
+  }
+
+  double quantile(double u) const {
+    if (!(u >= u_.front() && u <= u_.back())) return exact(u);
+    // The bin index gives the first candidate interval; a short forward scan
+    // finds the one holding u (breakpoints are dense only where Q bends).
+    const double pos = (u - u_.front()) * bin_scale_;
+    std::size_t i = first_[std::min(static_cast<std::size_t>(pos), first_.size() - 1)];
+    while (i + 2 < u_.size() && u_[i + 1] <= u)
+      ++i;
+    return hermite(i, u);
+  }
+
+  double exact(double u) const { return boost::math::quantile(dist_, u); }
+
+ private:
+  double slope(double x) const {
+    const double p = boost::math::pdf(dist_, x);
+    return p > 0 ? 1.0 / p : 0.0;
+  }
+
+  static double cubic(double u0, double x0, double s0, double u1, double x1, double s1, double u) {
+    const double h = u1 - u0;
+    const double t = (u - u0) / h;
+    const double t2 = t * t, t3 = t2 * t;
+    return (2 * t3 - 3 * t2 + 1) * x0 + (t3 - 2 * t2 + t) * h * s0 + (-2 * t3 + 3 * t2) * x1 +
+           (t3 - t2) * h * s1;
+  }
+
+  double hermite(std::size_t i, double u) const {
+    return cubic(u_[i], x_[i], s_[i], u_[i + 1], x_[i + 1], s_[i + 1], u);
+  }
+
+  // Appends the breakpoints of (u0, u1], bisecting until the interpolant
+  // matches the exact quantile at the midpoint, where the error of a cubic
+  // Hermite interpolant with exact slopes, ~ t^2 (1 - t)^2, peaks.
+  void refine(double u0, double x0, double s0, double u1, double x1, double s1, int depth) {
+    const double um = 0.5 * (u0 + u1);
+    const double xm = exact(um);
+    if (depth >= 40 || std::fabs(cubic(u0, x0, s0, u1, x1, s1, um) - xm) <= TOL) {
+      u_.push_back(u1);
+      x_.push_back(x1);
+      s_.push_back(s1);
+      return;
+    }
+    const double sm = slope(xm);
+    refine(u0, x0, s0, um, xm, sm, depth + 1);
+    refine(um, xm, sm, u1, x1, s1, depth + 1);
+  }
+
+  boost::math::beta_distribution<double> dist_;
+  std::vector<double> u_, x_, s_;
+  std::vector<std::size_t> first_;
+  double bin_scale_ = 1;
+};
+
+const char* dist_name(Dist d) {
+  switch (d) {
+    case Dist::Fixed:
+      return "fixed";
+    case Dist::Normal:
+      return "normal";
+    case Dist::TruncatedNormal:
+      return "truncated_normal";
+    case Dist::LogNormal:
+      return "lognormal";
+    case Dist::Uniform:
+      return "uniform";
+    case Dist::Triangular:
+      return "triangular";
+    case Dist::Beta:
+      return "beta";
+    case Dist::Pert:
+      return "pert";
+  }
+  return "?";
+}
+
+Prior::Prior() : Prior(Dist::Fixed, {0.0}) {}
+
+Prior::Prior(Dist d, std::vector<double> p) : dist_(d), p_(std::move(p)) {
+  prepare();
+}
+
+Prior Prior::fixed(double value) {
+  require_finite("value", value);
+  return Prior(Dist::Fixed, {value});
+}
+
+Prior Prior::normal(double mean, double sd) {
+  require_finite("mean", mean);
+  require_positive("sd", sd);
+  return Prior(Dist::Normal, {mean, sd});
+}
+
+Prior Prior::truncated_normal(double mean, double sd, double low, double high) {
+  require_finite("mean", mean);
+  require_positive("sd", sd);
+  if (std::isnan(low) || std::isnan(high)) fail("low and high must be numbers");
+  if (!(low < high)) fail("low must be < high (got low=" + num(low) + ", high=" + num(high) + ")");
+  // Mass inside the bounds must be representable, or the quantile is noise.
+  const double mass = normal_cdf((high - mean) / sd) - normal_cdf((low - mean) / sd);
+  if (!(mass > 1e-12))
+    fail("[low, high] holds almost no probability of normal(mean=" + num(mean) + ", sd=" + num(sd) +
+         ")");
+  return Prior(Dist::TruncatedNormal, {mean, sd, low, high});
+}
+
+Prior Prior::lognormal(double mu, double sigma) {
+  require_finite("mu", mu);
+  require_positive("sigma", sigma);
+  return Prior(Dist::LogNormal, {mu, sigma});
+}
+
+Prior Prior::uniform(double low, double high) {
+  require_ordered(low, high);
+  return Prior(Dist::Uniform, {low, high});
+}
+
+Prior Prior::triangular(double low, double mode, double high) {
+  require_ordered(low, high);
+  require_finite("mode", mode);
+  if (mode < low || mode > high)
+    fail("mode must lie in [low, high] (got mode=" + num(mode) + ", low=" + num(low) +
+         ", high=" + num(high) + ")");
+  return Prior(Dist::Triangular, {low, mode, high});
+}
+
+Prior Prior::beta(double alpha, double beta, double low, double high) {
+  require_positive("alpha", alpha);
+  require_positive("beta", beta);
+  require_ordered(low, high);
+  return Prior(Dist::Beta, {alpha, beta, low, high});
+}
+
+Prior Prior::pert(double low, double mode, double high, double lambda) {
+  require_ordered(low, high);
+  require_finite("mode", mode);
+  require_positive("lambda", lambda);
+  if (mode < low || mode > high)
+    fail("mode must lie in [low, high] (got mode=" + num(mode) + ", low=" + num(low) +
+         ", high=" + num(high) + ")");
+  return Prior(Dist::Pert, {low, mode, high, lambda});
+}
+
+void Prior::prepare() {
+  const auto& p = p_;
+  switch (dist_) {
+    case Dist::Fixed:
+      c0_ = p[0];
+      break;
+    case Dist::Normal:
+    case Dist::LogNormal:
+      c0_ = p[0];
+      c1_ = p[1];
+      break;
+    case Dist::TruncatedNormal: {
+      // Work in the tail where the bounds' CDF values are least rounded:
+      // mirror when the interval lies above the mean.
+      const double za = (p[2] - p[0]) / p[1], zb = (p[3] - p[0]) / p[1];
+      const bool mirror = za > 0;
+      c2_ = mirror ? -1.0 : 1.0;
+      c0_ = mirror ? normal_cdf(-zb) : normal_cdf(za);
+      c1_ = (mirror ? normal_cdf(-za) : normal_cdf(zb)) - c0_;
+      break;
+    }
+    case Dist::Uniform:
+      c0_ = p[0];
+      c1_ = p[1] - p[0];
+      break;
+    case Dist::Triangular:
+      c0_ = p[0];
+      c1_ = p[2] - p[0];
+      c2_ = (p[1] - p[0]) / (p[2] - p[0]);  // CDF at the mode
+      break;
+    case Dist::Beta:
+      c0_ = p[2];
+      c1_ = p[3] - p[2];
+      table_ = BetaTable::get(p[0], p[1]);
+      break;
+    case Dist::Pert: {
+      const double range = p[2] - p[0];
+      const double a = 1.0 + p[3] * (p[1] - p[0]) / range;
+      const double b = 1.0 + p[3] * (p[2] - p[1]) / range;
+      c0_ = p[0];
+      c1_ = range;
+      c2_ = a;
+      c3_ = b;
+      table_ = BetaTable::get(a, b);
+      break;
+    }
+  }
+}
+
+double Prior::quantile(double u) const {
+  switch (dist_) {
+    case Dist::Fixed:
+      return c0_;
+    case Dist::Normal:
+      return c0_ + c1_ * normal_quantile(u);
+    case Dist::LogNormal:
+      return std::exp(c0_ + c1_ * normal_quantile(u));
+    case Dist::TruncatedNormal: {
+      const double v = c2_ < 0 ? 1.0 - u : u;
+      const double z = c2_ * normal_quantile(c0_ + v * c1_);
+      return std::clamp(p_[0] + p_[1] * z, p_[2], p_[3]);
+    }
+    case Dist::Uniform:
+      return c0_ + c1_ * u;
+    case Dist::Triangular:
+      return u < c2_ ? c0_ + std::sqrt(u * c1_ * (p_[1] - p_[0]))
+                     : p_[2] - std::sqrt((1.0 - u) * c1_ * (p_[2] - p_[1]));
+    case Dist::Beta:
+    case Dist::Pert:
+      return c0_ + c1_ * table_->quantile(u);
+  }
+  return 0;
+}
+
+void Prior::quantile_many(const double* u, double* x, std::size_t n) const {
+  switch (dist_) {
+    case Dist::Fixed:
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = c0_;
+      return;
+    case Dist::Normal:
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = c0_ + c1_ * normal_quantile(u[i]);
+      return;
+    case Dist::Uniform:
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = c0_ + c1_ * u[i];
+      return;
+    case Dist::Beta:
+    case Dist::Pert: {
+      const BetaTable& t = *table_;
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = c0_ + c1_ * t.quantile(u[i]);
+      return;
+    }
+    default:
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] = quantile(u[i]);
+      return;
+  }
+}
+
+double Prior::quantile_exact(double u) const {
+  namespace bm = boost::math;
+  switch (dist_) {
+    case Dist::Fixed:
+      return p_[0];
+    case Dist::Normal:
+      return bm::quantile(bm::normal_distribution<>(p_[0], p_[1]), u);
+    case Dist::LogNormal:
+      return bm::quantile(bm::lognormal_distribution<>(p_[0], p_[1]), u);
+    case Dist::TruncatedNormal: {
+      const bm::normal_distribution<> n01;
+      const double za = (p_[2] - p_[0]) / p_[1], zb = (p_[3] - p_[0]) / p_[1];
+      if (za > 0) {
+        const double lo = bm::cdf(n01, -zb), hi = bm::cdf(n01, -za);
+        return std::clamp(p_[0] - p_[1] * bm::quantile(n01, lo + (1.0 - u) * (hi - lo)), p_[2],
+                          p_[3]);
+      }
+      const double lo = std::isinf(za) ? 0.0 : bm::cdf(n01, za);
+      const double hi = std::isinf(zb) ? 1.0 : bm::cdf(n01, zb);
+      return std::clamp(p_[0] + p_[1] * bm::quantile(n01, lo + u * (hi - lo)), p_[2], p_[3]);
+    }
+    case Dist::Uniform:
+      return bm::quantile(bm::uniform_distribution<>(p_[0], p_[1]), u);
+    case Dist::Triangular:
+      return bm::quantile(bm::triangular_distribution<>(p_[0], p_[1], p_[2]), u);
+    case Dist::Beta:
+      return c0_ + c1_ * table_->exact(u);
+    case Dist::Pert:
+      return c0_ + c1_ * table_->exact(u);
+  }
+  return 0;
+}
+
+double Prior::mean() const {
+  namespace bm = boost::math;
+  switch (dist_) {
+    case Dist::Fixed:
+      return p_[0];
+    case Dist::Normal:
+      return p_[0];
+    case Dist::LogNormal:
+      return bm::mean(bm::lognormal_distribution<>(p_[0], p_[1]));
+    case Dist::TruncatedNormal: {
+      const bm::normal_distribution<> n01;
+      const double a = (p_[2] - p_[0]) / p_[1], b = (p_[3] - p_[0]) / p_[1];
+      const double pa = std::isinf(a) ? 0.0 : bm::pdf(n01, a);
+      const double pb = std::isinf(b) ? 0.0 : bm::pdf(n01, b);
+      const double mass = normal_cdf(b) - normal_cdf(a);
+      return p_[0] + p_[1] * (pa - pb) / mass;
+    }
+    case Dist::Uniform:
+      return 0.5 * (p_[0] + p_[1]);
+    case Dist::Triangular:
+      return (p_[0] + p_[1] + p_[2]) / 3.0;
+    case Dist::Beta:
+      return c0_ + c1_ * p_[0] / (p_[0] + p_[1]);
+    case Dist::Pert:
+      return c0_ + c1_ * c2_ / (c2_ + c3_);
+  }
+  return 0;
+}
+
+double Prior::sd() const {
+  namespace bm = boost::math;
+  switch (dist_) {
+    case Dist::Fixed:
+      return 0;
+    case Dist::Normal:
+      return p_[1];
+    case Dist::LogNormal:
+      return bm::standard_deviation(bm::lognormal_distribution<>(p_[0], p_[1]));
+    case Dist::TruncatedNormal: {
+      const bm::normal_distribution<> n01;
+      const double a = (p_[2] - p_[0]) / p_[1], b = (p_[3] - p_[0]) / p_[1];
+      const double pa = std::isinf(a) ? 0.0 : bm::pdf(n01, a);
+      const double pb = std::isinf(b) ? 0.0 : bm::pdf(n01, b);
+      const double apa = std::isinf(a) ? 0.0 : a * pa;
+      const double bpb = std::isinf(b) ? 0.0 : b * pb;
+      const double mass = normal_cdf(b) - normal_cdf(a);
+      const double m = (pa - pb) / mass;
+      return p_[1] * std::sqrt(1.0 + (apa - bpb) / mass - m * m);
+    }
+    case Dist::Uniform:
+      return (p_[1] - p_[0]) / std::sqrt(12.0);
+    case Dist::Triangular:
+      return bm::standard_deviation(bm::triangular_distribution<>(p_[0], p_[1], p_[2]));
+    case Dist::Beta:
+    case Dist::Pert: {
+      const double a = dist_ == Dist::Beta ? p_[0] : c2_;
+      const double b = dist_ == Dist::Beta ? p_[1] : c3_;
+      return c1_ * std::sqrt(a * b / ((a + b) * (a + b) * (a + b + 1.0)));
+    }
+  }
+  return 0;
+}
+
+double Prior::lower() const {
+  switch (dist_) {
+    case Dist::Fixed:
+      return p_[0];
+    case Dist::Normal:
+      return -INF;
+    case Dist::LogNormal:
+      return 0;
+    case Dist::TruncatedNormal:
+      return p_[2];
+    case Dist::Uniform:
+    case Dist::Triangular:
+    case Dist::Pert:
+      return p_[0];
+    case Dist::Beta:
+      return p_[2];
+  }
+  return 0;
+}
+
+double Prior::upper() const {
+  switch (dist_) {
+    case Dist::Fixed:
+      return p_[0];
+    case Dist::Normal:
+    case Dist::LogNormal:
+      return INF;
+    case Dist::TruncatedNormal:
+      return p_[3];
+    case Dist::Uniform:
+      return p_[1];
+    case Dist::Triangular:
+    case Dist::Pert:
+      return p_[2];
+    case Dist::Beta:
+      return p_[3];
+  }
+  return 0;
+}
+
+std::string Prior::describe() const {
+  static const std::array<std::vector<const char*>, 8> names = {{
+      {"value"},
+      {"mean", "sd"},
+      {"mean", "sd", "low", "high"},
+      {"mu", "sigma"},
+      {"low", "high"},
+      {"low", "mode", "high"},
+      {"alpha", "beta", "low", "high"},
+      {"low", "mode", "high", "lambda"},
+  }};
+  if (dist_ == Dist::Fixed) return num(p_[0]);
+  const auto& n = names[static_cast<std::size_t>(dist_)];
+  std::string s = std::string(dist_name(dist_)) + "(";
+  for (std::size_t i = 0; i < p_.size(); ++i) {
+    if (i) s += ", ";
+    s += std::string(n[i]) + "=" + num(p_[i]);
+  }
+  return s + ")";
+}
+
+}  // namespace sectorsim::core

@@ -1,0 +1,65 @@
+// In-memory results of one scenario run: the summaries, the target table and
+// the run's metadata. Pure storage: the runner fills it, the HDF5 writer and
+// the terminal table read it, the reader rebuilds it from a file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/core/indicators.hpp"
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::core {
+
+/// Summary statistics stored for every series cell, in this order.
+inline constexpr const char* STAT_NAMES[] = {"mean", "sd",  "min", "p05", "p25",
+                                             "p50",  "p75", "p95", "max"};
+inline constexpr int N_STATS = 9;
+/// Probabilities of the quantile statistics p05 ... p95 (type-7 quantiles).
+inline constexpr double QUANTILE_PROBS[] = {0.05, 0.25, 0.50, 0.75, 0.95};
+
+/// Summary of one series: stats[(stat * n_years + year) * width + sector],
+/// width = n_sectors for sector series and 1 for indicators.
+struct SeriesSummary {
+  SeriesInfo info;
+  std::vector<double> stats;
+};
+
+/// A probability estimated from `met` successes in `n` draws, with the Wilson
+/// score 95% interval.
+struct Proportion {
+  std::uint64_t met = 0;
+  std::uint64_t n = 0;
+  double p = 0, low = 0, high = 0;
+};
+
+/// Wilson score interval for met/n at z (1.959963984540054 for 95%).
+/// Covered by tests/test_summary.cpp (reference values from closed form).
+Proportion wilson(std::uint64_t met, std::uint64_t n, double z = 1.959963984540054);
+
+/// Result for one target: in its own year, and the same threshold in every year.
+struct TargetResult {
+  TargetSpec spec;
+  Proportion in_year;               ///< the headline: the target's own year
+  std::vector<Proportion> by_year;  ///< same comparison applied in each year
+};
+
+/// Everything a run of one scenario produces besides the per-draw paths.
+struct ScenarioResult {
+  std::string name;
+  std::vector<int> years;  ///< base_year ... end_year
+  std::vector<std::string> sector_ids;
+  std::vector<std::string> sector_names_en;
+  std::vector<std::string> sector_names_zh;
+  std::vector<SeriesSummary> summaries;  ///< one per entry of all_series()
+  std::vector<TargetResult> targets;
+  Proportion all_targets;   ///< joint: every target met in its year
+  std::uint64_t draws = 0;  ///< draws completed
+  std::uint64_t draws_requested = 0;
+  std::uint64_t seed = 0;
+  Sampler sampler = Sampler::MonteCarlo;
+  std::string quantile_method;  ///< "exact (type 7)" or the sketch and its bound
+};
+
+}  // namespace sectorsim::core

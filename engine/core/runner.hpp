@@ -1,0 +1,55 @@
+// The Monte Carlo runner: threads, chunks, batches and random streams.
+//
+// Draws are split into chunks of CHUNK_DRAWS consecutive draws (the unit of
+// work and of summary merging), each computed in batches of `batch` draws
+// (the structure-of-arrays width). Threads take chunks from an atomic counter;
+// finished chunks go to the sinks' unordered hook at once and to their ordered
+// hook in draw order through a small reorder window. Every value depends on
+// the seed and the draw index alone: results are bit-identical for any thread
+// count and batch size (tests/test_runner.cpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "engine/core/chunk.hpp"
+#include "engine/core/model.hpp"
+#include "engine/core/sampler.hpp"
+
+namespace sectorsim::core {
+
+/// Draws per chunk. Part of the reproducibility contract (summaries are merged
+/// per chunk), recorded in every results file.
+inline constexpr std::uint64_t CHUNK_DRAWS = 4096;
+
+struct RunOptions {
+  std::uint64_t draws = 0;  ///< draws to simulate
+  std::uint64_t seed = 0;
+  Sampler sampler = Sampler::MonteCarlo;
+  int threads = 1;          ///< worker threads (>= 1)
+  std::size_t batch = 256;  ///< draws per model call (>= 1)
+  /// Called in draw order after each chunk: (draws done, draws total).
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+  /// When set to true, no new chunk starts; finished ones are delivered.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+struct RunReport {
+  std::uint64_t draws_done = 0;  ///< contiguous draws delivered to the ordered hooks
+  bool interrupted = false;
+};
+
+/// Run `model` for options.draws draws, feeding every chunk to every sink.
+/// An exception in a worker stops the run and is rethrown here.
+RunReport run_draws(const Model& model, const RunOptions& options,
+                    const std::vector<ChunkSink*>& sinks);
+
+/// Parameter values and shocks of one batch, as the runner gives them to the
+/// model (exposed for tests and benchmarks). params/shocks are sized
+/// [n_params][stride] and [n_shocks][stride]; u is scratch of the larger size.
+void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t first_draw,
+                 std::size_t n, std::size_t stride, double* params, double* shocks);
+
+}  // namespace sectorsim::core

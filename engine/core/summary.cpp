@@ -1,0 +1,266 @@
+#include "engine/core/summary.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <thread>
+
+namespace sectorsim::core {
+
+Proportion wilson(std::uint64_t met, std::uint64_t n, double z) {
+  Proportion r;
+  r.met = met;
+  r.n = n;
+  if (n == 0) {
+    r.p = std::numeric_limits<double>::quiet_NaN();
+    r.low = 0;
+    r.high = 1;
+    return r;
+  }
+  const double nn = static_cast<double>(n);
+  const double p = static_cast<double>(met) / nn;
+  const double z2 = z * z;
+  const double denom = 1.0 + z2 / nn;
+  const double centre = (p + z2 / (2.0 * nn)) / denom;
+  const double half = z * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
+  r.p = p;
+  // At p = 0 (p = 1) the lower (upper) bound is exactly 0 (1); the rounded
+  // difference centre - half could otherwise put the estimate outside.
+  r.low = met == 0 ? 0.0 : std::max(0.0, centre - half);
+  r.high = met == n ? 1.0 : std::min(1.0, centre + half);
+  return r;
+}
+
+bool meets(Op op, double x, double threshold) {
+  switch (op) {
+    case Op::Greater:
+      return x > threshold;
+    case Op::GreaterEqual:
+      return x >= threshold;
+    case Op::Less:
+      return x < threshold;
+    case Op::LessEqual:
+      return x <= threshold;
+  }
+  return false;
+}
+
+double quantile_type7(std::vector<double>& v, double p) {
+  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const double h = static_cast<double>(v.size() - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double a = v[lo];
+  if (lo + 1 >= v.size()) return a;
+  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return a + (h - static_cast<double>(lo)) * (b - a);
+}
+
+void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out) {
+  // Increasing probabilities: each selection only searches above the last.
+  std::size_t from = 0;
+  for (int i = 0; i < n_probs; ++i) {
+    if (v.empty()) {
+      out[i] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    const double h = static_cast<double>(v.size() - 1) * probs[i];
+    const auto lo = static_cast<std::size_t>(std::floor(h));
+    const auto begin = v.begin() + static_cast<std::ptrdiff_t>(std::min(from, lo));
+    std::nth_element(begin, v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+    const double a = v[lo];
+    double b = a;
+    if (lo + 1 < v.size())
+      b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+    out[i] = a + (h - static_cast<double>(lo)) * (b - a);
+    from = lo;
+  }
+}
+
+std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targets,
+                                            const CellLayout& layout, int base_year,
+                                            const std::vector<std::string>& sector_ids) {
+  std::vector<ResolvedTarget> out;
+  const int n_years = layout.n_years();
+  auto year_index = [&](int year, const std::string& id) {
+    const int y = year - base_year;
+    if (y < 0 || y >= n_years) {
+      throw std::invalid_argument("target '" + id + "': year " + std::to_string(year) +
+                                  " is outside the horizon " + std::to_string(base_year) + "-" +
+                                  std::to_string(base_year + n_years - 1));
+    }
+    return y;
+  };
+  for (const auto& t : targets) {
+    std::string err;
+    const auto ref = resolve_series(t.indicator, sector_ids, &err);
+    if (!ref) throw std::invalid_argument("target '" + t.id + "': " + err);
+    ResolvedTarget r;
+    r.spec = t;
+    r.year_index = year_index(t.year, t.id);
+    for (int y = 0; y < n_years; ++y) {
+      r.cells.push_back(layout.cell(ref->series, y, std::max(ref->sector, 0)));
+    }
+    if (t.relative_to_year) {
+      r.relative_cell = r.cells[static_cast<std::size_t>(year_index(*t.relative_to_year, t.id))];
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uint64_t draws) {
+  return static_cast<std::uint64_t>(layout.n_cells()) * draws * sizeof(double);
+}
+
+SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
+                                       std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
+                                       std::uint64_t chunk_draws)
+    : layout_(layout),
+      targets_(std::move(targets)),
+      max_draws_(max_draws),
+      chunk_draws_(chunk_draws),
+      n_years_(static_cast<std::size_t>(layout.n_years())) {
+  const std::size_t cells = static_cast<std::size_t>(layout.n_cells());
+  const std::size_t n_chunks = (max_draws + chunk_draws - 1) / chunk_draws;
+  store_.assign(cells * max_draws, 0.0);
+  chunk_stats_.assign(n_chunks * cells, CellStats{0, 0, 0, 0});
+  chunk_counts_.assign(n_chunks * (targets_.size() * n_years_ + 1), 0);
+  chunk_sizes_.assign(n_chunks, 0);
+}
+
+void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t c = chunk.first_draw / chunk_draws_;
+  if (chunk.first_draw % chunk_draws_ != 0 || chunk.first_draw + chunk.n > max_draws_) {
+    throw std::logic_error("SummaryAccumulator: chunk not aligned to the run's chunks");
+  }
+  chunk_sizes_[c] = chunk.n;
+  const double inv_n = 1.0 / static_cast<double>(chunk.n);
+  for (std::size_t cell = 0; cell < cells; ++cell) {
+    const double* x = chunk.cell(static_cast<int>(cell));
+    std::copy(x, x + chunk.n,
+              store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+    double sum = 0, lo = x[0], hi = x[0];
+    for (std::size_t i = 0; i < chunk.n; ++i) {
+      sum += x[i];
+      lo = std::min(lo, x[i]);
+      hi = std::max(hi, x[i]);
+    }
+    const double mean = sum * inv_n;
+    double m2 = 0;
+    for (std::size_t i = 0; i < chunk.n; ++i)
+      m2 += (x[i] - mean) * (x[i] - mean);
+    chunk_stats_[c * cells + cell] = CellStats{mean, m2, lo, hi};
+  }
+  const std::size_t width = targets_.size() * n_years_ + 1;
+  std::uint64_t* counts = chunk_counts_.data() + c * width;
+  for (std::size_t i = 0; i < chunk.n; ++i) {
+    bool all = true;
+    for (std::size_t t = 0; t < targets_.size(); ++t) {
+      const auto& rt = targets_[t];
+      const double denom = rt.relative_cell >= 0 ? chunk.cell(rt.relative_cell)[i] : 1.0;
+      for (std::size_t y = 0; y < n_years_; ++y) {
+        const double v = chunk.cell(rt.cells[y])[i] / denom;
+        const bool ok = meets(rt.spec.op, v, rt.spec.threshold);
+        counts[t * n_years_ + y] += ok ? 1 : 0;
+        if (y == static_cast<std::size_t>(rt.year_index) && !ok) all = false;
+      }
+    }
+    counts[width - 1] += all ? 1 : 0;
+  }
+}
+
+void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int threads) const {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  // Merge chunk records in chunk order.
+  std::vector<CellStats> total(cells, CellStats{0, 0, 0, 0});
+  std::vector<double> count(cells, 0.0);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    const double nb = static_cast<double>(chunk_sizes_[c]);
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      const CellStats& b = chunk_stats_[c * cells + cell];
+      CellStats& a = total[cell];
+      const double na = count[cell], n = na + nb;
+      if (na == 0) {
+        a = b;
+      } else {
+        const double delta = b.mean - a.mean;
+        a.mean += delta * nb / n;
+        a.m2 += b.m2 + delta * delta * na * nb / n;
+        a.min = std::min(a.min, b.min);
+        a.max = std::max(a.max, b.max);
+      }
+      count[cell] = n;
+    }
+  }
+  // Per-series summaries with exact quantiles. Cells are independent, so
+  // they are spread over threads; each result depends on its cell alone.
+  out.summaries.clear();
+  const auto& series = layout_.series();
+  std::vector<double> flat(cells * N_STATS);
+  auto summarise = [&](std::size_t cell, std::vector<double>& scratch) {
+    const CellStats& st = total[cell];
+    const double n = count[cell];
+    const double* col = store_.data() + cell * max_draws_;
+    scratch.assign(col, col + draws);
+    double* stats = flat.data() + cell * N_STATS;
+    stats[0] = draws ? st.mean : std::numeric_limits<double>::quiet_NaN();
+    stats[1] = n > 1 ? std::sqrt(st.m2 / (n - 1)) : std::numeric_limits<double>::quiet_NaN();
+    stats[2] = st.min;
+    quantiles_type7(scratch, QUANTILE_PROBS, 5, stats + 3);
+    stats[8] = st.max;
+  };
+  const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    std::vector<double> scratch;
+    for (std::size_t c = next++; c < cells; c = next++)
+      summarise(c, scratch);
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n_threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (auto& th : pool)
+    th.join();
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    SeriesSummary sum;
+    sum.info = series[s];
+    const std::size_t width = static_cast<std::size_t>(layout_.width(static_cast<int>(s)));
+    const std::size_t per_stat = n_years_ * width;
+    sum.stats.assign(N_STATS * per_stat, 0.0);
+    const std::size_t offset = static_cast<std::size_t>(layout_.offset(static_cast<int>(s)));
+    for (std::size_t k = 0; k < per_stat; ++k) {
+      for (int i = 0; i < N_STATS; ++i) {
+        sum.stats[static_cast<std::size_t>(i) * per_stat + k] =
+            flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
+      }
+    }
+    out.summaries.push_back(std::move(sum));
+  }
+  // Targets.
+  const std::size_t width = targets_.size() * n_years_ + 1;
+  std::vector<std::uint64_t> counts(width, 0);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    for (std::size_t i = 0; i < width; ++i)
+      counts[i] += chunk_counts_[c * width + i];
+  }
+  out.targets.clear();
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    TargetResult tr;
+    tr.spec = targets_[t].spec;
+    for (std::size_t y = 0; y < n_years_; ++y)
+      tr.by_year.push_back(wilson(counts[t * n_years_ + y], draws));
+    tr.in_year = tr.by_year[static_cast<std::size_t>(targets_[t].year_index)];
+    out.targets.push_back(std::move(tr));
+  }
+  out.all_targets = wilson(counts[width - 1], draws);
+  out.draws = draws;
+  out.quantile_method = "exact (type 7)";
+}
+
+}  // namespace sectorsim::core

@@ -1,0 +1,75 @@
+// Streaming summaries and target probabilities, identical for any thread
+// count and batch size.
+//
+// Each runner chunk (a fixed run of CHUNK_DRAWS draws) is summarised on its
+// own: sum in draw order, mean, sum of squared deviations, extremes, target
+// counts. finish() merges the chunk records in chunk order (Chan et al.'s
+// pairwise update), so floating-point results depend only on the draws, never
+// on which thread computed which chunk. Quantiles are exact (type 7, as
+// numpy's default) from a store of every value. Covered by tests/test_summary.cpp.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/core/chunk.hpp"
+#include "engine/core/results.hpp"
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::core {
+
+/// A target resolved against a layout: the cells it reads in each year.
+struct ResolvedTarget {
+  TargetSpec spec;
+  int year_index = 0;      ///< the target's own year
+  std::vector<int> cells;  ///< cell of the indicator in each year index
+  int relative_cell = -1;  ///< cell of the denominator, or -1
+};
+
+/// Resolve targets; throws std::invalid_argument for an unknown indicator or
+/// a year outside the horizon (the loader reports these with positions first).
+std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targets,
+                                            const CellLayout& layout, int base_year,
+                                            const std::vector<std::string>& sector_ids);
+
+/// Whether value `x` meets `op threshold`.
+bool meets(Op op, double x, double threshold);
+
+/// Type-7 quantile of sorted-or-not data (reorders `v`); p in [0, 1].
+double quantile_type7(std::vector<double>& v, double p);
+/// Type-7 quantiles at increasing probabilities probs[0..n_probs) (reorders `v`).
+void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out);
+
+class SummaryAccumulator : public ChunkSink {
+ public:
+  /// max_draws: draws of the run (sizes the exact-quantile store).
+  SummaryAccumulator(const CellLayout& layout, std::vector<ResolvedTarget> targets,
+                     std::uint64_t max_draws, std::uint64_t chunk_draws);
+
+  void consume_unordered(const ChunkView& chunk) override;
+
+  /// Summaries and targets over the first `draws` draws (a whole number of
+  /// chunks, or all draws of the run); fills the matching fields of `out`.
+  /// `threads` share the quantile selection; the result does not depend on it.
+  void finish(std::uint64_t draws, ScenarioResult& out, int threads = 1) const;
+
+  /// Bytes the exact-quantile store needs for `draws` draws of `layout`.
+  static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws);
+
+ private:
+  struct CellStats {
+    double mean, m2, min, max;
+  };
+  const CellLayout& layout_;
+  std::vector<ResolvedTarget> targets_;
+  std::uint64_t max_draws_;
+  std::uint64_t chunk_draws_;
+  std::size_t n_years_;
+  std::vector<double> store_;                // [cell][draw]
+  std::vector<CellStats> chunk_stats_;       // [chunk][cell]
+  std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
+  std::vector<std::uint64_t> chunk_sizes_;
+};
+
+}  // namespace sectorsim::core

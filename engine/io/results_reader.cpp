@@ -1,0 +1,191 @@
+#include "engine/io/results_reader.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "engine/io/h5_file.hpp"
+
+namespace sectorsim::io {
+
+namespace {
+
+// Opens `path` and checks that it is a results file of a major version this
+// reader knows.
+h5::File open_results(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) throw IoError(path + ": no such file");
+  if (std::filesystem::is_directory(path, error)) throw IoError(path + ": is a directory");
+  std::optional<h5::File> opened;
+  try {
+    opened = h5::File::open_read_only(path);
+  } catch (const IoError& e) {
+    throw IoError(path + ": not a readable HDF5 file, or damaged or incomplete (" + e.what() + ")");
+  }
+  h5::File file = std::move(*opened);
+  const std::string not_ours = path + ": not a sectorsim results file";
+  if (!file.has_attribute("filetype")) throw IoError(not_ours + " (no 'filetype' attribute)");
+  const std::string filetype = file.attribute<std::string>("filetype");
+  if (filetype != FILETYPE) {
+    throw IoError(not_ours + " (filetype is '" + filetype + "', expected '" + FILETYPE + "')");
+  }
+  const auto major = file.attribute<std::int32_t>("format_major");
+  if (major != FORMAT_MAJOR) {
+    const std::string version = file.has_attribute("format_version")
+                                    ? file.attribute<std::string>("format_version")
+                                    : std::to_string(major);
+    throw IoError(path + ": results format version " + version +
+                  " is not supported (this build reads " + std::to_string(FORMAT_MAJOR) +
+                  ".x); use a matching version of sectorsim");
+  }
+  return file;
+}
+
+// Reads a 1-D or 2-D dataset of exactly `size` elements.
+template <typename T>
+std::vector<T> read_sized(const h5::Group& group, const std::string& name, std::size_t size) {
+  const h5::Dataset dataset = group.open_dataset(name);
+  std::vector<T> values = dataset.template read<T>();
+  if (values.size() != size) {
+    throw IoError(dataset.where() + ": " + std::to_string(values.size()) + " values, expected " +
+                  std::to_string(size));
+  }
+  return values;
+}
+
+core::Sampler parse_sampler(const std::string& name, const std::string& where) {
+  for (const core::Sampler s : {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube}) {
+    if (name == core::sampler_name(s)) return s;
+  }
+  throw IoError(where + ": unknown sampler '" + name + "'");
+}
+
+core::Op parse_op(const std::string& symbol, const std::string& where) {
+  for (const core::Op op :
+       {core::Op::Greater, core::Op::GreaterEqual, core::Op::Less, core::Op::LessEqual}) {
+    if (symbol == core::op_symbol(op)) return op;
+  }
+  throw IoError(where + ": unknown comparison '" + symbol + "'");
+}
+
+void read_summaries(const h5::Group& summary, core::ScenarioResult& result) {
+  const std::size_t n_years = result.years.size();
+  const std::size_t n_sectors = result.sector_ids.size();
+  const std::vector<std::string> stats =
+      read_sized<std::string>(summary, "stat", static_cast<std::size_t>(core::N_STATS));
+  for (int i = 0; i < core::N_STATS; ++i) {
+    if (stats[static_cast<std::size_t>(i)] != core::STAT_NAMES[i]) {
+      throw IoError(summary.where() + ": statistic " + std::to_string(i) + " is '" +
+                    stats[static_cast<std::size_t>(i)] + "', expected '" + core::STAT_NAMES[i] +
+                    "'");
+    }
+  }
+  for (const std::string& name : summary.link_names()) {
+    const h5::Dataset dataset = summary.open_dataset(name);
+    if (dataset.is_scale()) continue;
+    const std::vector<hsize_t> shape = dataset.shape();
+    const bool by_sector = shape.size() == 3;
+    const bool fits = (shape.size() == 2 || by_sector) &&
+                      shape[0] == static_cast<hsize_t>(core::N_STATS) && shape[1] == n_years &&
+                      (!by_sector || shape[2] == n_sectors);
+    if (!fits) throw IoError(dataset.where() + ": shape is not [stat, year(, sector)]");
+    core::SeriesSummary series;
+    series.info.name = name;
+    series.info.units = dataset.attribute<std::string>("units");
+    if (dataset.has_attribute("description")) {
+      series.info.description = dataset.attribute<std::string>("description");
+    }
+    series.info.by_sector = by_sector;
+    series.stats = dataset.read<double>();
+    result.summaries.push_back(std::move(series));
+  }
+}
+
+void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
+  const std::size_t n_years = result.years.size();
+  const std::size_t n = targets.open_dataset("target").shape().at(0);
+  const std::size_t n_by_year = n * n_years;
+  const auto ids = read_sized<std::string>(targets, "id", n);
+  const auto indicators = read_sized<std::string>(targets, "indicator", n);
+  const auto ops = read_sized<std::string>(targets, "op", n);
+  const auto labels_en = read_sized<std::string>(targets, "label_en", n);
+  const auto labels_zh = read_sized<std::string>(targets, "label_zh", n);
+  const auto years = read_sized<std::int32_t>(targets, "target_year", n);
+  const auto relative = read_sized<std::int32_t>(targets, "relative_to_year", n);
+  const auto thresholds = read_sized<double>(targets, "threshold", n);
+  const auto probability = read_sized<double>(targets, "probability", n);
+  const auto ci_low = read_sized<double>(targets, "ci_low", n);
+  const auto ci_high = read_sized<double>(targets, "ci_high", n);
+  const auto met = read_sized<std::uint64_t>(targets, "met", n);
+  const auto draws = read_sized<std::uint64_t>(targets, "n", n);
+  const auto p_year = read_sized<double>(targets, "probability_by_year", n_by_year);
+  const auto low_year = read_sized<double>(targets, "ci_low_by_year", n_by_year);
+  const auto high_year = read_sized<double>(targets, "ci_high_by_year", n_by_year);
+  const auto met_year = read_sized<std::uint64_t>(targets, "met_by_year", n_by_year);
+  const auto n_year = read_sized<std::uint64_t>(targets, "n_by_year", n_by_year);
+
+  for (std::size_t t = 0; t < n; ++t) {
+    core::TargetResult target;
+    target.spec.id = ids[t];
+    target.spec.label_en = labels_en[t];
+    target.spec.label_zh = labels_zh[t];
+    target.spec.indicator = indicators[t];
+    target.spec.year = years[t];
+    target.spec.op = parse_op(ops[t], targets.where());
+    target.spec.threshold = thresholds[t];
+    if (relative[t] != 0) target.spec.relative_to_year = relative[t];
+    target.in_year = {met[t], draws[t], probability[t], ci_low[t], ci_high[t]};
+    for (std::size_t y = 0; y < n_years; ++y) {
+      const std::size_t i = t * n_years + y;
+      target.by_year.push_back({met_year[i], n_year[i], p_year[i], low_year[i], high_year[i]});
+    }
+    result.targets.push_back(std::move(target));
+  }
+  result.all_targets = {
+      targets.attribute<std::uint64_t>("joint_met"), targets.attribute<std::uint64_t>("joint_n"),
+      targets.attribute<double>("joint_probability"), targets.attribute<double>("joint_ci_low"),
+      targets.attribute<double>("joint_ci_high")};
+}
+
+}  // namespace
+
+std::vector<std::string> list_scenarios(const std::string& path) {
+  const h5::File file = open_results(path);
+  if (!file.has_link("scenarios")) throw IoError(path + ": no /scenarios group");
+  return file.open_group("scenarios").link_names();
+}
+
+core::ScenarioResult read_scenario(const std::string& path, const std::string& name) {
+  const h5::File file = open_results(path);
+  if (!file.has_link("scenarios")) throw IoError(path + ": no /scenarios group");
+  const h5::Group scenarios = file.open_group("scenarios");
+  if (name.empty() || name.find('/') != std::string::npos || !scenarios.has_link(name)) {
+    std::string known;
+    for (const std::string& s : scenarios.link_names())
+      known += (known.empty() ? "" : ", ") + s;
+    throw IoError(path + ": no scenario '" + name +
+                  "' (the file has: " + (known.empty() ? "none" : known) + ")");
+  }
+  const h5::Group g = scenarios.open_group(name);
+
+  core::ScenarioResult result;
+  result.name = name;
+  result.draws = g.attribute<std::uint64_t>("draws");
+  result.draws_requested = g.attribute<std::uint64_t>("draws_requested");
+  result.seed = g.attribute<std::uint64_t>("seed");
+  result.sampler = parse_sampler(g.attribute<std::string>("sampler"), g.where());
+  result.quantile_method = g.attribute<std::string>("quantile_method");
+  for (const std::int32_t year : g.open_dataset("year").read<std::int32_t>()) {
+    result.years.push_back(year);
+  }
+  result.sector_ids = g.open_dataset("sector").read<std::string>();
+  result.sector_names_en = read_sized<std::string>(g, "sector_name_en", result.sector_ids.size());
+  result.sector_names_zh = read_sized<std::string>(g, "sector_name_zh", result.sector_ids.size());
+  read_summaries(g.open_group("summary"), result);
+  read_targets(g.open_group("targets"), result);
+  return result;
+}
+
+}  // namespace sectorsim::io

@@ -1,0 +1,552 @@
+#include "engine/io/results_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <span>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "engine/core/version.hpp"
+#include "engine/io/h5_file.hpp"
+#include "engine/io/sha256.hpp"
+
+namespace sectorsim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The one sector series whose per-draw paths are stored (with every region indicator).
+constexpr const char* PATH_SECTOR_SERIES = "va";
+/// Path datasets are chunked by this many draws (fewer when a draw is large).
+constexpr hsize_t PATH_CHUNK_DRAWS = 4096;
+constexpr hsize_t PATH_CHUNK_MAX_BYTES = hsize_t{8} << 20;
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32] = {};
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
+
+void check_scenario_name(const std::string& name) {
+  const bool valid = !name.empty() && name != "." && name != ".." &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+                     });
+  if (!valid) {
+    throw IoError("scenario name '" + name + "' is not a valid group name (use [A-Za-z0-9_.-]+)");
+  }
+}
+
+// A coordinate variable: a 1-D dimension scale named after the dimension it labels.
+struct Coord {
+  std::string name;
+  hsize_t size = 0;
+  h5::Dataset scale;
+};
+
+void label(const h5::Dataset& dataset, const std::string& dims, std::string_view units) {
+  dataset.set_attribute("dims", dims);
+  dataset.set_attribute("units", units);
+}
+
+template <typename T>
+void write_values(const h5::Dataset& dataset, const std::vector<T>& values) {
+  if constexpr (std::is_same_v<T, std::string>) {
+    dataset.write(values);
+  } else {
+    dataset.write(std::span<const T>(values));
+  }
+}
+
+/// Creates dataset `name` over the coordinates `dims` with its `dims` and `units`
+/// attributes, attaches the dimension scales and writes `values` when given.
+template <typename T>
+h5::Dataset write_variable(const h5::Group& group, const std::string& name,
+                           const std::vector<const Coord*>& dims, std::string_view units,
+                           const std::vector<T>* values, const h5::DatasetOptions& options = {}) {
+  std::vector<hsize_t> shape;
+  std::string dim_names;
+  for (const Coord* dim : dims) {
+    shape.push_back(dim->size);
+    dim_names += (dim_names.empty() ? "" : ",") + dim->name;
+  }
+  h5::Dataset dataset = group.create_dataset<T>(name, shape, options);
+  label(dataset, dim_names, units);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    dataset.attach_scale(dims[i]->scale, static_cast<unsigned>(i));
+  }
+  if (values != nullptr) write_values(dataset, *values);
+  return dataset;
+}
+
+template <typename T>
+h5::Dataset write_variable(const h5::Group& group, const std::string& name,
+                           const std::vector<const Coord*>& dims, std::string_view units,
+                           const std::vector<T>& values) {
+  return write_variable<T>(group, name, dims, units, &values);
+}
+
+/// Writes a coordinate variable and makes it the dimension scale `name`.
+template <typename T>
+Coord write_coordinate(const h5::Group& group, const std::string& name,
+                       const std::vector<T>& values, std::string_view units) {
+  Coord coord{name, values.size(), group.create_dataset<T>(name, {values.size()})};
+  label(coord.scale, name, units);
+  write_values(coord.scale, values);
+  coord.scale.make_scale(name);
+  return coord;
+}
+
+std::vector<std::string> stat_names() {
+  return {std::begin(core::STAT_NAMES), std::end(core::STAT_NAMES)};
+}
+
+/// Units of the quantity a target compares: its series' units, or "1" for a ratio.
+std::string target_units(const core::TargetSpec& target,
+                         const std::vector<core::SeriesSummary>& summaries) {
+  if (target.relative_to_year) return "1";
+  const std::string series = target.indicator.substr(0, target.indicator.find('.'));
+  for (const core::SeriesSummary& summary : summaries) {
+    if (summary.info.name == series) return summary.info.units;
+  }
+  return "";
+}
+
+// Writes the per-draw paths of one scenario, one chunk at a time, in draw order.
+class PathSink final : public core::ChunkSink {
+ public:
+  struct Series {
+    int index = 0;  // in the cell layout
+    int cells = 0;  // n_years * width
+    h5::Dataset dataset;
+  };
+
+  PathSink(std::string scenario, const core::CellLayout& layout, std::uint64_t draws,
+           std::vector<Series> series, std::size_t expected_chunk)
+      : scenario_(std::move(scenario)), layout_(layout), draws_(draws), series_(std::move(series)) {
+    int widest = 0;
+    for (const Series& s : series_)
+      widest = std::max(widest, s.cells);
+    buffer_.reserve(expected_chunk * static_cast<std::size_t>(widest));
+  }
+
+  void consume(const core::ChunkView& chunk) override {
+    if (chunk.first_draw != written_) {
+      throw IoError("scenario '" + scenario_ + "': paths chunk starts at draw " +
+                    std::to_string(chunk.first_draw) + ", expected " + std::to_string(written_) +
+                    " (chunks must arrive in draw order)");
+    }
+    if (chunk.first_draw + chunk.n > draws_) {
+      throw IoError("scenario '" + scenario_ + "': paths chunk ends at draw " +
+                    std::to_string(chunk.first_draw + chunk.n) + ", beyond the " +
+                    std::to_string(draws_) + " draws announced");
+    }
+    if (chunk.layout != nullptr && chunk.layout->n_cells() != layout_.n_cells()) {
+      throw IoError("scenario '" + scenario_ + "': paths chunk has " +
+                    std::to_string(chunk.layout->n_cells()) + " cells, expected " +
+                    std::to_string(layout_.n_cells()));
+    }
+    // The chunk is cell-major (values[cell * stride + lane]); the file is draw-major
+    // ([draw][year][sector]). A series' cells are already in [year][sector] order.
+    for (const Series& s : series_) {
+      const std::size_t cells = static_cast<std::size_t>(s.cells);
+      buffer_.resize(chunk.n * cells);
+      const double* first = chunk.cell(layout_.offset(s.index));
+      for (std::size_t k = 0; k < cells; ++k) {
+        const double* cell = first + k * chunk.stride;
+        for (std::size_t lane = 0; lane < chunk.n; ++lane)
+          buffer_[lane * cells + k] = cell[lane];
+      }
+      s.dataset.write_rows(chunk.first_draw, chunk.n, buffer_.data());
+    }
+    written_ += chunk.n;
+  }
+
+  std::uint64_t written() const { return written_; }
+
+ private:
+  std::string scenario_;
+  const core::CellLayout layout_;
+  std::uint64_t draws_ = 0;
+  std::uint64_t written_ = 0;
+  std::vector<Series> series_;
+  std::vector<double> buffer_;  // reused: grows on the first chunk only
+};
+
+// The scenario being written. Declared after the file in Impl, so its HDF5
+// handles close before the file does.
+struct ScenarioState {
+  std::string name;
+  std::vector<int> years;
+  std::vector<std::string> sector_ids;
+  h5::Group group;
+  std::unique_ptr<PathSink> sink;
+  bool ended = false;
+};
+
+}  // namespace
+
+struct ResultsWriter::Impl {
+  std::string path;
+  std::string temp_path;
+  bool overwrite = false;
+  RunMeta meta;
+  std::optional<h5::File> file;  // first member: destroyed last
+  std::optional<h5::Group> scenarios;
+  std::optional<ScenarioState> current;
+  std::vector<std::string> written;
+  bool committed = false;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  // Without a commit, abandons the temporary file; this also runs when the
+  // writer's constructor throws. Objects close first (a failed chunk flush
+  // still releases them), then the file is discarded and deleted.
+  ~Impl() {
+    if (committed) return;
+    current.reset();
+    scenarios.reset();
+    if (file) file->discard();
+    file.reset();
+    if (!temp_path.empty()) std::remove(temp_path.c_str());
+  }
+
+  void require_open(const char* call) const {
+    if (!file) throw IoError(path + ": " + call + " after the file was committed or failed");
+  }
+};
+
+ResultsWriter::ResultsWriter(std::string path, bool overwrite, RunMeta meta)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& w = *impl_;
+  w.path = std::move(path);
+  w.overwrite = overwrite;
+  w.meta = std::move(meta);
+  if (w.path.empty()) throw IoError("results file: empty path");
+
+  std::error_code error;
+  const fs::path target(w.path);
+  const fs::file_status status = fs::status(target, error);
+  if (fs::exists(status)) {
+    if (fs::is_directory(status)) throw IoError(w.path + ": is a directory");
+    if (!overwrite) throw IoError(w.path + ": exists; pass --overwrite to replace it");
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir, error)) {
+    throw IoError(w.path + ": directory " + dir.string() + " does not exist");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw IoError(w.path + ": directory " + dir.string() + " is not writable (" +
+                  errno_text(errno) + ")");
+  }
+  w.temp_path =
+      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+
+  w.file = h5::File::create(w.temp_path);
+  const h5::File& f = *w.file;
+  f.set_attribute("filetype", FILETYPE);
+  f.set_attribute("format_version",
+                  std::to_string(FORMAT_MAJOR) + "." + std::to_string(FORMAT_MINOR));
+  f.set_attribute("format_major", std::int32_t{FORMAT_MAJOR});
+  f.set_attribute("format_minor", std::int32_t{FORMAT_MINOR});
+  f.set_attribute("engine_version",
+                  w.meta.engine_version.empty() ? core::ENGINE_VERSION : w.meta.engine_version);
+  f.set_attribute("created_utc", utc_now());
+  f.set_attribute("command_line", w.meta.command_line);
+  f.set_attribute("seed", w.meta.seed);
+  f.set_attribute("generator", w.meta.generator);
+  f.set_attribute("chunk_draws", w.meta.chunk_draws);
+  w.scenarios = f.create_group("scenarios");
+}
+
+ResultsWriter::~ResultsWriter() = default;
+
+const std::string& ResultsWriter::path() const {
+  return impl_->path;
+}
+
+core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
+                                               const core::CellLayout& layout, std::uint64_t draws,
+                                               const PathOptions& opts) {
+  Impl& w = *impl_;
+  w.require_open("begin_scenario");
+  if (w.current && !w.current->ended) {
+    throw IoError(w.path + ": scenario '" + w.current->name + "' was begun but not ended");
+  }
+  check_scenario_name(spec.name);
+  if (std::find(w.written.begin(), w.written.end(), spec.name) != w.written.end()) {
+    throw IoError(w.path + ": scenario '" + spec.name + "' is already in the file");
+  }
+  if (layout.n_years() != spec.n_years() || layout.n_sectors() != spec.n_sectors()) {
+    throw IoError("scenario '" + spec.name + "': cell layout has " +
+                  std::to_string(layout.n_years()) + " years and " +
+                  std::to_string(layout.n_sectors()) + " sectors, the scenario " +
+                  std::to_string(spec.n_years()) + " and " + std::to_string(spec.n_sectors()));
+  }
+  w.current.reset();
+  w.written.push_back(spec.name);
+
+  ScenarioState& s = w.current.emplace();
+  s.name = spec.name;
+  for (int y = spec.base_year; y <= spec.end_year; ++y)
+    s.years.push_back(y);
+  std::vector<std::string> names_en, names_zh;
+  for (const core::SectorSpec& sector : spec.sectors) {
+    s.sector_ids.push_back(sector.id);
+    names_en.push_back(sector.name_en);
+    names_zh.push_back(sector.name_zh);
+  }
+
+  s.group = w.scenarios->create_group(spec.name);
+  const h5::Group& g = s.group;
+  g.set_attribute("title_en", spec.title_en);
+  g.set_attribute("title_zh", spec.title_zh);
+  g.set_attribute("description", spec.description);
+  g.set_attribute("base_year", std::int32_t{spec.base_year});
+  g.set_attribute("end_year", std::int32_t{spec.end_year});
+  g.set_attribute("draws_requested", draws);
+  g.set_attribute("draws", std::uint64_t{0});
+  g.set_attribute("complete", std::int32_t{0});
+  g.set_attribute("scenario_sha256", spec.files.empty() ? "" : sha256_hex(spec.files[0].text));
+
+  const h5::Group input = g.create_group("input");
+  for (std::size_t i = 0; i < spec.files.size(); ++i) {
+    const core::SourceFile& source = spec.files[i];
+    const std::vector<std::string> text{source.text};
+    const h5::Dataset file =
+        write_variable<std::string>(input, "file_" + std::to_string(i), {}, "", text);
+    file.set_attribute("path", source.path);
+    file.set_attribute("sha256", sha256_hex(source.text));
+  }
+
+  // Scenario axes. Each subgroup below carries its own copies of the coordinates
+  // it uses, so that it opens as a self-contained netCDF-4 dataset.
+  write_coordinate(g, "year", s.years, "year");
+  const Coord sector = write_coordinate(g, "sector", s.sector_ids, "");
+  write_variable(g, "sector_name_en", {&sector}, "", names_en);
+  write_variable(g, "sector_name_zh", {&sector}, "", names_zh);
+
+  if (!opts.keep_paths) return nullptr;
+
+  const h5::Group paths = g.create_group("paths");
+  std::vector<std::uint64_t> draw_ids(draws);
+  for (std::uint64_t d = 0; d < draws; ++d)
+    draw_ids[d] = d;
+  const Coord draw = write_coordinate(paths, "draw", draw_ids, "1");
+  draw_ids = {};
+  const Coord path_year = write_coordinate(paths, "year", s.years, "year");
+  const Coord path_sector = write_coordinate(paths, "sector", s.sector_ids, "");
+
+  std::vector<PathSink::Series> series;
+  for (int i = 0; i < static_cast<int>(layout.series().size()); ++i) {
+    const core::SeriesInfo& info = layout.series()[static_cast<std::size_t>(i)];
+    if (info.by_sector && info.name != PATH_SECTOR_SERIES) continue;
+    const int cells = layout.n_years() * layout.width(i);
+    const hsize_t draw_bytes = static_cast<hsize_t>(cells) * sizeof(double);
+    h5::DatasetOptions options;
+    options.fill = std::numeric_limits<double>::quiet_NaN();
+    if (draws > 0) {
+      // Equal chunks no longer than the limits, so the last one is not mostly empty.
+      const hsize_t max_rows = std::clamp<hsize_t>(
+          PATH_CHUNK_MAX_BYTES / std::max<hsize_t>(draw_bytes, 1), 1, PATH_CHUNK_DRAWS);
+      const hsize_t n_chunks = (draws + max_rows - 1) / max_rows;
+      const hsize_t rows = (draws + n_chunks - 1) / n_chunks;
+      options.chunk = {rows, static_cast<hsize_t>(layout.n_years())};
+      if (info.by_sector) options.chunk.push_back(static_cast<hsize_t>(layout.n_sectors()));
+      // Room for two chunks: a chunk being filled across sink calls is never evicted.
+      options.chunk_cache_bytes = static_cast<std::size_t>(
+          std::max<hsize_t>(2 * rows * std::max<hsize_t>(draw_bytes, 1), std::size_t{1} << 20));
+    }
+    std::vector<const Coord*> dims{&draw, &path_year};
+    if (info.by_sector) dims.push_back(&path_sector);
+    h5::Dataset dataset =
+        write_variable<double>(paths, info.name, dims, info.units, nullptr, options);
+    dataset.set_attribute("description", info.description);
+    series.push_back({i, cells, std::move(dataset)});
+  }
+  const std::size_t expected_chunk =
+      static_cast<std::size_t>(std::min<std::uint64_t>(w.meta.chunk_draws, draws));
+  s.sink = std::make_unique<PathSink>(spec.name, layout, draws, std::move(series), expected_chunk);
+  return s.sink.get();
+}
+
+void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
+  Impl& w = *impl_;
+  w.require_open("end_scenario");
+  if (!w.current || w.current->ended) {
+    throw IoError(w.path + ": end_scenario('" + result.name + "') without begin_scenario");
+  }
+  ScenarioState& s = *w.current;
+  const std::string where = w.path + ": scenario '" + s.name + "'";
+  if (result.name != s.name) {
+    throw IoError(where + ": end_scenario got the result of '" + result.name + "'");
+  }
+  if (result.years != s.years || result.sector_ids != s.sector_ids) {
+    throw IoError(where + ": the result's years or sectors differ from the scenario's");
+  }
+  if (s.sink && s.sink->written() != result.draws) {
+    throw IoError(where + ": the paths hold " + std::to_string(s.sink->written()) +
+                  " draws but the result " + std::to_string(result.draws));
+  }
+  const std::size_t n_years = s.years.size();
+  const std::size_t n_sectors = s.sector_ids.size();
+  for (const core::SeriesSummary& series : result.summaries) {
+    const std::size_t expected = core::N_STATS * n_years * (series.info.by_sector ? n_sectors : 1);
+    if (series.stats.size() != expected) {
+      throw IoError(where + ": summary of '" + series.info.name + "' has " +
+                    std::to_string(series.stats.size()) + " values, expected " +
+                    std::to_string(expected));
+    }
+  }
+  for (const core::TargetResult& target : result.targets) {
+    if (target.by_year.size() != n_years) {
+      throw IoError(where + ": target '" + target.spec.id + "' has " +
+                    std::to_string(target.by_year.size()) + " yearly results, expected " +
+                    std::to_string(n_years));
+    }
+  }
+  // Write the cached path chunks now: closing a dataset cannot report a failed write.
+  w.file->flush();
+  s.sink.reset();
+
+  const h5::Group& g = s.group;
+  g.set_attribute("draws_requested", result.draws_requested);
+  g.set_attribute("draws", result.draws);
+  g.set_attribute("complete", std::int32_t{result.draws >= result.draws_requested ? 1 : 0});
+  g.set_attribute("seed", result.seed);
+  g.set_attribute("sampler", core::sampler_name(result.sampler));
+  g.set_attribute("quantile_method", result.quantile_method);
+
+  const h5::Group summary = g.create_group("summary");
+  const Coord stat = write_coordinate(summary, "stat", stat_names(), "");
+  const Coord year = write_coordinate(summary, "year", s.years, "year");
+  const Coord sector = write_coordinate(summary, "sector", s.sector_ids, "");
+  for (const core::SeriesSummary& series : result.summaries) {
+    std::vector<const Coord*> dims{&stat, &year};
+    if (series.info.by_sector) dims.push_back(&sector);
+    write_variable(summary, series.info.name, dims, series.info.units, series.stats)
+        .set_attribute("description", series.info.description);
+  }
+
+  const h5::Group targets = g.create_group("targets");
+  std::vector<std::string> ids, indicators, ops, labels_en, labels_zh, units;
+  std::vector<std::int32_t> target_years, relative_years;
+  std::vector<double> thresholds, probability, ci_low, ci_high;
+  std::vector<std::uint64_t> met, n;
+  std::vector<double> probability_by_year, ci_low_by_year, ci_high_by_year;
+  std::vector<std::uint64_t> met_by_year, n_by_year;
+  for (const core::TargetResult& target : result.targets) {
+    const core::TargetSpec& spec = target.spec;
+    ids.push_back(spec.id);
+    indicators.push_back(spec.indicator);
+    ops.push_back(core::op_symbol(spec.op));
+    labels_en.push_back(spec.label_en);
+    labels_zh.push_back(spec.label_zh);
+    units.push_back(target_units(spec, result.summaries));
+    target_years.push_back(spec.year);
+    relative_years.push_back(spec.relative_to_year.value_or(0));
+    thresholds.push_back(spec.threshold);
+    probability.push_back(target.in_year.p);
+    ci_low.push_back(target.in_year.low);
+    ci_high.push_back(target.in_year.high);
+    met.push_back(target.in_year.met);
+    n.push_back(target.in_year.n);
+    for (const core::Proportion& p : target.by_year) {
+      probability_by_year.push_back(p.p);
+      ci_low_by_year.push_back(p.low);
+      ci_high_by_year.push_back(p.high);
+      met_by_year.push_back(p.met);
+      n_by_year.push_back(p.n);
+    }
+  }
+  const Coord target = write_coordinate(targets, "target", ids, "");
+  const Coord target_year_axis = write_coordinate(targets, "year", s.years, "year");
+  const std::vector<const Coord*> by_target{&target};
+  const std::vector<const Coord*> by_target_year{&target, &target_year_axis};
+  write_variable(targets, "id", by_target, "", ids);
+  write_variable(targets, "indicator", by_target, "", indicators);
+  write_variable(targets, "op", by_target, "", ops);
+  write_variable(targets, "label_en", by_target, "", labels_en);
+  write_variable(targets, "label_zh", by_target, "", labels_zh);
+  write_variable(targets, "threshold_units", by_target, "", units);
+  write_variable(targets, "target_year", by_target, "year", target_years);
+  write_variable(targets, "relative_to_year", by_target, "year", relative_years);
+  write_variable(targets, "threshold", by_target, "see threshold_units", thresholds);
+  write_variable(targets, "probability", by_target, "1", probability);
+  write_variable(targets, "ci_low", by_target, "1", ci_low);
+  write_variable(targets, "ci_high", by_target, "1", ci_high);
+  write_variable(targets, "met", by_target, "count", met);
+  write_variable(targets, "n", by_target, "count", n);
+  write_variable(targets, "probability_by_year", by_target_year, "1", probability_by_year);
+  write_variable(targets, "ci_low_by_year", by_target_year, "1", ci_low_by_year);
+  write_variable(targets, "ci_high_by_year", by_target_year, "1", ci_high_by_year);
+  write_variable(targets, "met_by_year", by_target_year, "count", met_by_year);
+  write_variable(targets, "n_by_year", by_target_year, "count", n_by_year);
+  targets.set_attribute("joint_probability", result.all_targets.p);
+  targets.set_attribute("joint_ci_low", result.all_targets.low);
+  targets.set_attribute("joint_ci_high", result.all_targets.high);
+  targets.set_attribute("joint_met", result.all_targets.met);
+  targets.set_attribute("joint_n", result.all_targets.n);
+
+  s.ended = true;
+}
+
+void ResultsWriter::commit() {
+  Impl& w = *impl_;
+  w.require_open("commit");
+  if (w.current && !w.current->ended) {
+    throw IoError(w.path + ": scenario '" + w.current->name + "' was begun but not ended");
+  }
+  // Flush while every object is open, so that a full disk is reported here, and
+  // the closes that follow have nothing left to write.
+  w.file->flush();
+  w.current.reset();
+  w.scenarios.reset();
+  w.file->close();
+  w.file.reset();
+
+  // The data must be on disk before the rename makes it visible at `path`.
+  const int fd = ::open(w.temp_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw IoError(w.temp_path + ": fsync failed (" + errno_text(error) + ")");
+  }
+  ::close(fd);
+  if (!w.overwrite && fs::exists(w.path)) {
+    throw IoError(w.path + ": exists; pass --overwrite to replace it");
+  }
+  if (std::rename(w.temp_path.c_str(), w.path.c_str()) != 0) {
+    throw IoError(w.path + ": cannot rename " + w.temp_path + " to it (" + errno_text(errno) + ")");
+  }
+  w.committed = true;
+  // Persist the rename itself; the file is complete either way, so this is best effort.
+  const fs::path dir = fs::path(w.path).has_parent_path() ? fs::path(w.path).parent_path() : ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+}  // namespace sectorsim::io

@@ -1,0 +1,68 @@
+// Writes a results file (docs/output-format.md): root metadata, then one group
+// per scenario with its input texts, per-draw paths, summaries and targets.
+//
+// Everything is written to a temporary file beside the destination, which is
+// renamed over it only by commit(): a crash, an exception or a full disk never
+// leaves a partial file at the destination. Covered by tests/test_io.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/core/chunk.hpp"
+#include "engine/core/results.hpp"
+#include "engine/core/scenario_spec.hpp"
+#include "engine/io/format.hpp"
+
+namespace sectorsim::io {
+
+/// How the file was produced; stored as root attributes.
+struct RunMeta {
+  std::string command_line;    ///< the command as typed, overrides included
+  std::string engine_version;  ///< "" stores core::ENGINE_VERSION
+  std::uint64_t seed = 0;
+  std::string generator = "philox4x64-10";
+  std::uint64_t chunk_draws = 0;  ///< draws per chunk delivered to the sinks
+};
+
+/// What to store per scenario.
+struct PathOptions {
+  bool keep_paths = true;  ///< store every draw's paths (8 bytes per path cell and draw)
+};
+
+/// Writer of one results file; not copyable, used from one thread.
+class ResultsWriter {
+ public:
+  /// Creates "<dir>/.<name>.tmp.<pid>" beside `path`. Throws IoError if `path`
+  /// exists and !overwrite ("<path>: exists; pass --overwrite to replace it"), or
+  /// if the directory does not exist or is not writable.
+  ResultsWriter(std::string path, bool overwrite, RunMeta meta);
+  /// Without commit(): closes and deletes the temporary file; never touches `path`.
+  ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+  /// Starts /scenarios/<spec.name>: attributes, input texts, coordinates and,
+  /// when opts.keep_paths, the per-draw path datasets sized [draws, ...].
+  /// Returns the sink that writes per-draw chunks (hyperslab writes, strictly
+  /// in draw order; it throws IoError otherwise), or nullptr without paths.
+  /// The sink lives until end_scenario().
+  core::ChunkSink* begin_scenario(const core::ScenarioSpec& spec, const core::CellLayout& layout,
+                                  std::uint64_t draws, const PathOptions& opts);
+  /// Writes summaries, targets and scenario attributes of the scenario begun
+  /// last. result.draws must equal the draws the sink received (with paths).
+  void end_scenario(const core::ScenarioResult& result);
+  /// Flushes, closes, fsyncs and renames the temporary file to `path` (atomic
+  /// on POSIX). Every begun scenario must have been ended.
+  void commit();
+
+  /// The destination path.
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sectorsim::io

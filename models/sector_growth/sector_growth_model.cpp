@@ -1,0 +1,390 @@
+#include "models/sector_growth/sector_growth_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <Eigen/Dense>
+
+namespace sectorsim::models {
+
+namespace {
+
+using core::N_GLOBAL_PARAMS;
+using core::N_SECTOR_PARAMS;
+
+// Sector parameter indices, in core::SECTOR_PARAM_NAMES order.
+enum SectorParam {
+  TFP = 0,
+  ALPHA,
+  GAMMA,
+  BETA,
+  LABOUR_GROWTH,
+  DELTA,
+  KAPPA,
+  IOTA,
+  LEVERAGE,
+  SIGMA,
+  VOL,
+  TAU
+};
+// Region-wide parameter indices, in core::GLOBAL_PARAM_NAMES order.
+enum GlobalParam { PI = 0, RHO, G_CITY, CITY_VOL, OCCUPANCY, PLOT_RATIO, BUILD_LAG, FUND_LAG };
+// Series indices, in core::all_series() order (checked in the constructor).
+enum Series {
+  GDP = 0,
+  SERVICE_VA,
+  SERVICE_SHARE,
+  MP_SHARE,
+  TOTAL_TAX,
+  SERVICE_TAX_SHARE,
+  GDP_PER_KM2,
+  CITY_GDP,
+  AREA_RATIO,
+  PILLARS,
+  VA,
+  CAPITAL,
+  SPACE,
+  TAX,
+  REVENUE,
+  N_SERIES
+};
+constexpr const char* SERIES_ORDER[N_SERIES] = {"district_gdp",
+                                                "service_va",
+                                                "service_share",
+                                                "modern_producer_share",
+                                                "total_tax",
+                                                "service_tax_share",
+                                                "gdp_per_km2",
+                                                "city_gdp",
+                                                "area_output_ratio",
+                                                "pillar_count",
+                                                "va",
+                                                "capital",
+                                                "space",
+                                                "tax",
+                                                "revenue"};
+
+void require(bool ok, const std::string& msg) {
+  if (!ok) throw std::invalid_argument("sector_growth: " + msg);
+}
+
+// Splits a fractional lag into whole years and the share delayed one more year.
+inline void split_lag(double lag, int& whole, double& frac) {
+  const double f = std::floor(lag);
+  whole = static_cast<int>(f);
+  frac = lag - f;
+}
+
+}  // namespace
+
+SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
+    : n_sectors_(spec.n_sectors()), n_years_(spec.n_years()) {
+  const int n = n_sectors_;
+  const std::size_t ny = static_cast<std::size_t>(n_years_);
+  const std::size_t ns = static_cast<std::size_t>(n);
+  require(n >= 1, "at least one sector is needed");
+  require(n_years_ >= 2, "the horizon needs at least one simulated year");
+
+  const auto series = core::all_series();
+  require(series.size() == N_SERIES, "series catalogue changed");
+  for (int i = 0; i < N_SERIES; ++i)
+    require(series[i].name == SERIES_ORDER[i], "series order");
+  layout_ = core::CellLayout(series, n_years_, n);
+
+  for (const auto& sec : spec.sectors) {
+    for (int p = 0; p < N_SECTOR_PARAMS; ++p) {
+      params_.push_back(
+          {sec.id + "." + core::SECTOR_PARAM_NAMES[p], core::sector_param(sec.params, p)});
+    }
+    require(sec.base_va > 0, "base value added of '" + sec.id + "' must be > 0");
+    require(sec.base_space > 0, "base floor space of '" + sec.id + "' must be > 0");
+    require(sec.va_ratio > 0 && sec.va_ratio <= 1, "va_ratio of '" + sec.id + "' not in (0, 1]");
+    base_va_.push_back(sec.base_va);
+    base_space_.push_back(sec.base_space);
+    va_ratio_.push_back(sec.va_ratio);
+    service_.push_back(sec.service ? 1 : 0);
+    const double flagged = sec.modern || sec.producer ? 1.0 : 0.0;
+    const double weight = sec.modern_producer_weight >= 0 ? sec.modern_producer_weight : flagged;
+    require(weight <= 1, "modern_producer_weight of '" + sec.id + "' not in [0, 1]");
+    modern_producer_.push_back(sec.service ? weight : 0.0);
+  }
+  for (int g = 0; g < N_GLOBAL_PARAMS; ++g) {
+    params_.push_back({core::GLOBAL_PARAM_NAMES[g], core::global_param(spec.globals, g)});
+  }
+
+  const auto& lv = spec.levers;
+  funds_.assign(ny * ns, 0.0);
+  if (!lv.funds.empty()) {
+    require(lv.funds.size() == ny, "funds need one row per year");
+    for (std::size_t t = 0; t < ny; ++t) {
+      require(lv.funds[t].size() == ns, "funds need one entry per sector");
+      std::copy(lv.funds[t].begin(), lv.funds[t].end(), funds_.begin() + t * ns);
+    }
+  }
+  auto per_year = [&](const std::vector<double>& v, const char* what) {
+    if (v.empty()) return std::vector<double>(ny, 0.0);
+    require(v.size() == ny, std::string(what) + " needs one entry per year");
+    return v;
+  };
+  auto per_sector = [&](const std::vector<double>& v, const char* what) {
+    if (v.empty()) return std::vector<double>(ns, 0.0);
+    require(v.size() == ns, std::string(what) + " needs one entry per sector");
+    return v;
+  };
+  space_release_ = per_year(lv.space_release, "space release");
+  land_release_ = per_year(lv.land_release, "land release");
+  space_share_ = per_sector(lv.space_share, "space share");
+  land_share_ = per_sector(lv.land_share, "land share");
+  absorption_ = spec.absorption.empty() ? std::vector<double>{1.0} : spec.absorption;
+
+  area_km2_ = spec.region.area_km2;
+  city_area_km2_ = spec.region.city_area_km2;
+  city_base_gdp_ = spec.region.city_base_gdp;
+  pillar_threshold_ = spec.region.pillar_threshold;
+  require(area_km2_ > 0 && city_area_km2_ > 0 && city_base_gdp_ > 0, "region data must be > 0");
+
+  // Shock factor: Cholesky of the correlation matrix; a positive
+  // semi-definite but singular matrix gets its symmetric square root.
+  const int m = n + 1;
+  Eigen::MatrixXd c = Eigen::MatrixXd::Identity(m, m);
+  if (!spec.correlation.empty()) {
+    require(spec.correlation.size() == static_cast<std::size_t>(m), "correlation size");
+    for (int i = 0; i < m; ++i) {
+      require(spec.correlation[i].size() == static_cast<std::size_t>(m), "correlation size");
+      for (int j = 0; j < m; ++j)
+        c(i, j) = spec.correlation[i][j];
+    }
+  }
+  Eigen::MatrixXd f;
+  Eigen::LLT<Eigen::MatrixXd> llt(c);
+  if (llt.info() == Eigen::Success) {
+    f = llt.matrixL();
+  } else {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(c);
+    const Eigen::VectorXd ev = es.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+    f = es.eigenvectors() * ev.asDiagonal() * es.eigenvectors().transpose();
+  }
+  factor_.resize(static_cast<std::size_t>(m * m));
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j)
+      factor_[static_cast<std::size_t>(i * m + j)] = f(i, j);
+
+  // Input-output demand term: value added v o (I - A)^-1 (F * spend_share),
+  // a transient level effect in the year the money is spent.
+  demand_va_.assign(ny * ns, 0.0);
+  if (spec.demand.enabled) {
+    require(spec.demand.technical.size() == ns, "technical matrix size");
+    Eigen::MatrixXd a(n, n);
+    for (int i = 0; i < n; ++i) {
+      require(spec.demand.technical[i].size() == ns, "technical matrix size");
+      for (int j = 0; j < n; ++j)
+        a(i, j) = spec.demand.technical[i][j];
+    }
+    const Eigen::MatrixXd leontief = (Eigen::MatrixXd::Identity(n, n) - a).inverse();
+    for (std::size_t t = 1; t < ny; ++t) {
+      Eigen::VectorXd fd(n);
+      for (int s = 0; s < n; ++s)
+        fd(s) = funds_[t * ns + s] * spec.demand.spend_share;
+      const Eigen::VectorXd x = leontief * fd;
+      for (int s = 0; s < n; ++s)
+        demand_va_[t * ns + s] = va_ratio_[s] * x(s);
+    }
+  }
+}
+
+std::size_t SectorGrowthModel::workspace_size(std::size_t n) const {
+  const std::size_t ns = static_cast<std::size_t>(n_sectors_);
+  const std::size_t ny = static_cast<std::size_t>(n_years_);
+  // lnY, Y, K, S, e per sector; correlated shocks; city; land completions and
+  // absorbed space (two kinds) per year.
+  return n * (5 * ns + (ns + 1) + 1 + 3 * ny);
+}
+
+void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& out,
+                                 double* workspace) const {
+  const std::size_t n = in.n, st = in.stride;
+  const std::size_t ns = static_cast<std::size_t>(n_sectors_);
+  const std::size_t ny = static_cast<std::size_t>(n_years_);
+  const std::size_t m = ns + 1;
+  auto prm = [&](int j) { return in.params + static_cast<std::size_t>(j) * st; };
+  auto sp = [&](std::size_t s, int p) { return prm(sector_param_index(static_cast<int>(s), p)); };
+  auto gp = [&](int g) { return prm(global_param_index(g)); };
+
+  double* w = workspace;
+  auto take = [&](std::size_t rows) {
+    double* p = w;
+    w += rows * n;
+    return p;
+  };
+  double* ln_y = take(ns);
+  double* y = take(ns);
+  double* k = take(ns);
+  double* s = take(ns);
+  double* e = take(ns);
+  double* u = take(m);
+  double* city = take(1);
+  double* done_land = take(ny);  // floor space completed on released land, by year
+  double* abs_space = take(ny);  // absorbed released space, by year
+  double* abs_land = take(ny);   // absorbed space built on released land, by year
+  auto row = [n](double* base, std::size_t i) { return base + i * n; };
+
+  // Land: floor space = land * plot ratio, completed after the construction
+  // lag (a fractional lag splits the space between two years).
+  const double* plot = gp(PLOT_RATIO);
+  const double* build_lag = gp(BUILD_LAG);
+  const double* occ = gp(OCCUPANCY);
+  std::fill(done_land, done_land + ny * n, 0.0);
+  for (std::size_t r = 0; r < ny; ++r) {
+    if (land_release_[r] == 0) continue;
+    for (std::size_t l = 0; l < n; ++l) {
+      int whole;
+      double frac;
+      split_lag(build_lag[l], whole, frac);
+      const double space = land_release_[r] * plot[l];
+      const std::size_t t0 = r + static_cast<std::size_t>(whole);
+      if (t0 < ny) done_land[t0 * n + l] += (1.0 - frac) * space;
+      if (t0 + 1 < ny) done_land[(t0 + 1) * n + l] += frac * space;
+    }
+  }
+  // Absorption: a(k) = occupancy * shape[k] of a release is occupied k years on.
+  for (std::size_t t = 0; t < ny; ++t) {
+    double* as = row(abs_space, t);
+    double* al = row(abs_land, t);
+    std::fill(as, as + n, 0.0);
+    std::fill(al, al + n, 0.0);
+    for (std::size_t r = 0; r <= t; ++r) {
+      if (t - r >= absorption_.size()) continue;
+      const double a = absorption_[t - r];
+      const double rel = space_release_[r] * a;
+      const double* dl = row(done_land, r);
+      for (std::size_t l = 0; l < n; ++l) {
+        as[l] += rel * occ[l];
+        al[l] += dl[l] * a * occ[l];
+      }
+    }
+  }
+
+  // Base year: observed data.
+  for (std::size_t j = 0; j < ns; ++j) {
+    const double* kappa = sp(j, KAPPA);
+    double *ly = row(ln_y, j), *yy = row(y, j), *kk = row(k, j), *ss = row(s, j), *ee = row(e, j);
+    const double lv = std::log(base_va_[j]);
+    for (std::size_t l = 0; l < n; ++l) {
+      ly[l] = lv;
+      yy[l] = base_va_[j];
+      kk[l] = kappa[l] * base_va_[j];
+      ss[l] = base_space_[j];
+      ee[l] = 0.0;
+    }
+  }
+  std::fill(city, city + n, city_base_gdp_);
+
+  write_year(0, n, y, k, s, city, in.params, st, out);
+
+  const double* pi = gp(PI);
+  const double* rho = gp(RHO);
+  const double* g_city = gp(G_CITY);
+  const double* city_vol = gp(CITY_VOL);
+  const double* fund_lag = gp(FUND_LAG);
+  for (std::size_t t = 1; t < ny; ++t) {
+    // Correlated shocks u = F z for this year.
+    const double* z = in.shocks + (t - 1) * m * st;
+    for (std::size_t i = 0; i < m; ++i) {
+      double* ui = row(u, i);
+      std::fill(ui, ui + n, 0.0);
+      for (std::size_t j = 0; j < m; ++j) {
+        const double f = factor_[i * m + j];
+        if (f == 0.0) continue;
+        const double* zj = z + j * st;
+        for (std::size_t l = 0; l < n; ++l)
+          ui[l] += f * zj[l];
+      }
+    }
+    for (std::size_t j = 0; j < ns; ++j) {
+      const double *tfp = sp(j, TFP), *alpha = sp(j, ALPHA), *gamma = sp(j, GAMMA),
+                   *beta = sp(j, BETA), *lg = sp(j, LABOUR_GROWTH), *delta = sp(j, DELTA),
+                   *iota = sp(j, IOTA), *lev = sp(j, LEVERAGE), *sigma = sp(j, SIGMA),
+                   *vol = sp(j, VOL);
+      double *ly = row(ln_y, j), *yy = row(y, j), *kk = row(k, j), *ss = row(s, j), *ee = row(e, j);
+      const double* uj = row(u, j);
+      const double* as = row(abs_space, t);
+      const double* al = row(abs_land, t);
+      const double sshare = space_share_[j], lshare = land_share_[j];
+      for (std::size_t l = 0; l < n; ++l) {
+        int whole;
+        double frac;
+        split_lag(fund_lag[l], whole, frac);
+        const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(t) - whole;
+        const double f0 = t0 >= 0 ? funds_[static_cast<std::size_t>(t0) * ns + j] : 0.0;
+        const double f1 = t0 >= 1 ? funds_[static_cast<std::size_t>(t0 - 1) * ns + j] : 0.0;
+        const double fund = (1.0 - frac) * f0 + frac * f1;
+        const double invest = iota[l] * yy[l] + lev[l] * fund;
+        const double k_new = (1.0 - delta[l]) * kk[l] + invest;
+        const double dlnk = std::log(k_new / kk[l]);
+        const double s_new = ss[l] * (1.0 + sigma[l]) + sshare * as[l] + lshare * al[l];
+        const double dlns = std::log(s_new / ss[l]);
+        ee[l] = rho[l] * ee[l] + vol[l] * uj[l];
+        ly[l] += tfp[l] + pi[l] + alpha[l] * dlnk + gamma[l] * dlns + beta[l] * lg[l] + ee[l];
+        yy[l] = std::exp(ly[l]);
+        kk[l] = k_new;
+        ss[l] = s_new;
+      }
+    }
+    const double* uc = row(u, ns);
+    for (std::size_t l = 0; l < n; ++l)
+      city[l] *= std::exp(g_city[l] + city_vol[l] * uc[l]);
+    write_year(static_cast<int>(t), n, y, k, s, city, in.params, st, out);
+  }
+}
+
+void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const double* k,
+                                   const double* s, const double* city, const double* params,
+                                   std::size_t pstride, const core::BatchOut& out) const {
+  const std::size_t ns = static_cast<std::size_t>(n_sectors_);
+  auto cell = [&](int series, std::size_t sector = 0) {
+    return out.values +
+           static_cast<std::size_t>(layout_.cell(series, t, static_cast<int>(sector))) * out.stride;
+  };
+  double *gdp = cell(GDP), *svc = cell(SERVICE_VA), *mp = cell(MP_SHARE), *tax = cell(TOTAL_TAX),
+         *svc_tax = cell(SERVICE_TAX_SHARE), *pillars = cell(PILLARS);
+  for (double* p : {gdp, svc, mp, tax, svc_tax, pillars})
+    std::fill(p, p + n, 0.0);
+  const double* demand = demand_va_.data() + static_cast<std::size_t>(t) * ns;
+  for (std::size_t j = 0; j < ns; ++j) {
+    const double* tau =
+        params + static_cast<std::size_t>(sector_param_index(static_cast<int>(j), TAU)) * pstride;
+    double *va = cell(VA, j), *cap = cell(CAPITAL, j), *spc = cell(SPACE, j), *tx = cell(TAX, j),
+           *rev = cell(REVENUE, j);
+    const double d = demand[j], inv_ratio = 1.0 / va_ratio_[j];
+    const double svc_w = service_[j], mp_w = modern_producer_[j];
+    for (std::size_t l = 0; l < n; ++l) {
+      const double v = y[j * n + l] + d;
+      const double tv = tau[l] * v;
+      va[l] = v;
+      cap[l] = k[j * n + l];
+      spc[l] = s[j * n + l];
+      tx[l] = tv;
+      rev[l] = v * inv_ratio;
+      gdp[l] += v;
+      svc[l] += svc_w * v;
+      mp[l] += mp_w * v;
+      tax[l] += tv;
+      svc_tax[l] += svc_w * tv;
+      pillars[l] += v > pillar_threshold_ ? 1.0 : 0.0;
+    }
+  }
+  double *share = cell(SERVICE_SHARE), *per_km2 = cell(GDP_PER_KM2), *cg = cell(CITY_GDP),
+         *ratio = cell(AREA_RATIO);
+  for (std::size_t l = 0; l < n; ++l) {
+    share[l] = svc[l] / gdp[l];
+    mp[l] = mp[l] / svc[l];
+    svc_tax[l] = svc_tax[l] / tax[l];
+    per_km2[l] = gdp[l] / area_km2_;
+    cg[l] = city[l];
+    ratio[l] = per_km2[l] / (city[l] / city_area_km2_);
+  }
+}
+
+}  // namespace sectorsim::models

@@ -1,0 +1,58 @@
+// The sector-growth model of MODEL.md: capital with fund leverage and lag,
+// floor space from released space and land with absorption, growth accounting
+// with AR(1) shocks correlated across sectors and the city, tax, and the
+// indicators of section 3. Reads a ScenarioSpec; fills structure-of-arrays
+// batches. Covered by tests/test_model.cpp (the checks of MODEL.md section 6).
+#pragma once
+
+#include <vector>
+
+#include "engine/core/model.hpp"
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::models {
+
+class SectorGrowthModel : public core::Model {
+ public:
+  /// Throws std::invalid_argument if the spec is inconsistent (sizes, ranges).
+  explicit SectorGrowthModel(const core::ScenarioSpec& spec);
+
+  const std::vector<core::ParameterInfo>& parameters() const override { return params_; }
+  int n_shocks() const override { return (n_years_ - 1) * (n_sectors_ + 1); }
+  const core::CellLayout& layout() const override { return layout_; }
+  std::size_t workspace_size(std::size_t n) const override;
+  void simulate(const core::BatchIn& in, const core::BatchOut& out,
+                double* workspace) const override;
+
+  /// Index of sector s's parameter p (p indexes core::SECTOR_PARAM_NAMES).
+  int sector_param_index(int s, int p) const { return s * core::N_SECTOR_PARAMS + p; }
+  /// Index of region-wide parameter g (g indexes core::GLOBAL_PARAM_NAMES).
+  int global_param_index(int g) const { return n_sectors_ * core::N_SECTOR_PARAMS + g; }
+  /// Shock factor applied to N(0,1) variates: lower Cholesky factor of the
+  /// correlation matrix (or a symmetric square root when it is singular).
+  const std::vector<double>& shock_factor() const { return factor_; }
+
+ private:
+  // Writes every cell of year index t; y, k, s hold one row of n lanes per sector.
+  void write_year(int t, std::size_t n, const double* y, const double* k, const double* s,
+                  const double* city, const double* params, std::size_t pstride,
+                  const core::BatchOut& out) const;
+
+  int n_sectors_ = 0;
+  int n_years_ = 0;
+  core::CellLayout layout_;
+  std::vector<core::ParameterInfo> params_;
+  // Scenario data, flattened.
+  std::vector<double> base_va_, base_space_, va_ratio_;
+  std::vector<unsigned char> service_;
+  std::vector<double> modern_producer_;  // weight of each sector in modern_producer_share
+  std::vector<double> funds_;            // [year][sector]
+  std::vector<double> demand_va_;        // [year][sector], input-output term
+  std::vector<double> space_release_, land_release_;  // [year]
+  std::vector<double> space_share_, land_share_;      // [sector]
+  std::vector<double> absorption_;                    // shape by years since release
+  std::vector<double> factor_;                        // [(n+1) * (n+1)] row-major
+  double area_km2_ = 0, city_area_km2_ = 0, city_base_gdp_ = 0, pillar_threshold_ = 0;
+};
+
+}  // namespace sectorsim::models

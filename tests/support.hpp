@@ -1,0 +1,75 @@
+// Shared helpers of the test suite: small hand-built scenarios and the
+// QuantLib-style statistical check that prints calculated, expected, error
+// and tolerance on failure.
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/core/scenario_spec.hpp"
+
+namespace sectorsim::testing {
+
+/// A two-sector region (one service sector, one not) over base_year ... end_year
+/// with every parameter fixed, no levers, no shocks: the deterministic case.
+inline core::ScenarioSpec two_sector_spec(int base_year = 2022, int end_year = 2025) {
+  using core::Prior;
+  core::ScenarioSpec s;
+  s.name = "two-sector";
+  s.base_year = base_year;
+  s.end_year = end_year;
+  s.region = {"r", "Region", "区", 10.0, 100.0, 5000.0, 150.0};
+  for (int i = 0; i < 2; ++i) {
+    core::SectorSpec sec;
+    sec.id = i == 0 ? "services" : "industry";
+    sec.name_en = sec.id;
+    sec.name_zh = i == 0 ? "服务业" : "工业";
+    sec.service = i == 0;
+    sec.modern = i == 0;
+    sec.base_va = i == 0 ? 200.0 : 50.0;
+    sec.base_space = i == 0 ? 400.0 : 100.0;
+    sec.va_ratio = i == 0 ? 0.5 : 0.25;
+    auto& p = sec.params;
+    p.tfp_growth = Prior::fixed(i == 0 ? 0.02 : 0.01);
+    p.capital_elasticity = Prior::fixed(0.35);
+    p.space_elasticity = Prior::fixed(0.10);
+    p.labour_elasticity = Prior::fixed(0.0);
+    p.labour_growth = Prior::fixed(0.0);
+    p.depreciation = Prior::fixed(0.08);
+    p.capital_output = Prior::fixed(2.0);
+    p.investment_rate = Prior::fixed(0.20);
+    p.fund_leverage = Prior::fixed(2.5);
+    p.space_growth = Prior::fixed(0.01);
+    p.volatility = Prior::fixed(0.0);
+    p.tax_rate = Prior::fixed(i == 0 ? 0.3 : 0.2);
+    s.sectors.push_back(sec);
+  }
+  auto& g = s.globals;
+  g.price_growth = Prior::fixed(0.015);
+  g.shock_persistence = Prior::fixed(0.0);
+  g.city_growth = Prior::fixed(0.06);
+  g.city_volatility = Prior::fixed(0.0);
+  g.occupancy = Prior::fixed(0.75);
+  g.plot_ratio = Prior::fixed(4.0);
+  g.construction_lag = Prior::fixed(2.0);
+  g.fund_lag = Prior::fixed(0.0);
+  s.absorption = {0.4, 0.35, 0.25};
+  s.correlation = {{1.0, 0.5, 0.3}, {0.5, 1.0, 0.3}, {0.3, 0.3, 1.0}};
+  s.run.draws = 1000;
+  s.run.seed = 42;
+  return s;
+}
+
+/// Expect |calculated - expected| <= tolerance_se * standard_error.
+inline void expect_within_se(const std::string& what, double calculated, double expected,
+                             double standard_error, double tolerance_se) {
+  const double err = std::fabs(calculated - expected);
+  EXPECT_LE(err, tolerance_se * standard_error)
+      << what << ": calculated " << calculated << ", expected " << expected << ", error " << err
+      << " (" << err / standard_error << " standard errors), tolerance " << tolerance_se
+      << " standard errors (se " << standard_error << ")";
+}
+
+}  // namespace sectorsim::testing

@@ -1,0 +1,207 @@
+// The runner's reproducibility contract: results depend on the seed and the
+// draw index alone, bit for bit, whatever the thread count and batch size;
+// chunks reach ordered sinks in draw order; a stop request ends cleanly.
+#include "engine/core/runner.hpp"
+
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/core/summary.hpp"
+#include "models/sector_growth/sector_growth_model.hpp"
+#include "tests/collect_sink.hpp"
+#include "tests/support.hpp"
+
+namespace sectorsim {
+namespace {
+
+using core::Prior;
+
+core::ScenarioSpec uncertain_spec() {
+  auto spec = testing::two_sector_spec(2022, 2030);
+  for (auto& sec : spec.sectors) {
+    auto& p = sec.params;
+    p.tfp_growth = Prior::normal(0.02, 0.01);
+    p.capital_elasticity = Prior::uniform(0.25, 0.45);
+    p.fund_leverage = Prior::pert(1.0, 2.5, 5.0);
+    p.volatility = Prior::triangular(0.02, 0.04, 0.06);
+    p.tax_rate = Prior::beta(4, 12);
+    p.depreciation = Prior::truncated_normal(0.075, 0.02, 0.05, 0.10);
+    p.capital_output = Prior::lognormal(0.8, 0.2);
+  }
+  spec.globals.shock_persistence = Prior::uniform(0.0, 0.5);
+  spec.globals.occupancy = Prior::beta(6, 2);
+  spec.globals.construction_lag = Prior::uniform(2, 4);
+  const std::size_t n = static_cast<std::size_t>(spec.n_years());
+  spec.levers.funds.assign(n, {1.0, 0.5});
+  spec.levers.space_release.assign(n, 5.0);
+  spec.levers.space_share = {0.6, 0.4};
+  spec.targets = {{"gdp", "", "", "district_gdp", 2030, core::Op::Greater, 330.0, std::nullopt},
+                  {"double", "", "", "revenue.services", 2030, core::Op::GreaterEqual, 1.4, 2022}};
+  return spec;
+}
+
+struct RunOutput {
+  testing::CollectSink paths;
+  core::ScenarioResult result;
+  core::RunReport report;
+};
+
+RunOutput run(const core::ScenarioSpec& spec, std::uint64_t draws, int threads, std::size_t batch,
+              core::Sampler sampler = core::Sampler::MonteCarlo) {
+  const models::SectorGrowthModel model(spec);
+  RunOutput out;
+  const auto targets =
+      core::resolve_targets(spec.targets, model.layout(), spec.base_year, {"services", "industry"});
+  core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
+  core::RunOptions opt;
+  opt.draws = draws;
+  opt.seed = 7;
+  opt.sampler = sampler;
+  opt.threads = threads;
+  opt.batch = batch;
+  out.report = core::run_draws(model, opt, {&summary, &out.paths});
+  summary.finish(out.report.draws_done, out.result);
+  return out;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+void expect_identical(const RunOutput& a, const RunOutput& b) {
+  ASSERT_EQ(a.paths.values.size(), b.paths.values.size());
+  for (std::size_t c = 0; c < a.paths.values.size(); ++c) {
+    ASSERT_TRUE(same_bits(a.paths.values[c], b.paths.values[c])) << "cell " << c;
+  }
+  ASSERT_EQ(a.result.summaries.size(), b.result.summaries.size());
+  for (std::size_t s = 0; s < a.result.summaries.size(); ++s) {
+    EXPECT_TRUE(same_bits(a.result.summaries[s].stats, b.result.summaries[s].stats))
+        << a.result.summaries[s].info.name;
+  }
+  ASSERT_EQ(a.result.targets.size(), b.result.targets.size());
+  for (std::size_t t = 0; t < a.result.targets.size(); ++t) {
+    EXPECT_EQ(a.result.targets[t].in_year.met, b.result.targets[t].in_year.met);
+  }
+  EXPECT_EQ(a.result.all_targets.met, b.result.all_targets.met);
+}
+
+// 3 chunks and a partial one: 3 * 4096 + 1234 draws.
+constexpr std::uint64_t DRAWS = 3 * core::CHUNK_DRAWS + 1234;
+
+TEST(RunnerReproducible, IdenticalForThreadCountsAndBatchSizes) {
+  const auto spec = uncertain_spec();
+  const RunOutput ref = run(spec, DRAWS, 1, 256);
+  EXPECT_EQ(ref.report.draws_done, DRAWS);
+  EXPECT_FALSE(ref.report.interrupted);
+  expect_identical(ref, run(spec, DRAWS, 2, 256));
+  expect_identical(ref, run(spec, DRAWS, 3, 1));
+  expect_identical(ref, run(spec, DRAWS, 2, 97));
+  expect_identical(ref, run(spec, DRAWS, 4, 4096));
+}
+
+TEST(RunnerReproducible, LatinHypercubeIdenticalForThreadCounts) {
+  const auto spec = uncertain_spec();
+  expect_identical(run(spec, DRAWS, 1, 256, core::Sampler::LatinHypercube),
+                   run(spec, DRAWS, 2, 33, core::Sampler::LatinHypercube));
+}
+
+TEST(RunnerReproducible, PrefixOfALongerRunIsTheShorterRun) {
+  // Draw d depends on (seed, d) alone: the first N draws of a 2N-draw run are
+  // the N-draw run.
+  const auto spec = uncertain_spec();
+  const RunOutput shorter = run(spec, 5000, 2, 64);
+  const RunOutput longer = run(spec, 9000, 2, 128);
+  for (std::size_t c = 0; c < shorter.paths.values.size(); ++c) {
+    std::vector<double> head(longer.paths.values[c].begin(), longer.paths.values[c].begin() + 5000);
+    ASSERT_TRUE(same_bits(shorter.paths.values[c], head)) << "cell " << c;
+  }
+}
+
+TEST(RunnerReproducible, SummariesMatchDirectComputation) {
+  const auto spec = uncertain_spec();
+  const RunOutput out = run(spec, DRAWS, 2, 256);
+  const models::SectorGrowthModel model(spec);
+  // district_gdp in the last year: mean and type-7 median from the paths.
+  const int last = spec.n_years() - 1;
+  const auto& v = out.paths.cell(model.layout().cell(0, last));
+  double mean = 0;
+  for (double x : v)
+    mean += x;
+  mean /= static_cast<double>(v.size());
+  std::vector<double> copy = v;
+  const auto& stats = out.result.summaries[0].stats;
+  const std::size_t per_stat = static_cast<std::size_t>(spec.n_years());
+  EXPECT_NEAR(stats[0 * per_stat + last], mean, 1e-9 * mean);
+  EXPECT_EQ(stats[5 * per_stat + last], core::quantile_type7(copy, 0.5));
+  // Target counts recounted from the paths.
+  std::uint64_t met = 0;
+  for (double x : v)
+    met += x > 330.0 ? 1 : 0;
+  EXPECT_EQ(out.result.targets[0].in_year.met, met);
+  EXPECT_GT(met, 0u);
+  EXPECT_LT(met, DRAWS);
+}
+
+class StopAfter : public core::ChunkSink {
+ public:
+  explicit StopAfter(std::atomic<bool>& flag, std::uint64_t chunks) : flag_(flag), left_(chunks) {}
+  void consume(const core::ChunkView&) override {
+    if (--left_ == 0) flag_.store(true);
+  }
+
+ private:
+  std::atomic<bool>& flag_;
+  std::uint64_t left_;
+};
+
+TEST(RunnerStop, StopRequestDeliversAWholeNumberOfChunksInOrder) {
+  const auto spec = uncertain_spec();
+  const models::SectorGrowthModel model(spec);
+  std::atomic<bool> stop{false};
+  StopAfter stopper(stop, 2);
+  testing::CollectSink paths;  // throws if chunks arrive out of order
+  core::RunOptions opt;
+  opt.draws = 20 * core::CHUNK_DRAWS;
+  opt.seed = 7;
+  opt.threads = 2;
+  opt.stop = &stop;
+  const auto rep = core::run_draws(model, opt, {&stopper, &paths});
+  EXPECT_TRUE(rep.interrupted);
+  EXPECT_GE(rep.draws_done, 2 * core::CHUNK_DRAWS);
+  EXPECT_LT(rep.draws_done, opt.draws);
+  EXPECT_EQ(rep.draws_done % core::CHUNK_DRAWS, 0u);
+  EXPECT_EQ(paths.draws(), rep.draws_done);
+}
+
+class Throwing : public core::ChunkSink {
+ public:
+  void consume(const core::ChunkView&) override { throw std::runtime_error("disk full"); }
+};
+
+TEST(RunnerStop, SinkErrorStopsTheRunAndIsRethrown) {
+  const auto spec = uncertain_spec();
+  const models::SectorGrowthModel model(spec);
+  Throwing bad;
+  core::RunOptions opt;
+  opt.draws = 10 * core::CHUNK_DRAWS;
+  opt.threads = 2;
+  EXPECT_THROW(core::run_draws(model, opt, {&bad}), std::runtime_error);
+}
+
+TEST(RunnerOptions, RejectsBadOptions) {
+  const auto spec = uncertain_spec();
+  const models::SectorGrowthModel model(spec);
+  core::RunOptions opt;
+  opt.draws = 10;
+  opt.threads = 0;
+  EXPECT_THROW(core::run_draws(model, opt, {}), std::invalid_argument);
+  opt.threads = 1;
+  opt.batch = 0;
+  EXPECT_THROW(core::run_draws(model, opt, {}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace sectorsim
