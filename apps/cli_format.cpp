@@ -135,4 +135,62 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   os << pad("all targets (joint)", 28) << pad("", 6) << pad("", 32) << pad(p, 8) << ci << "\n";
 }
 
+namespace {
+
+std::string signed_fmt(double v) {
+  return (v > 0 ? "+" : "") + fmt(v);
+}
+
+std::string interval(double lo, double hi) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "[%+.3f, %+.3f]", lo, hi);
+  return buf;
+}
+
+}  // namespace
+
+void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline,
+                            const std::vector<core::Comparison>& comparisons) {
+  if (comparisons.empty()) return;
+  os << "Paired comparison with baseline '" << baseline.name << "' (" << comparisons[0].draws
+     << " draws, common random numbers)\n\n"
+     << pad("scenario", 24) << pad("target", 28) << pad("P(met)", 8) << pad("baseline", 9)
+     << pad("diff", 8) << pad("paired 95% CI", 20) << "unpaired 95% CI\n";
+  char buf[32];
+  for (const auto& c : comparisons) {
+    for (const auto& t : c.targets) {
+      os << pad(c.scenario, 24) << pad(t.id, 28);
+      std::snprintf(buf, sizeof buf, "%.3f", t.scenario.p);
+      os << pad(buf, 8);
+      std::snprintf(buf, sizeof buf, "%.3f", t.baseline.p);
+      os << pad(buf, 9);
+      std::snprintf(buf, sizeof buf, "%+.3f", t.paired.diff);
+      os << pad(buf, 8) << pad(interval(t.paired.low, t.paired.high), 20)
+         << interval(t.unpaired.low, t.unpaired.high) << "\n";
+    }
+    std::snprintf(buf, sizeof buf, "%+.3f", c.all_targets_paired.diff);
+    os << pad(c.scenario, 24) << pad("all targets (joint)", 28) << pad("", 17) << pad(buf, 8)
+       << pad(interval(c.all_targets_paired.low, c.all_targets_paired.high), 20)
+       << interval(c.all_targets_unpaired.low, c.all_targets_unpaired.high) << "\n";
+  }
+  const int last = baseline.end_year - baseline.base_year;
+  os << "\nIndicators in " << baseline.end_year
+     << ": mean difference [95% CI], P(higher), P(lower)\n";
+  for (const auto& c : comparisons) {
+    for (const auto& d : c.diffs) {
+      if (d.info.by_sector) continue;
+      const std::size_t per_stat = d.stats.size() / core::N_DIFF_STATS;
+      const std::size_t k = static_cast<std::size_t>(last);
+      const auto stat = [&](int i) { return d.stats[static_cast<std::size_t>(i) * per_stat + k]; };
+      std::snprintf(buf, sizeof buf, "%.3f", stat(6));
+      std::string hi = buf;
+      std::snprintf(buf, sizeof buf, "%.3f", stat(7));
+      os << pad(c.scenario, 24) << pad(d.info.name, 24)
+         << pad(signed_fmt(stat(0)) + " [" + signed_fmt(stat(1)) + ", " + signed_fmt(stat(2)) + "]",
+                34)
+         << pad(hi, 8) << buf << "\n";
+    }
+  }
+}
+
 }  // namespace sectorsim::cli

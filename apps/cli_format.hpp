@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
+#include "engine/core/compare.hpp"
 #include "engine/core/results.hpp"
 #include "engine/core/scenario_spec.hpp"
 
@@ -36,5 +38,12 @@ class Progress {
 /// 5-95% range of the indicator in the target year.
 void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
                         const core::ScenarioResult& result, double seconds, int threads);
+
+/// The paired comparison of each scenario with the baseline: per target the
+/// difference in probability with the paired (Newcombe) and unpaired
+/// intervals, then per region indicator in the end year the mean difference
+/// with its interval and the probability of a higher value.
+void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline,
+                            const std::vector<core::Comparison>& comparisons);
 
 }  // namespace sectorsim::cli

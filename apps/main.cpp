@@ -4,6 +4,7 @@
 // 2 bad input (usage, scenario errors, refused output path), 130 interrupted.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,9 +22,12 @@
 
 #include "apps/cli_format.hpp"
 #include "engine/config/scenario_loader.hpp"
+#include "engine/core/compare.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/summary.hpp"
 #include "engine/core/version.hpp"
+#include "engine/io/csv.hpp"
+#include "engine/io/report.hpp"
 #include "engine/io/results_writer.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
@@ -50,7 +55,10 @@ const char* USAGE =
     "usage: sectorsim <command> [options]\n"
     "\n"
     "commands:\n"
-    "  run SCENARIO.yaml        simulate a scenario, write an HDF5 results file\n"
+    "  run SCENARIO.yaml          simulate a scenario, write an HDF5 results file\n"
+    "  compare SCENARIO.yaml...   run scenarios on common random numbers, compare\n"
+    "                             each with a baseline (paired differences)\n"
+    "  report FILE                write a self-contained HTML report of a results file\n"
     "  validate SCENARIO.yaml...  check scenario files without running them\n"
     "\n"
     "Run 'sectorsim <command> --help' for the options of a command.\n"
@@ -94,6 +102,86 @@ core::ScenarioSpec load(const std::string& path, bool strict) {
   return config::load_scenario(path, lo);
 }
 
+// Options shared by run and compare.
+void add_run_options(po::options_description& opts) {
+  opts.add_options()("draws,n", po::value<std::uint64_t>(),
+                     "number of Monte Carlo draws (overrides run.draws)")(
+      "seed,s", po::value<std::uint64_t>(), "random seed (overrides run.seed)")(
+      "threads,t", po::value<int>(), "worker threads (default: all cores)")(
+      "sampler", po::value<std::string>(), "mc or lhs (overrides run.sampler)")(
+      "batch", po::value<std::size_t>()->default_value(256), "draws per model call")(
+      "overwrite", "replace an existing results file")(
+      "strict", "require source: or estimate: on every number")("quiet,q",
+                                                                "no progress bar and no table");
+}
+
+struct RunSettingsCli {
+  int threads = 1;
+  std::size_t batch = 256;
+  bool quiet = false;
+  bool overwrite = false;
+};
+
+// Applies command-line overrides to a scenario's run settings.
+void apply_overrides(const po::variables_map& vm, core::RunSettings& run) {
+  if (vm.count("draws")) run.draws = vm["draws"].as<std::uint64_t>();
+  if (vm.count("seed")) run.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("sampler")) run.sampler = parse_sampler(vm["sampler"].as<std::string>());
+  if (run.draws < 1) throw InputError("--draws must be >= 1");
+}
+
+RunSettingsCli cli_settings(const po::variables_map& vm) {
+  RunSettingsCli c;
+  c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (vm.count("threads")) c.threads = vm["threads"].as<int>();
+  if (c.threads < 1 || c.threads > 1024) throw InputError("--threads must be in [1, 1024]");
+  c.batch = vm["batch"].as<std::size_t>();
+  if (c.batch < 1 || c.batch > core::CHUNK_DRAWS)
+    throw InputError("--batch must be in [1, " + std::to_string(core::CHUNK_DRAWS) + "]");
+  c.quiet = vm.count("quiet") > 0;
+  c.overwrite = vm.count("overwrite") > 0;
+  return c;
+}
+
+void refuse_existing(const std::string& path, bool overwrite) {
+  if (!overwrite && std::filesystem::exists(path)) {
+    throw InputError(path + ": exists; pass --overwrite to replace it");
+  }
+}
+
+void check_memory(const core::CellLayout& layout, std::uint64_t draws, std::size_t copies) {
+  const std::uint64_t need = core::SummaryAccumulator::store_bytes(layout, draws) * copies;
+  const std::uint64_t avail = cli::available_memory_bytes();
+  if (avail > 0 && need > avail / 10 * 8) {
+    throw InputError("exact quantiles of " + std::to_string(draws) + " draws need " +
+                     cli::human_bytes(need) + " of memory, more than 80% of the " +
+                     cli::human_bytes(avail) + " available; run fewer draws");
+  }
+}
+
+core::ScenarioResult result_header(const core::ScenarioSpec& spec) {
+  core::ScenarioResult result;
+  result.name = spec.name;
+  for (int y = spec.base_year; y <= spec.end_year; ++y)
+    result.years.push_back(y);
+  for (const auto& s : spec.sectors) {
+    result.sector_ids.push_back(s.id);
+    result.sector_names_en.push_back(s.name_en);
+    result.sector_names_zh.push_back(s.name_zh);
+  }
+  result.draws_requested = spec.run.draws;
+  result.seed = spec.run.seed;
+  result.sampler = spec.run.sampler;
+  return result;
+}
+
+std::vector<std::string> sector_ids(const core::ScenarioSpec& spec) {
+  std::vector<std::string> ids;
+  for (const auto& s : spec.sectors)
+    ids.push_back(s.id);
+  return ids;
+}
+
 int cmd_validate(const std::vector<std::string>& args) {
   po::options_description opts("validate options");
   opts.add_options()("help,h", "show this help")(
@@ -132,16 +220,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   po::options_description opts("run options");
   opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
                                                  "results file (default: <scenario name>.h5)")(
-      "draws,n", po::value<std::uint64_t>(), "number of Monte Carlo draws (overrides run.draws)")(
-      "seed,s", po::value<std::uint64_t>(), "random seed (overrides run.seed)")(
-      "threads,t", po::value<int>(), "worker threads (default: all cores)")(
-      "sampler", po::value<std::string>(), "mc or lhs (overrides run.sampler)")(
-      "batch", po::value<std::size_t>()->default_value(256), "draws per model call")(
-      "no-paths", "write summaries only, no per-draw paths")("overwrite",
-                                                             "replace an existing results file")(
-      "strict", "require source: or estimate: on every number")(
-      "quiet,q", "no progress bar and no table")("scenario", po::value<std::string>()->required(),
-                                                 "scenario file");
+      "no-paths", "write summaries only, no per-draw paths");
+  add_run_options(opts);
+  opts.add_options()("scenario", po::value<std::string>()->required(), "scenario file");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -149,46 +230,25 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "usage: sectorsim run SCENARIO.yaml [-o FILE] [--draws N] [--seed S] [--threads T]\n"
       "                     [--sampler mc|lhs] [--no-paths] [--overwrite]";
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
+  const RunSettingsCli cli = cli_settings(vm);
 
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
-  if (vm.count("draws")) spec.run.draws = vm["draws"].as<std::uint64_t>();
-  if (vm.count("seed")) spec.run.seed = vm["seed"].as<std::uint64_t>();
-  if (vm.count("sampler")) spec.run.sampler = parse_sampler(vm["sampler"].as<std::string>());
-  if (spec.run.draws < 1) throw InputError("--draws must be >= 1");
-  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (vm.count("threads")) threads = vm["threads"].as<int>();
-  if (threads < 1 || threads > 1024) throw InputError("--threads must be in [1, 1024]");
-  const std::size_t batch = vm["batch"].as<std::size_t>();
-  if (batch < 1 || batch > core::CHUNK_DRAWS)
-    throw InputError("--batch must be in [1, " + std::to_string(core::CHUNK_DRAWS) + "]");
-  const bool quiet = vm.count("quiet") > 0;
+  apply_overrides(vm, spec.run);
   const std::string out_path =
       vm.count("output") ? vm["output"].as<std::string>() : spec.name + ".h5";
+  refuse_existing(out_path, cli.overwrite);
 
   const models::SectorGrowthModel model(spec);
-  std::vector<std::string> ids;
-  for (const auto& s : spec.sectors)
-    ids.push_back(s.id);
-  auto targets = core::resolve_targets(spec.targets, model.layout(), spec.base_year, ids);
-
-  const std::uint64_t need = core::SummaryAccumulator::store_bytes(model.layout(), spec.run.draws);
-  const std::uint64_t avail = cli::available_memory_bytes();
-  if (avail > 0 && need > avail / 10 * 8) {
-    throw InputError("exact quantiles of " + std::to_string(spec.run.draws) + " draws need " +
-                     cli::human_bytes(need) + " of memory, more than 80% of the " +
-                     cli::human_bytes(avail) + " available; run fewer draws");
-  }
-
-  if (vm.count("overwrite") == 0 && std::filesystem::exists(out_path)) {
-    throw InputError(out_path + ": exists; pass --overwrite to replace it");
-  }
+  auto targets =
+      core::resolve_targets(spec.targets, model.layout(), spec.base_year, sector_ids(spec));
+  check_memory(model.layout(), spec.run.draws, 1);
 
   io::RunMeta meta;
   meta.command_line = command_line;
   meta.engine_version = core::ENGINE_VERSION;
   meta.seed = spec.run.seed;
   meta.chunk_draws = core::CHUNK_DRAWS;
-  io::ResultsWriter writer(out_path, vm.count("overwrite") > 0, meta);
+  io::ResultsWriter writer(out_path, cli.overwrite, meta);
   io::PathOptions popt;
   popt.keep_paths = vm.count("no-paths") == 0;
   core::ChunkSink* paths = writer.begin_scenario(spec, model.layout(), spec.run.draws, popt);
@@ -201,10 +261,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   ro.draws = spec.run.draws;
   ro.seed = spec.run.seed;
   ro.sampler = spec.run.sampler;
-  ro.threads = threads;
-  ro.batch = batch;
+  ro.threads = cli.threads;
+  ro.batch = cli.batch;
   ro.stop = &g_stop;
-  cli::Progress progress(!quiet && isatty(STDERR_FILENO), spec.name);
+  cli::Progress progress(!cli.quiet && isatty(STDERR_FILENO), spec.name);
   ro.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
 
   std::signal(SIGINT, on_signal);
@@ -219,25 +279,177 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     return EXIT_INTERRUPTED;
   }
 
-  core::ScenarioResult result;
-  result.name = spec.name;
-  for (int y = spec.base_year; y <= spec.end_year; ++y)
-    result.years.push_back(y);
-  for (const auto& s : spec.sectors) {
-    result.sector_ids.push_back(s.id);
-    result.sector_names_en.push_back(s.name_en);
-    result.sector_names_zh.push_back(s.name_zh);
-  }
-  result.draws_requested = spec.run.draws;
-  result.seed = spec.run.seed;
-  result.sampler = spec.run.sampler;
-  summary.finish(rep.draws_done, result, threads);
+  core::ScenarioResult result = result_header(spec);
+  summary.finish(rep.draws_done, result, cli.threads);
   writer.end_scenario(result);
   writer.commit();
-  if (!quiet) {
-    cli::print_target_table(std::cout, spec, result, secs, threads);
+  if (!cli.quiet) {
+    cli::print_target_table(std::cout, spec, result, secs, cli.threads);
     std::cout << "results: " << out_path << "\n";
   }
+  return EXIT_OK;
+}
+
+int cmd_compare(const std::vector<std::string>& args, const std::string& command_line) {
+  po::options_description opts("compare options");
+  opts.add_options()("help,h", "show this help")(
+      "baseline,b", po::value<std::string>(),
+      "scenario name every other is compared with (default: the first file)")(
+      "output,o", po::value<std::string>()->default_value("comparison.h5"), "results file")(
+      "csv", po::value<std::string>(), "also write CSV tables into this directory");
+  add_run_options(opts);
+  opts.add_options()("scenarios", po::value<std::vector<std::string>>()->required(),
+                     "scenario files");
+  po::positional_options_description pos;
+  pos.add("scenarios", -1);
+  po::variables_map vm;
+  const std::string usage =
+      "usage: sectorsim compare SCENARIO.yaml... [--baseline NAME] [-o FILE] [--draws N]\n"
+      "                         [--seed S] [--threads T] [--csv DIR]";
+  if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
+  const RunSettingsCli cli = cli_settings(vm);
+  const auto files = vm["scenarios"].as<std::vector<std::string>>();
+  if (files.size() < 2) throw InputError("compare needs at least two scenario files\n" + usage);
+
+  std::vector<core::ScenarioSpec> specs;
+  for (const auto& f : files)
+    specs.push_back(load(f, vm.count("strict") > 0));
+  std::size_t base = 0;
+  if (vm.count("baseline")) {
+    const std::string name = vm["baseline"].as<std::string>();
+    std::vector<std::string> names;
+    for (const auto& s : specs)
+      names.push_back(s.name);
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string msg = "--baseline '" + name + "' is not among the scenarios (";
+      for (std::size_t i = 0; i < names.size(); ++i)
+        msg += (i ? ", " : "") + names[i];
+      throw InputError(msg + ")");
+    }
+    base = static_cast<std::size_t>(it - names.begin());
+  }
+  // Common random numbers: one seed, one draw count, one sampler for all,
+  // taken from the baseline's file unless given on the command line.
+  core::RunSettings run = specs[base].run;
+  apply_overrides(vm, run);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[i].name == specs[j].name) {
+        throw InputError("two scenarios are named '" + specs[i].name + "' (" + files[j] + ", " +
+                         files[i] + "); names must differ");
+      }
+    }
+    specs[i].run = run;
+  }
+  const std::string out_path = vm["output"].as<std::string>();
+  refuse_existing(out_path, cli.overwrite);
+
+  std::vector<std::unique_ptr<models::SectorGrowthModel>> models;
+  std::vector<const core::Model*> members;
+  for (const auto& s : specs) {
+    models.push_back(std::make_unique<models::SectorGrowthModel>(s));
+    members.push_back(models.back().get());
+  }
+  const core::StackedModel stacked(members);
+  const auto& layout = models[base]->layout();
+  check_memory(layout, run.draws, 2 * specs.size());
+
+  std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
+  std::vector<std::unique_ptr<core::MemberSink>> forwards;
+  std::vector<std::unique_ptr<core::PairedAccumulator>> paired;
+  std::vector<core::ChunkSink*> sinks;
+  const auto base_targets = core::resolve_targets(specs[base].targets, layout,
+                                                  specs[base].base_year, sector_ids(specs[base]));
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto targets = core::resolve_targets(specs[k].targets, models[k]->layout(),
+                                               specs[k].base_year, sector_ids(specs[k]));
+    summaries.push_back(std::make_unique<core::SummaryAccumulator>(models[k]->layout(), targets,
+                                                                   run.draws, core::CHUNK_DRAWS));
+    forwards.push_back(std::make_unique<core::MemberSink>(stacked, k, *summaries.back()));
+    sinks.push_back(forwards.back().get());
+    if (k != base) {
+      paired.push_back(
+          std::make_unique<core::PairedAccumulator>(stacked, k, base, base_targets, run.draws));
+      sinks.push_back(paired.back().get());
+    }
+  }
+
+  core::RunOptions ro;
+  ro.draws = run.draws;
+  ro.seed = run.seed;
+  ro.sampler = run.sampler;
+  ro.threads = cli.threads;
+  ro.batch = cli.batch;
+  ro.stop = &g_stop;
+  cli::Progress progress(!cli.quiet && isatty(STDERR_FILENO), "compare");
+  ro.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto t0 = std::chrono::steady_clock::now();
+  const core::RunReport rep = core::run_draws(stacked, ro, sinks);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  progress.finish();
+  if (rep.interrupted) {
+    std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << run.draws
+              << " draws; no results file written\n";
+    return EXIT_INTERRUPTED;
+  }
+
+  io::RunMeta meta;
+  meta.command_line = command_line;
+  meta.engine_version = core::ENGINE_VERSION;
+  meta.seed = run.seed;
+  meta.chunk_draws = core::CHUNK_DRAWS;
+  io::ResultsWriter writer(out_path, cli.overwrite, meta);
+  std::vector<core::ScenarioResult> results;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    core::ScenarioResult r = result_header(specs[k]);
+    summaries[k]->finish(rep.draws_done, r, cli.threads);
+    io::PathOptions popt;
+    popt.keep_paths = false;
+    writer.begin_scenario(specs[k], models[k]->layout(), rep.draws_done, popt);
+    writer.end_scenario(r);
+    results.push_back(std::move(r));
+  }
+  std::vector<core::Comparison> comparisons;
+  std::size_t p = 0;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    if (k == base) continue;
+    comparisons.push_back(paired[p++]->finish(rep.draws_done, specs[k].name, specs[base].name));
+    writer.write_comparison(comparisons.back());
+  }
+  writer.commit();
+  if (vm.count("csv")) io::write_csv(vm["csv"].as<std::string>(), results, comparisons);
+  if (!cli.quiet) {
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      cli::print_target_table(std::cout, specs[k], results[k], secs, cli.threads);
+      std::cout << "\n";
+    }
+    cli::print_comparison_table(std::cout, specs[base], comparisons);
+    std::cout << "results: " << out_path << "\n";
+  }
+  return EXIT_OK;
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description opts("report options");
+  opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
+                                                 "HTML file (default: FILE with .html)")(
+      "overwrite", "replace an existing report")("file", po::value<std::string>()->required(),
+                                                 "results file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  if (!parse(args, opts, pos, vm, "usage: sectorsim report FILE [-o report.html] [--overwrite]"))
+    return EXIT_OK;
+  const std::string in = vm["file"].as<std::string>();
+  std::string out = vm.count("output")
+                        ? vm["output"].as<std::string>()
+                        : std::filesystem::path(in).replace_extension(".html").string();
+  refuse_existing(out, vm.count("overwrite") > 0);
+  io::write_report(in, out, vm.count("overwrite") > 0);
+  std::cout << "report: " << out << "\n";
   return EXIT_OK;
 }
 
@@ -262,6 +474,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "run") return cmd_run(args, command_line);
     if (cmd == "validate") return cmd_validate(args);
+    if (cmd == "compare") return cmd_compare(args, command_line);
+    if (cmd == "report") return cmd_report(args);
     std::cerr << "sectorsim: unknown command '" << cmd << "'\n" << USAGE;
     return EXIT_INPUT;
   } catch (const config::ConfigError& e) {

@@ -236,10 +236,10 @@ TEST_F(ConfigValid, ProvenanceRecordsEveryNumberAsWritten) {
   expect("sectors.finance.params.tfp_growth", "normal(mean=0.02, sd=0.01)", "estimate",
          "trend 2015-2022");
   expect("sector_defaults.capital_elasticity", "uniform(low=0.25, high=0.45)", "estimate",
-         "MODEL.md section 7 starting ranges");
-  expect("sector_defaults.tfp_growth", "0.01", "estimate", "MODEL.md section 7 starting ranges");
+         "docs/model.md (prior guidance) starting ranges");
+  expect("sector_defaults.tfp_growth", "0.01", "estimate", "docs/model.md (prior guidance) starting ranges");
   expect("parameters.absorption.shares", "[0.4, 0.35, 0.25]", "estimate",
-         "MODEL.md section 7 starting ranges");
+         "docs/model.md (prior guidance) starting ranges");
   expect("levers.funds.by_year", "{2023: 0.5, 2024: 0.3, 2025: 0.2}", "estimate",
          "test policy mix");
   expect("demand.technical", "[[0.1, 0.2], [0.05, 0.3]]", "estimate", "test input-output table");
@@ -392,7 +392,7 @@ TEST_F(ConfigErrors, SharesNotSummingToOne) {
                    "parameters:\n"
                    "  absorption: {shares: [0.5, 0.6]}\n"),
             (Strings{"case.yaml:6:24: parameters.absorption.shares: shares must sum to 1 (got 1.1)",
-                     "case.yaml:4:17: levers.funds.allocation: shares must sum to 1 (got 0.75)"}));
+                     "case.yaml:4:17: levers.funds.allocation: shares must sum to 1 (got 0.5)"}));
 }
 
 TEST_F(ConfigErrors, CorrelationMatrixNotPositiveSemiDefinite) {

@@ -1,4 +1,4 @@
-// The checks of MODEL.md section 6 on the sector-growth model: hand-computed
+// The checks of docs/model.md, Checks on the sector-growth model: hand-computed
 // deterministic paths, closed-form moments under Gaussian shocks, monotonicity
 // in fund injections, and the base year reproducing the data.
 #include "models/sector_growth/sector_growth_model.hpp"
@@ -46,7 +46,7 @@ double value(const CollectSink& sink, const models::SectorGrowthModel& model,
 }
 
 // Deterministic growth accounting, recomputed here line by line from
-// MODEL.md section 3 (an independent path through the equations).
+// docs/model.md (an independent path through the equations).
 struct HandPath {
   std::vector<double> y, k, s;
 };

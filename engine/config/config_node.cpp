@@ -1,5 +1,8 @@
 #include "engine/config/config_node.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
@@ -84,24 +87,56 @@ SourcePos position_of_offset(std::string_view text, std::size_t offset,
           count_chars(before.substr(line_start)) + 1};
 }
 
-void check_text(std::string_view text, const std::shared_ptr<const std::string>& file) {
-  for (std::size_t i = 0; i < text.size();) {
-    char32_t c = 0;
-    const std::size_t len = decode_utf8(text, i, &c);
-    if (len == 0) {
-      char msg[64];
-      std::snprintf(msg, sizeof msg, "not UTF-8 text (invalid byte 0x%02x)",
-                    static_cast<unsigned>(static_cast<unsigned char>(text[i])));
-      fail(position_of_offset(text, i, file), "", msg);
-    }
-    if (!is_printable(c)) {
-      char msg[80];
-      std::snprintf(msg, sizeof msg, "not a text file (character U+%04X is not allowed)",
-                    static_cast<unsigned>(c));
-      fail(position_of_offset(text, i, file), "", msg);
+// Offset of the first byte of `s` that is not valid UTF-8 or not printable,
+// or npos; `invalid` tells which, `c` holds the character in the second case.
+std::size_t first_bad_character(std::string_view s, bool* invalid, char32_t* c) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = decode_utf8(s, i, c);
+    if (len == 0 || !is_printable(*c)) {
+      *invalid = len == 0;
+      return i;
     }
     i += len;
   }
+  return std::string_view::npos;
+}
+
+std::string byte_hex(char ch) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(static_cast<unsigned char>(ch)));
+  return buf;
+}
+
+std::string code_point(char32_t c) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return buf;
+}
+
+// Editors that save "Unicode" write UTF-16 with a byte-order mark; without
+// this check the file would be reported as an invalid byte or a NUL.
+const char* utf16_or_32(std::string_view text) {
+  using namespace std::string_view_literals;
+  if (text.starts_with("\xFF\xFE\0\0"sv)) return "UTF-32LE";
+  if (text.starts_with("\0\0\xFE\xFF"sv)) return "UTF-32BE";
+  if (text.starts_with("\xFF\xFE"sv)) return "UTF-16LE";
+  if (text.starts_with("\xFE\xFF"sv)) return "UTF-16BE";
+  return nullptr;
+}
+
+void check_text(std::string_view text, const std::shared_ptr<const std::string>& file) {
+  if (const char* encoding = utf16_or_32(text)) {
+    fail({file, 1, 1}, "",
+         std::string("file is ") + encoding +
+             " text (it starts with a byte-order mark); save it as UTF-8");
+  }
+  bool invalid = false;
+  char32_t c = 0;
+  const std::size_t at = first_bad_character(text, &invalid, &c);
+  if (at == std::string_view::npos) return;
+  fail(position_of_offset(text, at, file), "",
+       invalid ? "not UTF-8 text (invalid byte " + byte_hex(text[at]) + ")"
+               : "not a text file (character " + code_point(c) + " is not allowed)");
 }
 
 // ---------------------------------------------------------------------------
@@ -126,8 +161,17 @@ class EventBuilder : public YAML::EventHandler {
     }
     // yaml-cpp counts the column in bytes; editors count characters.
     const auto line_start = static_cast<std::size_t>(mark.pos - mark.column);
-    const std::string_view prefix = text_.substr(line_start, static_cast<std::size_t>(mark.column));
-    return {file_, mark.line + 1, count_chars(prefix) + 1};
+    const auto at = static_cast<std::size_t>(mark.pos);
+    // Events arrive in text order: counting on from the previous mark of the
+    // same line keeps a long one-line flow list linear instead of quadratic.
+    if (line_start != column_line_start_ || at < column_pos_) {
+      column_line_start_ = line_start;
+      column_pos_ = line_start;
+      column_chars_ = 0;
+    }
+    column_chars_ += count_chars(text_.substr(column_pos_, at - column_pos_));
+    column_pos_ = at;
+    return {file_, mark.line + 1, column_chars_ + 1};
   }
 
   static std::string depth_message(const ParseLimits& limits) {
@@ -151,6 +195,7 @@ class EventBuilder : public YAML::EventHandler {
                 const std::string& value) override {
     const SourcePos pos = pos_of(mark);
     count(1, pos);
+    check_value(value, pos);
     // yaml-cpp tags plain scalars "?" and quoted or block scalars "!".
     finish(ConfigNode::scalar(value, tag != "!", pos), anchor, 1);
   }
@@ -194,6 +239,19 @@ class EventBuilder : public YAML::EventHandler {
     std::optional<ConfigNode> node;  // empty while the anchored node is still open
     std::size_t size = 0;
   };
+
+  // The file's text was checked as a whole, but escapes in double-quoted
+  // scalars ("\0", "\x1b", "\ud800") make characters it never held, and a
+  // NUL or control character would reach names, messages and output files.
+  static void check_value(std::string_view value, const SourcePos& pos) {
+    bool invalid = false;
+    char32_t c = 0;
+    if (first_bad_character(value, &invalid, &c) == std::string_view::npos) return;
+    fail(pos, "",
+         invalid
+             ? "an escape sequence gives invalid UTF-8 (a lone surrogate?)"
+             : "an escape sequence gives character " + code_point(c) + ", which is not allowed");
+  }
 
   void count(std::size_t nodes, const SourcePos& pos) {
     *node_count_ += nodes;
@@ -242,6 +300,11 @@ class EventBuilder : public YAML::EventHandler {
       parent.items.push_back(std::move(node));
     } else if (!parent.key) {
       if (!node.is_scalar()) fail(node.pos(), "", "keys must be plain names");
+      if (node.text().size() > limits_.max_key_bytes) {
+        fail(node.pos(), "",
+             "key too long (" + std::to_string(node.text().size()) + " bytes, at most " +
+                 std::to_string(limits_.max_key_bytes) + ")");
+      }
       parent.key.emplace(node.text(), node.pos());
     } else {
       auto [key, key_pos] = std::move(*parent.key);
@@ -262,6 +325,10 @@ class EventBuilder : public YAML::EventHandler {
   std::string anchor_name_;
   std::optional<ConfigNode> root_;
   int documents_ = 0;
+  // Character count of the last mark's line up to column_pos_ (see pos_of).
+  mutable std::size_t column_line_start_ = std::string_view::npos;
+  mutable std::size_t column_pos_ = 0;
+  mutable int column_chars_ = 0;
 };
 
 // Duplicate keys are reported after building, when list items can be named
@@ -298,26 +365,56 @@ struct ReadResult {
   std::string error;  // strerror text, or a size complaint
 };
 
+std::string too_large(std::size_t max_bytes) {
+  return "larger than " + std::to_string(max_bytes >> 20) + " MiB";
+}
+
+// Reads a regular file of at most max_bytes. O_NONBLOCK keeps open() of a
+// FIFO from waiting for a writer; fstat() on the opened descriptor then
+// refuses FIFOs, devices (/dev/zero never ends) and sockets without a race.
 ReadResult read_file(const std::string& path, std::size_t max_bytes) {
   ReadResult result;
-  errno = 0;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
     result.error = std::strerror(errno);
     return result;
   }
+  const std::unique_ptr<const int, void (*)(const int*)> closer(&fd,
+                                                                [](const int* f) { ::close(*f); });
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    result.error = std::strerror(errno);
+    return result;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    result.error = std::strerror(EISDIR);
+    return result;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    result.error = "not a regular file";
+    return result;
+  }
+  if (static_cast<std::uintmax_t>(st.st_size) > max_bytes) {
+    result.error = too_large(max_bytes);
+    return result;
+  }
+  // The size is only a hint (files in /proc report 0, a file may grow), so
+  // the read itself is bounded too.
   char buffer[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) {
-    result.text.append(buffer, n);
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      result.error = std::strerror(errno);
+      return result;
+    }
+    if (n == 0) return result;
+    result.text.append(buffer, static_cast<std::size_t>(n));
     if (result.text.size() > max_bytes) {
-      result.error = "larger than " + std::to_string(max_bytes >> 20) + " MiB";
+      result.error = too_large(max_bytes);
       return result;
     }
   }
-  // Reading a directory opens fine on Linux and fails here with EISDIR.
-  if (std::ferror(f.get())) result.error = std::strerror(errno);
-  return result;
 }
 
 class DocumentLoader {
@@ -335,16 +432,31 @@ class DocumentLoader {
       if (from == nullptr) throw ConfigError({path + ": cannot read file (" + read.error + ")"});
       fail(from->pos(), "extends", "cannot read '" + path + "' (" + read.error + ")");
     }
-    files_.push_back({path, read.text});
-    ConfigNode root = parse_yaml(read.text, path, limits_, &node_count_);
+    return parse_and_extend(std::move(read.text), path, canonical, fs::path(path).parent_path());
+  }
+
+  // The scenario itself from memory; its base is found from the current directory.
+  ConfigNode load_text(std::string text, const std::string& name) {
+    std::error_code ec;
+    const std::string canonical = fs::weakly_canonical(name, ec).string();
+    return parse_and_extend(std::move(text), name, canonical, fs::path());
+  }
+
+  std::vector<core::SourceFile> take_files() { return std::move(files_); }
+
+ private:
+  // Parses one file's text, then loads the base it extends from `dir`.
+  ConfigNode parse_and_extend(std::string text, const std::string& path,
+                              const std::string& canonical, const fs::path& dir) {
+    ConfigNode root = parse_yaml(text, path, limits_, &node_count_);
+    files_.push_back({path, std::move(text)});
 
     const ConfigNode* extends = root.get("extends");
     if (extends == nullptr) return root;
     if (!extends->is_scalar() || extends->text().empty()) {
       fail(extends->pos(), "extends", "expected a file name, got " + extends->describe());
     }
-    const std::string base_path =
-        (fs::path(path).parent_path() / extends->text()).lexically_normal().string();
+    const std::string base_path = (dir / extends->text()).lexically_normal().string();
     chain_.push_back({canonical, path});
     ConfigNode base = load(base_path, extends);
     chain_.pop_back();
@@ -352,9 +464,6 @@ class DocumentLoader {
     return merge(std::move(base), root);
   }
 
-  std::vector<core::SourceFile> take_files() { return std::move(files_); }
-
- private:
   void check_chain(const std::string& path, const std::string& canonical, const ConfigNode* from) {
     if (from == nullptr) return;
     const auto seen = std::find_if(chain_.begin(), chain_.end(),
@@ -463,8 +572,18 @@ std::string ConfigNode::describe() const {
       return "a mapping";
     case Kind::Sequence:
       return "a list";
-    case Kind::Scalar:
-      return "'" + text_ + "'";
+    case Kind::Scalar: {
+      // A message stays one readable line however long the value.
+      constexpr std::size_t MAX_SHOWN = 60;
+      if (text_.size() <= MAX_SHOWN && text_.find('\n') == std::string::npos) {
+        return "'" + text_ + "'";
+      }
+      std::size_t cut = std::min({text_.size(), MAX_SHOWN, text_.find('\n')});
+      while (cut > 0 && (text_[cut] & 0xC0) == 0x80)
+        --cut;  // not inside a UTF-8 sequence
+      return "'" + text_.substr(0, cut) + "...' (" + std::to_string(count_chars(text_)) +
+             " characters)";
+    }
     default:
       return "null";
   }
@@ -505,13 +624,24 @@ ConfigNode merge(ConfigNode base, const ConfigNode& over) {
   // mixing the keys of two priors would make a third nobody wrote.
   const bool is_value = over.find("dist") != nullptr || over.find("value") != nullptr;
   if (!base.is_map() || !over.is_map() || is_value) return over;
+  // Keys by index: a search per key would make merging two large mappings
+  // quadratic.
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < base.entries().size(); ++i)
+    index.emplace(base.entries()[i].key, i);
   for (const ConfigEntry& entry : over.entries()) {
-    ConfigEntry* existing = base.find(entry.key);
-    if (existing == nullptr) {
+    const auto found = index.find(entry.key);
+    if (found == index.end()) {
+      index.emplace(entry.key, base.entries().size());
       base.entries().push_back(entry);
     } else {
+      ConfigEntry* existing = &base.entries()[found->second];
       existing->key_pos = entry.key_pos;
-      existing->value = merge(std::move(existing->value), entry.value);
+      // A share map is one decision: a derived file that restates it means the
+      // whole of it, never its keys mixed with the base's.
+      const bool whole = entry.key == "by_year" || entry.key == "allocation" ||
+                         entry.key == "amounts" || entry.key == "shares";
+      existing->value = whole ? entry.value : merge(std::move(existing->value), entry.value);
     }
   }
   // The merged mapping is reported where it was last written: that is the
@@ -523,6 +653,15 @@ MergedDocument load_document(const std::string& path, const ParseLimits& limits)
   DocumentLoader loader(limits);
   MergedDocument doc;
   doc.root = loader.load(path, nullptr);
+  doc.files = loader.take_files();
+  return doc;
+}
+
+MergedDocument load_document_text(std::string text, const std::string& name,
+                                  const ParseLimits& limits) {
+  DocumentLoader loader(limits);
+  MergedDocument doc;
+  doc.root = loader.load_text(std::move(text), name);
   doc.files = loader.take_files();
   return doc;
 }

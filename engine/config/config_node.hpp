@@ -114,6 +114,9 @@ struct ParseLimits {
   std::size_t max_file_bytes = std::size_t{16} << 20;
   /// Most `extends:` levels above the scenario file.
   int max_extends = 16;
+  /// Longest mapping key in bytes: keys are schema names, years and ids, and
+  /// a bound keeps messages one readable line and suggestions cheap.
+  std::size_t max_key_bytes = 256;
 };
 
 /// Parses one file's text: exactly one YAML document whose top level is a
@@ -135,8 +138,15 @@ struct MergedDocument {
 };
 
 /// Reads `path` and, recursively, the file it extends (relative to its own
-/// directory), then merges each file over its base. Refuses cycles and chains
-/// of more than limits.max_extends bases. Throws ConfigError.
+/// directory), then merges each file over its base. Refuses cycles, chains of
+/// more than limits.max_extends bases, and anything but regular files (a FIFO
+/// or device would block or never end). Throws ConfigError.
 MergedDocument load_document(const std::string& path, const ParseLimits& limits = {});
+
+/// load_document() for a scenario held in memory: `text` is reported as file
+/// `name`, and its `extends:` is resolved relative to the current directory
+/// (bases further up the chain relative to their own directories).
+MergedDocument load_document_text(std::string text, const std::string& name,
+                                  const ParseLimits& limits = {});
 
 }  // namespace sectorsim::config

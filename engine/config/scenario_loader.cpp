@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <iterator>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "engine/config/config_node.hpp"
 #include "engine/config/value_reader.hpp"
 #include "engine/core/indicators.hpp"
+#include "engine/core/sampler.hpp"
 
 namespace sectorsim::config {
 namespace {
@@ -53,6 +55,14 @@ static_assert(std::size(GLOBAL_PARAM_RANGES) == core::N_GLOBAL_PARAMS);
 static_assert(std::size(core::GLOBAL_PARAM_NAMES) == core::N_GLOBAL_PARAMS);
 
 constexpr int MAX_HORIZON_YEARS = 100;
+// Bounds that keep validation and a run's memory proportionate on hostile
+// input; real regions have tens of sectors and targets.
+constexpr std::size_t MAX_SECTORS = 1000;
+constexpr std::size_t MAX_TARGETS = 1000;
+// Ids are keys elsewhere (allocation maps, indicators) and go into messages.
+constexpr std::size_t MAX_ID_CHARS = 64;
+// Longest indicator: a series name, '.', a sector id.
+constexpr std::size_t MAX_INDICATOR_CHARS = 32 + MAX_ID_CHARS;
 constexpr int MIN_YEAR = 1;
 constexpr int MAX_YEAR = 9999;
 constexpr double PSD_TOLERANCE = -1e-10;
@@ -146,7 +156,8 @@ class ScenarioBuilder {
       const std::string name_path = child_path(path, "name");
       const auto text = r_.string(*name, name_path);
       if (text && !is_identifier(*text, name_char)) {
-        r_.error(name->pos(), name_path, "must match [A-Za-z0-9_.-]+ (got '" + *text + "')");
+        r_.error(name->pos(), name_path,
+                 "must match [A-Za-z0-9_.-]+ (got " + name->describe() + ")");
       }
       spec_.name = text.value_or("");
     }
@@ -259,7 +270,7 @@ class ScenarioBuilder {
   // Checks a list item's id; returns it when valid and not seen before.
   std::optional<std::string> read_id(const ConfigNode& item, const std::string& list_path,
                                      std::size_t index, const IdRule& rule,
-                                     std::vector<std::pair<std::string, int>>* seen) {
+                                     std::unordered_map<std::string, int>* seen) {
     const std::string path = item_path(list_path, index, "");
     if (!item.is_map()) return std::nullopt;  // reported by open_map with the item
     const ConfigNode* id = r_.required(item, path, "id");
@@ -269,18 +280,23 @@ class ScenarioBuilder {
     if (!text) return std::nullopt;
     if (!is_identifier(*text, rule.allowed)) {
       r_.error(id->pos(), id_path,
-               std::string("must match ") + rule.pattern + " (got '" + *text + "')");
+               std::string("must match ") + rule.pattern + " (got " + id->describe() + ")");
       return std::nullopt;
     }
-    const auto first =
-        std::find_if(seen->begin(), seen->end(), [&](const auto& s) { return s.first == *text; });
+    if (text->size() > MAX_ID_CHARS) {
+      r_.error(id->pos(), id_path,
+               "must be at most " + std::to_string(MAX_ID_CHARS) + " characters (got " +
+                   std::to_string(text->size()) + ")");
+      return std::nullopt;
+    }
+    const auto first = seen->find(*text);
     if (first != seen->end()) {
       r_.error(id->pos(), id_path,
                std::string("duplicate ") + rule.what + " id '" + *text + "' (first at line " +
                    std::to_string(first->second) + ")");
       return std::nullopt;
     }
-    seen->emplace_back(*text, id->pos().line);
+    seen->emplace(*text, id->pos().line);
     return text;
   }
 
@@ -293,7 +309,13 @@ class ScenarioBuilder {
       r_.error(node.pos(), path, "must list at least one sector");
       return;
     }
-    std::vector<std::pair<std::string, int>> seen;
+    if (node.items().size() > MAX_SECTORS) {
+      r_.error(node.pos(), path,
+               "too many sectors: " + std::to_string(node.items().size()) + " (at most " +
+                   std::to_string(MAX_SECTORS) + ")");
+      return;
+    }
+    std::unordered_map<std::string, int> seen;
     sector_ids_complete_ = true;
     for (std::size_t i = 0; i < node.items().size(); ++i) {
       const ConfigNode& item = node.items()[i];
@@ -541,7 +563,8 @@ class ScenarioBuilder {
 
   void report_unknown_sector(const SourcePos& pos, const std::string& path, const std::string& id) {
     std::string message = "unknown sector '" + id + "'";
-    const std::string guess = core::closest_match(id, sector_ids_);
+    // No guess for a key longer than any id: it cannot be a misspelling.
+    const std::string guess = id.size() <= MAX_ID_CHARS ? core::closest_match(id, sector_ids_) : "";
     if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
     r_.error(pos, path, message);
   }
@@ -705,7 +728,13 @@ class ScenarioBuilder {
       r_.error(node.pos(), path, "expected a list, got " + node.describe());
       return;
     }
-    std::vector<std::pair<std::string, int>> seen;
+    if (node.items().size() > MAX_TARGETS) {
+      r_.error(node.pos(), path,
+               "too many targets: " + std::to_string(node.items().size()) + " (at most " +
+                   std::to_string(MAX_TARGETS) + ")");
+      return;
+    }
+    std::unordered_map<std::string, int> seen;
     for (std::size_t i = 0; i < node.items().size(); ++i) {
       const ConfigNode& item = node.items()[i];
       const auto id = read_id(item, path, i, TARGET_ID, &seen);
@@ -741,6 +770,12 @@ class ScenarioBuilder {
   void read_indicator(const ConfigNode& node, const std::string& path, std::string* out) {
     const auto name = r_.string(node, path);
     if (!name) return;
+    // Bounded before the search for a suggestion, which compares it with
+    // every series and sector name.
+    if (name->size() > MAX_INDICATOR_CHARS) {
+      r_.error(node.pos(), path, "unknown indicator " + node.describe());
+      return;
+    }
     *out = *name;
     if (!sector_ids_complete_) return;  // sector names cannot be checked yet
     std::string message;
@@ -757,11 +792,11 @@ class ScenarioBuilder {
         return;
       }
     }
-    r_.error(node.pos(), path, "unknown op '" + *text + "' (expected one of >, >=, <, <=)");
+    r_.error(node.pos(), path, "unknown op " + node.describe() + " (expected one of >, >=, <, <=)");
   }
 
   void read_run(const ConfigNode& node, const std::string& path, const Documentation& outer) {
-    if (!r_.open_map(node, path, {"draws", "seed", "sampler"}, outer)) return;
+    if (!r_.open_map(node, path, {"draws", "seed", "sampler", "replicates"}, outer)) return;
     core::RunSettings& run = spec_.run;
     if (const ConfigNode* draws = ValueReader::optional(node, "draws")) {
       const std::string draws_path = child_path(path, "draws");
@@ -775,18 +810,32 @@ class ScenarioBuilder {
     if (const ConfigNode* sampler = ValueReader::optional(node, "sampler")) {
       read_sampler(*sampler, child_path(path, "sampler"), &run.sampler);
     }
+    if (const ConfigNode* reps = ValueReader::optional(node, "replicates")) {
+      const std::string reps_path = child_path(path, "replicates");
+      if (const auto r = r_.integer(*reps, reps_path)) {
+        if (*r < core::MIN_REPLICATES || *r > core::MAX_REPLICATES) {
+          r_.error(reps->pos(), reps_path,
+                   "must be in [" + std::to_string(core::MIN_REPLICATES) + ", " +
+                       std::to_string(core::MAX_REPLICATES) + "] (got " + reps->text() + ")");
+        } else {
+          run.replicates = static_cast<int>(*r);
+        }
+      }
+    }
   }
 
   void read_sampler(const ConfigNode& node, const std::string& path, core::Sampler* out) {
     const auto text = r_.string(node, path);
     if (!text) return;
-    for (core::Sampler s : {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube}) {
+    for (core::Sampler s :
+         {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube, core::Sampler::Sobol}) {
       if (*text == core::sampler_name(s)) {
         *out = s;
         return;
       }
     }
-    r_.error(node.pos(), path, "unknown sampler '" + *text + "' (expected mc or lhs)");
+    r_.error(node.pos(), path,
+             "unknown sampler " + node.describe() + " (expected mc, lhs or sobol)");
   }
 
   const ConfigNode& root_;
@@ -804,6 +853,14 @@ class ScenarioBuilder {
 
 core::ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options) {
   MergedDocument doc = load_document(path);
+  core::ScenarioSpec spec = ScenarioBuilder(doc.root, options).build();
+  spec.files = std::move(doc.files);
+  return spec;
+}
+
+core::ScenarioSpec load_scenario_text(const std::string& text, const std::string& name,
+                                      const LoadOptions& options) {
+  MergedDocument doc = load_document_text(text, name);
   core::ScenarioSpec spec = ScenarioBuilder(doc.root, options).build();
   spec.files = std::move(doc.files);
   return spec;

@@ -27,4 +27,10 @@ struct LoadOptions {
 /// (including unreadable file: "path: cannot read file (No such file or directory)").
 core::ScenarioSpec load_scenario(const std::string& path, const LoadOptions& options = {});
 
+/// load_scenario() for text in memory (standard input, a fuzzer): errors name
+/// the file `name`, and `extends:` is resolved relative to the current
+/// directory. Throws ConfigError.
+core::ScenarioSpec load_scenario_text(const std::string& text, const std::string& name,
+                                      const LoadOptions& options = {});
+
 }  // namespace sectorsim::config

@@ -69,6 +69,9 @@ core::Prior make_prior(core::Dist dist, const std::vector<double>& p) {
 
 std::string with_suggestion(std::string message, std::string_view word,
                             const std::vector<std::string>& candidates) {
+  // The edit distance costs length times length: no guess for a word far
+  // longer than any name of the schema.
+  if (word.size() > 64) return message;
   const std::string guess = core::closest_match(word, candidates);
   if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
   return message;
@@ -342,7 +345,7 @@ std::optional<core::Prior> ValueReader::distribution(const ConfigNode& map, cons
   }
   if (spec == nullptr) {
     error(dist_node.pos(), path,
-          with_suggestion("unknown distribution '" + *name + "'", *name, names) +
+          with_suggestion("unknown distribution " + dist_node.describe(), *name, names) +
               "; expected one of fixed, normal, truncated_normal, lognormal, uniform, "
               "triangular, beta, pert");
     return std::nullopt;

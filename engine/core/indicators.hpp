@@ -18,7 +18,7 @@ struct SeriesInfo {
   bool by_sector = false;   ///< true: [year, sector]; false: [year]
 };
 
-/// Region indicators, in output order (MODEL.md section 3).
+/// Region indicators, in output order (docs/model.md).
 const std::vector<SeriesInfo>& region_indicators();
 /// Sector series, in output order.
 const std::vector<SeriesInfo>& sector_series();

@@ -12,11 +12,20 @@
 
 namespace sectorsim::core {
 
+UniformSource make_source(const Model& model, const RunOptions& options) {
+  SobolSettings sobol;
+  sobol.param_dims = static_cast<int>(model.parameters().size());
+  sobol.shock_dims = model.n_shocks();
+  sobol.replicates = options.replicates;
+  return UniformSource(options.seed, options.sampler, options.draws, sobol);
+}
+
 void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t first_draw,
                  std::size_t n, std::size_t stride, double* params, double* shocks) {
   const auto& priors = model.parameters();
   const int n_params = static_cast<int>(priors.size());
-  // Uniforms straight into the output rows, then transformed in place.
+  // Uniforms straight into the output rows, then transformed in place. Under
+  // Sobol the source numbers the shock dimensions after the parameter ones.
   source.fill(Purpose::Parameters, n_params, first_draw, n, params, stride);
   for (std::size_t j = 0; j < priors.size(); ++j) {
     double* row = params + j * stride;
@@ -40,7 +49,7 @@ class RunState {
       : model_(model),
         opt_(opt),
         sinks_(sinks),
-        source_(opt.seed, opt.sampler, opt.draws),
+        source_(make_source(model, opt)),
         n_chunks_((opt.draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS),
         window_(4 * static_cast<std::uint64_t>(std::max(opt.threads, 1))),
         cells_(static_cast<std::size_t>(model.layout().n_cells())) {}

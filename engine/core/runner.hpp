@@ -28,6 +28,10 @@ struct RunOptions {
   std::uint64_t draws = 0;  ///< draws to simulate
   std::uint64_t seed = 0;
   Sampler sampler = Sampler::MonteCarlo;
+  /// Scrambled replicates of a Sobol run (draw d in replicate d mod R), in
+  /// [MIN_REPLICATES, MAX_REPLICATES]; read by Sampler::Sobol only.
+  /// Test: SobolRunner.IdenticalForThreadCountsAndBatchSizes.
+  int replicates = DEFAULT_REPLICATES;
   int threads = 1;          ///< worker threads (>= 1)
   std::size_t batch = 256;  ///< draws per model call (>= 1)
   /// Called in draw order after each chunk: (draws done, draws total).
@@ -45,6 +49,12 @@ struct RunReport {
 /// An exception in a worker stops the run and is rethrown here.
 RunReport run_draws(const Model& model, const RunOptions& options,
                     const std::vector<ChunkSink*>& sinks);
+
+/// The uniform source of a run of `model`: under Sobol, the model's parameters
+/// take Sobol dimensions [0, P) and its shocks [P, P + S) (docs/sampling.md).
+/// Throws std::invalid_argument where Sobol cannot serve the model.
+/// Test: SobolDimensions.DrawInputsUseParameterThenShockDimensions.
+UniformSource make_source(const Model& model, const RunOptions& options);
 
 /// Parameter values and shocks of one batch, as the runner gives them to the
 /// model (exposed for tests and benchmarks). params/shocks are sized

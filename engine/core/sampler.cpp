@@ -1,8 +1,12 @@
 #include "engine/core/sampler.hpp"
 
+#include <bit>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include <Random123/philox.h>
+#include <boost/random/detail/sobol_table.hpp>
 
 namespace sectorsim::core {
 
@@ -53,11 +57,178 @@ std::uint64_t KeyedPermutation::operator()(std::uint64_t x) const {
   return x;
 }
 
-UniformSource::UniformSource(std::uint64_t seed, Sampler sampler, std::uint64_t n_draws)
-    : seed_(seed), sampler_(sampler), n_draws_(n_draws) {}
+// ---------------------------------------------------------------------------
+// Sobol.
+
+namespace {
+
+using SobolTable = boost::random::detail::qrng_tables::sobol;
+static_assert(SobolTable::max_dimension == SOBOL_MAX_DIMS);
+static_assert(RunSettings{}.replicates == DEFAULT_REPLICATES);
+
+constexpr int SOBOL_BITS = 32;
+// Words per (replicate, dimension) record: 32 direction numbers, the shift.
+constexpr std::size_t SOBOL_RECORD = SOBOL_BITS + 1;
+
+// Direction numbers v[dim][k], MSB-aligned 32-bit integers, for every
+// dimension of the table: the Bratley-Fox recurrence on Joe and Kuo's
+// primitive polynomials and initial numbers (as boost::random::sobol builds
+// them). 470 KB, built once; read-only afterwards, so threads share it.
+const std::vector<std::uint32_t>& direction_numbers() {
+  static const std::vector<std::uint32_t> table = [] {
+    std::vector<std::uint32_t> v(static_cast<std::size_t>(SOBOL_MAX_DIMS) * SOBOL_BITS);
+    // m[k]: odd integers below 2^(k+1); v_k = m_k 2^(31-k).
+    std::uint32_t m[SOBOL_BITS];
+    for (int dim = 0; dim < SOBOL_MAX_DIMS; ++dim) {
+      if (dim == 0) {
+        // The first dimension is the van der Corput sequence: m_k = 1.
+        for (int k = 0; k < SOBOL_BITS; ++k)
+          m[k] = 1;
+      } else {
+        const std::size_t j = static_cast<std::size_t>(dim - 1);
+        const unsigned poly = SobolTable::polynomial(j);
+        const int degree = static_cast<int>(std::bit_width(poly)) - 1;
+        for (int k = 0; k < degree; ++k)
+          m[k] = SobolTable::minit(j, static_cast<std::size_t>(k));
+        // m_k = 2 a_1 m_{k-1} ^ 4 a_2 m_{k-2} ^ ... ^ 2^s m_{k-s} ^ m_{k-s},
+        // with a_i the inner coefficients of the polynomial.
+        for (int k = degree; k < SOBOL_BITS; ++k) {
+          std::uint32_t x = m[k - degree] ^ (m[k - degree] << degree);
+          for (int i = 1; i < degree; ++i) {
+            if ((poly >> (degree - i)) & 1u) x ^= m[k - i] << i;
+          }
+          m[k] = x;
+        }
+      }
+      for (int k = 0; k < SOBOL_BITS; ++k) {
+        v[static_cast<std::size_t>(dim) * SOBOL_BITS + static_cast<std::size_t>(k)] =
+            m[k] << (SOBOL_BITS - 1 - k);
+      }
+    }
+    return v;
+  }();
+  return table;
+}
+
+}  // namespace
+
+std::uint32_t sobol_point(std::uint64_t i, int dim) {
+  if (dim < 0 || dim >= SOBOL_MAX_DIMS)
+    throw std::invalid_argument("sobol_point: dimension " + std::to_string(dim) + " outside [0, " +
+                                std::to_string(SOBOL_MAX_DIMS) + ")");
+  if (i >> SOBOL_BITS) throw std::invalid_argument("sobol_point: index beyond 2^32");
+  const std::uint32_t* v = direction_numbers().data() + static_cast<std::size_t>(dim) * SOBOL_BITS;
+  std::uint64_t g = i ^ (i >> 1);
+  std::uint32_t x = 0;
+  for (; g; g &= g - 1)
+    x ^= v[std::countr_zero(g)];
+  return x;
+}
+
+UniformSource::UniformSource(std::uint64_t seed, Sampler sampler, std::uint64_t n_draws,
+                             const SobolSettings& sobol)
+    : seed_(seed), sampler_(sampler), n_draws_(n_draws), sobol_(sobol) {
+  if (sampler_ != Sampler::Sobol) return;
+  if (sobol.param_dims < 0 || sobol.shock_dims < 0)
+    throw std::invalid_argument("sobol sampler: negative dimension count");
+  const long long dims = static_cast<long long>(sobol.param_dims) + sobol.shock_dims;
+  if (dims > SOBOL_MAX_DIMS)
+    throw std::invalid_argument("sobol sampler: the model needs " + std::to_string(dims) +
+                                " dimensions (" + std::to_string(sobol.param_dims) +
+                                " parameters + " + std::to_string(sobol.shock_dims) +
+                                " shocks) but the direction-number table supports at most " +
+                                std::to_string(SOBOL_MAX_DIMS) + "; use --sampler mc or lhs");
+  if (sobol.replicates < MIN_REPLICATES || sobol.replicates > MAX_REPLICATES)
+    throw std::invalid_argument(
+        "sobol sampler: replicates must be in [" + std::to_string(MIN_REPLICATES) + ", " +
+        std::to_string(MAX_REPLICATES) + "] (got " + std::to_string(sobol.replicates) + ")");
+  const std::uint64_t reps = static_cast<std::uint64_t>(sobol.replicates);
+  if (point_of(n_draws + reps - 1, sobol.replicates) > (std::uint64_t{1} << SOBOL_BITS))
+    throw std::invalid_argument("sobol sampler: more than 2^32 points per replicate");
+  sobol_dims_ = static_cast<int>(dims);
+
+  // Random linear scramble plus digital shift (Matousek), 64 bits wide, per
+  // (replicate, dimension): y = M x ^ e with M unit lower triangular in digit
+  // order. Column b of M (input bit b, b = 63 the first digit) is bit b plus
+  // random bits below it; x has only its top 32 bits set, so only columns
+  // 32 ... 63 are needed. M is linear, so the scrambled point is the shift
+  // XOR the scrambled direction numbers M v_k of g(i)'s set bits: tabulated
+  // here, random access stays one XOR per set bit. Rows below bit 32 give
+  // the extra digits a nested scramble would; the 64-bit shift makes every
+  // point uniform on the 2^-64 grid, so each replicate mean is unbiased.
+  const std::vector<std::uint32_t>& v = direction_numbers();
+  scrambled_.assign(reps * static_cast<std::size_t>(dims) * SOBOL_RECORD, 0);
+  std::uint64_t words[36];  // 9 Philox blocks: 32 columns, the shift, 3 unused
+  for (std::uint64_t r = 0; r < reps; ++r) {
+    for (std::size_t d = 0; d < static_cast<std::size_t>(dims); ++d) {
+      for (std::uint64_t b = 0; b < 9; ++b)
+        philox_block(seed_, Purpose::SobolScramble, r, d * 16 + b, words + 4 * b);
+      std::uint64_t column[SOBOL_BITS];  // column[c]: input bit 32 + c
+      for (int c = 0; c < SOBOL_BITS; ++c) {
+        const std::uint64_t bit = std::uint64_t{1} << (SOBOL_BITS + c);
+        column[c] = bit | (words[c] & (bit - 1));
+      }
+      std::uint64_t* rec =
+          scrambled_.data() + (r * static_cast<std::size_t>(dims) + d) * SOBOL_RECORD;
+      const std::uint32_t* vd = v.data() + d * SOBOL_BITS;
+      for (int k = 0; k < SOBOL_BITS; ++k) {
+        std::uint64_t y = 0;
+        for (std::uint32_t x = vd[k]; x; x &= x - 1)
+          y ^= column[std::countr_zero(x)];
+        rec[k] = y;
+      }
+      rec[SOBOL_BITS] = words[SOBOL_BITS];
+    }
+  }
+}
+
+void UniformSource::fill_sobol(int first_dim, int n_dims, std::uint64_t first_draw, std::size_t n,
+                               double* u, std::size_t stride) const {
+  if (n == 0) return;
+  const int reps = sobol_.replicates;
+  const std::uint64_t ureps = static_cast<std::uint64_t>(reps);
+  if (point_of(first_draw + n - 1, reps) >> SOBOL_BITS)
+    throw std::invalid_argument("sobol sampler: more than 2^32 points per replicate");
+  const std::size_t dims = static_cast<std::size_t>(sobol_dims_);
+  const std::size_t first_rep = static_cast<std::size_t>(first_draw % ureps);
+  for (int j = 0; j < n_dims; ++j) {
+    const std::size_t d = static_cast<std::size_t>(first_dim + j);
+    double* row = u + static_cast<std::size_t>(j) * stride;
+    // Lanes of one replicate are R apart; walk each replicate's points in
+    // Gray-code order, where consecutive points differ by one direction number.
+    for (std::size_t lane0 = 0; lane0 < n && lane0 < ureps; ++lane0) {
+      const std::size_t r = (first_rep + lane0) % ureps;
+      const std::uint64_t* rec = scrambled_.data() + (r * dims + d) * SOBOL_RECORD;
+      std::uint64_t i = point_of(first_draw + lane0, reps);
+      std::uint64_t y = rec[SOBOL_BITS];
+      for (std::uint64_t g = i ^ (i >> 1); g; g &= g - 1)
+        y ^= rec[std::countr_zero(g)];
+      row[lane0] = to_unit(y);
+      for (std::size_t lane = lane0 + ureps; lane < n; lane += ureps) {
+        ++i;
+        y ^= rec[std::countr_zero(i)];
+        row[lane] = to_unit(y);
+      }
+    }
+  }
+}
 
 void UniformSource::fill(Purpose purpose, int n_dims, std::uint64_t first_draw, std::size_t n,
                          double* u, std::size_t stride) const {
+  if (sampler_ == Sampler::Sobol) {
+    // Parameters take Sobol dimensions [0, P), shocks [P, P + S): the low,
+    // best-distributed coordinates go to the parameters (docs/sampling.md).
+    const bool params = purpose == Purpose::Parameters;
+    if (!params && purpose != Purpose::Shocks)
+      throw std::invalid_argument("sobol sampler: only parameters and shocks have dimensions");
+    const int limit = params ? sobol_.param_dims : sobol_.shock_dims;
+    if (n_dims < 0 || n_dims > limit)
+      throw std::invalid_argument(
+          "sobol sampler: " + std::to_string(n_dims) + " " + (params ? "parameter" : "shock") +
+          " dimensions requested, the source was set up for " + std::to_string(limit));
+    fill_sobol(params ? 0 : sobol_.param_dims, n_dims, first_draw, n, u, stride);
+    return;
+  }
   const std::size_t dims = static_cast<std::size_t>(n_dims);
   std::uint64_t r[4];
   for (std::size_t lane = 0; lane < n; ++lane) {
@@ -70,6 +241,12 @@ void UniformSource::fill(Purpose purpose, int n_dims, std::uint64_t first_draw, 
     }
   }
   if (sampler_ != Sampler::LatinHypercube) return;
+  // Strata exist for draws [0, n_draws) only; past them the permutation's
+  // cycle walk has nothing to land on.
+  if (first_draw + n > n_draws_) {
+    throw std::out_of_range("Latin hypercube draw " + std::to_string(first_draw + n - 1) +
+                            " is beyond the run's " + std::to_string(n_draws_) + " draws");
+  }
   // Stratum of draw d in dimension j: perm_j(d); jitter within it: the MC uniform.
   const double inv_n = 1.0 / static_cast<double>(n_draws_);
   for (std::size_t j = 0; j < dims; ++j) {

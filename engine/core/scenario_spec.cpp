@@ -59,6 +59,8 @@ const char* sampler_name(Sampler s) {
       return "mc";
     case Sampler::LatinHypercube:
       return "lhs";
+    case Sampler::Sobol:
+      return "sobol";
   }
   return "?";
 }

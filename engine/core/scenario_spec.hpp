@@ -18,7 +18,7 @@
 
 namespace sectorsim::core {
 
-/// Behavioural parameters of one sector, each a prior (MODEL.md section 3).
+/// Behavioural parameters of one sector, each a prior (docs/model.md).
 struct SectorParams {
   Prior tfp_growth;          ///< gA: trend TFP growth, 1/yr
   Prior capital_elasticity;  ///< alpha
@@ -109,7 +109,7 @@ struct Levers {
   std::vector<double> land_share;
 };
 
-/// Optional input-output demand term (MODEL.md section 3); off unless enabled.
+/// Optional input-output demand term (docs/model.md); off unless enabled.
 struct DemandSpec {
   bool enabled = false;
   /// Technical coefficients A[i][j] (input from sector i per unit output of j).
@@ -136,15 +136,19 @@ struct TargetSpec {
   std::optional<int> relative_to_year;
 };
 
-/// Sampling method for the uniforms that drive parameters and shocks.
-enum class Sampler { MonteCarlo, LatinHypercube };
-const char* sampler_name(Sampler s);  // "mc", "lhs"
+/// Sampling method for the uniforms that drive parameters and shocks
+/// (docs/sampling.md).
+enum class Sampler { MonteCarlo, LatinHypercube, Sobol };
+const char* sampler_name(Sampler s);  // "mc", "lhs", "sobol"
 
 /// Run settings; command-line options override them and are recorded in output.
 struct RunSettings {
   std::uint64_t draws = 10000;
   std::uint64_t seed = 20221014;
   Sampler sampler = Sampler::MonteCarlo;
+  /// Independently scrambled replicates of a Sobol run, in [2, 1024]; their
+  /// spread gives the standard error (docs/sampling.md).
+  int replicates = 8;
 };
 
 /// One input file as read (the scenario and each file it extends).

@@ -79,6 +79,106 @@ void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, d
   }
 }
 
+namespace {
+
+// Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, in one pass:
+// a sorted systematic sample brackets each rank; one pass counts the values
+// below each bracket and gathers those inside it; a small selection in the
+// bracket finishes. Returns false (the caller falls back to nth_element) when
+// a bracket misses its rank or the data hold NaN; the values it returns are
+// exact either way, so the result never depends on the sample.
+bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
+                      double* out) {
+  constexpr std::size_t SAMPLE = 16384;
+  if (n < 8 * SAMPLE) return false;
+  std::vector<double> sample(SAMPLE);
+  const std::size_t step = n / SAMPLE;
+  for (std::size_t i = 0; i < SAMPLE; ++i)
+    sample[i] = x[i * step];
+  std::sort(sample.begin(), sample.end());
+  // Bracket half-width in sample positions: 5 standard deviations of the
+  // sample rank sqrt(m p (1 - p)), plus slack for the systematic sample.
+  struct Bracket {
+    double lo, hi;
+    std::size_t below = 0;
+    std::vector<double> inside;
+  };
+  std::vector<Bracket> br;
+  for (std::size_t k : ranks) {
+    const double p = static_cast<double>(k) / static_cast<double>(n);
+    const auto pos = static_cast<std::ptrdiff_t>(p * static_cast<double>(SAMPLE));
+    const auto half = static_cast<std::ptrdiff_t>(
+        5.0 * std::sqrt(static_cast<double>(SAMPLE) * p * (1 - p)) + 16);
+    const auto a = std::clamp<std::ptrdiff_t>(pos - half, 0, SAMPLE - 1);
+    const auto b = std::clamp<std::ptrdiff_t>(pos + half, 0, SAMPLE - 1);
+    const double lo = a == 0 ? -std::numeric_limits<double>::infinity() : sample[a];
+    const double hi = b == SAMPLE - 1 ? std::numeric_limits<double>::infinity() : sample[b];
+    if (!br.empty() && lo <= br.back().hi) {
+      br.back().hi = std::max(br.back().hi, hi);  // overlapping: merge
+    } else {
+      br.push_back({lo, hi, 0, {}});
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    if (v != v) return false;
+    for (Bracket& b : br) {
+      if (v < b.lo) {
+        ++b.below;
+      } else if (v <= b.hi) {
+        b.inside.push_back(v);
+      }
+    }
+  }
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const std::size_t k = ranks[r];
+    bool found = false;
+    for (Bracket& b : br) {
+      if (k >= b.below && k < b.below + b.inside.size()) {
+        const auto at = b.inside.begin() + static_cast<std::ptrdiff_t>(k - b.below);
+        std::nth_element(b.inside.begin(), at, b.inside.end());
+        out[r] = *at;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
+                     std::vector<double>& scratch) {
+  if (n == 0) {
+    for (int i = 0; i < n_probs; ++i)
+      out[i] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  std::vector<std::size_t> ranks;
+  for (int i = 0; i < n_probs; ++i) {
+    const auto lo = static_cast<std::size_t>(std::floor(static_cast<double>(n - 1) * probs[i]));
+    ranks.push_back(lo);
+    ranks.push_back(std::min(lo + 1, n - 1));
+  }
+  std::vector<double> stats(ranks.size());
+  if (!order_statistics(x, n, ranks, stats.data())) {
+    scratch.assign(x, x + n);
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      const auto at = scratch.begin() + static_cast<std::ptrdiff_t>(ranks[r]);
+      std::nth_element(scratch.begin(), at, scratch.end());
+      stats[r] = *at;
+    }
+  }
+  for (int i = 0; i < n_probs; ++i) {
+    const double h = static_cast<double>(n - 1) * probs[i];
+    const double a = stats[2 * static_cast<std::size_t>(i)];
+    const double b = stats[2 * static_cast<std::size_t>(i) + 1];
+    out[i] = a + (h - std::floor(h)) * (b - a);
+  }
+}
+
 std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targets,
                                             const CellLayout& layout, int base_year,
                                             const std::vector<std::string>& sector_ids) {
@@ -206,12 +306,11 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
     const CellStats& st = total[cell];
     const double n = count[cell];
     const double* col = store_.data() + cell * max_draws_;
-    scratch.assign(col, col + draws);
     double* stats = flat.data() + cell * N_STATS;
     stats[0] = draws ? st.mean : std::numeric_limits<double>::quiet_NaN();
     stats[1] = n > 1 ? std::sqrt(st.m2 / (n - 1)) : std::numeric_limits<double>::quiet_NaN();
     stats[2] = st.min;
-    quantiles_type7(scratch, QUANTILE_PROBS, 5, stats + 3);
+    quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch);
     stats[8] = st.max;
   };
   const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));

@@ -40,6 +40,11 @@ bool meets(Op op, double x, double threshold);
 double quantile_type7(std::vector<double>& v, double p);
 /// Type-7 quantiles at increasing probabilities probs[0..n_probs) (reorders `v`).
 void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out);
+/// The same, exact, for x[0..n) left untouched: one bracketing pass over the
+/// data instead of a selection per probability (scratch is reused storage).
+/// Covered by tests/test_summary.cpp against quantile_type7.
+void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
+                     std::vector<double>& scratch);
 
 class SummaryAccumulator : public ChunkSink {
  public:

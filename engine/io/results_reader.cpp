@@ -6,6 +6,7 @@
 #include <string_view>
 #include <utility>
 
+#include "engine/io/comparison_io.hpp"
 #include "engine/io/h5_file.hpp"
 
 namespace sectorsim::io {
@@ -43,17 +44,7 @@ h5::File open_results(const std::string& path) {
   return file;
 }
 
-// Reads a 1-D or 2-D dataset of exactly `size` elements.
-template <typename T>
-std::vector<T> read_sized(const h5::Group& group, const std::string& name, std::size_t size) {
-  const h5::Dataset dataset = group.open_dataset(name);
-  std::vector<T> values = dataset.template read<T>();
-  if (values.size() != size) {
-    throw IoError(dataset.where() + ": " + std::to_string(values.size()) + " values, expected " +
-                  std::to_string(size));
-  }
-  return values;
-}
+using nc::read_sized;
 
 core::Sampler parse_sampler(const std::string& name, const std::string& where) {
   for (const core::Sampler s : {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube}) {
@@ -105,7 +96,7 @@ void read_summaries(const h5::Group& summary, core::ScenarioResult& result) {
 
 void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
   const std::size_t n_years = result.years.size();
-  const std::size_t n = targets.open_dataset("target").shape().at(0);
+  const std::size_t n = nc::length(targets, "target");
   const std::size_t n_by_year = n * n_years;
   const auto ids = read_sized<std::string>(targets, "id", n);
   const auto indicators = read_sized<std::string>(targets, "indicator", n);
@@ -149,6 +140,20 @@ void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
       targets.attribute<double>("joint_ci_high")};
 }
 
+// Opens /scenarios/<name>, naming the scenarios the file has when it is missing.
+h5::Group open_scenario(const h5::File& file, const std::string& path, const std::string& name) {
+  if (!file.has_link("scenarios")) throw IoError(path + ": no /scenarios group");
+  const h5::Group scenarios = file.open_group("scenarios");
+  if (name.empty() || name.find('/') != std::string::npos || !scenarios.has_link(name)) {
+    std::string known;
+    for (const std::string& s : scenarios.link_names())
+      known += (known.empty() ? "" : ", ") + s;
+    throw IoError(path + ": no scenario '" + name +
+                  "' (the file has: " + (known.empty() ? "none" : known) + ")");
+  }
+  return scenarios.open_group(name);
+}
+
 }  // namespace
 
 std::vector<std::string> list_scenarios(const std::string& path) {
@@ -159,16 +164,7 @@ std::vector<std::string> list_scenarios(const std::string& path) {
 
 core::ScenarioResult read_scenario(const std::string& path, const std::string& name) {
   const h5::File file = open_results(path);
-  if (!file.has_link("scenarios")) throw IoError(path + ": no /scenarios group");
-  const h5::Group scenarios = file.open_group("scenarios");
-  if (name.empty() || name.find('/') != std::string::npos || !scenarios.has_link(name)) {
-    std::string known;
-    for (const std::string& s : scenarios.link_names())
-      known += (known.empty() ? "" : ", ") + s;
-    throw IoError(path + ": no scenario '" + name +
-                  "' (the file has: " + (known.empty() ? "none" : known) + ")");
-  }
-  const h5::Group g = scenarios.open_group(name);
+  const h5::Group g = open_scenario(file, path, name);
 
   core::ScenarioResult result;
   result.name = name;
@@ -186,6 +182,42 @@ core::ScenarioResult read_scenario(const std::string& path, const std::string& n
   read_summaries(g.open_group("summary"), result);
   read_targets(g.open_group("targets"), result);
   return result;
+}
+
+FileInfo read_file_info(const std::string& path) {
+  const h5::File file = open_results(path);
+  FileInfo info;
+  info.format_version = file.attribute<std::string>("format_version");
+  info.engine_version = file.attribute<std::string>("engine_version");
+  info.created_utc = file.attribute<std::string>("created_utc");
+  info.command_line = file.attribute<std::string>("command_line");
+  info.generator = file.attribute<std::string>("generator");
+  info.seed = file.attribute<std::uint64_t>("seed");
+  info.chunk_draws = file.attribute<std::uint64_t>("chunk_draws");
+  return info;
+}
+
+ScenarioInfo read_scenario_info(const std::string& path, const std::string& name) {
+  const h5::File file = open_results(path);
+  const h5::Group g = open_scenario(file, path, name);
+  ScenarioInfo info;
+  info.name = name;
+  info.title_en = g.attribute<std::string>("title_en");
+  info.title_zh = g.attribute<std::string>("title_zh");
+  info.description = g.attribute<std::string>("description");
+  info.complete = g.attribute<std::int32_t>("complete") != 0;
+  info.scenario_sha256 = g.attribute<std::string>("scenario_sha256");
+  return info;
+}
+
+std::vector<core::Provenance> read_provenance(const std::string& path, const std::string& name) {
+  const h5::File file = open_results(path);
+  return read_provenance_group(open_scenario(file, path, name));
+}
+
+std::vector<core::Comparison> read_comparisons(const std::string& path) {
+  const h5::File file = open_results(path);
+  return read_comparison_groups(file);
 }
 
 }  // namespace sectorsim::io

@@ -3,10 +3,13 @@
 // major format version it does not know. Covered by tests/test_io.cpp.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "engine/core/compare.hpp"
 #include "engine/core/results.hpp"
+#include "engine/core/scenario_spec.hpp"
 #include "engine/io/format.hpp"
 
 namespace sectorsim::io {
@@ -19,5 +22,44 @@ std::vector<std::string> list_scenarios(const std::string& path);
 /// (independently of the writer's memory). Throws IoError as list_scenarios,
 /// or if the scenario is missing or malformed.
 core::ScenarioResult read_scenario(const std::string& path, const std::string& name);
+
+/// The root attributes of a results file (docs/output-format.md, section 4).
+struct FileInfo {
+  std::string format_version;  ///< "1.0"
+  std::string engine_version;
+  std::string created_utc;  ///< ISO 8601, "2025-03-01T08:30:00Z"
+  std::string command_line;
+  std::string generator;
+  std::uint64_t seed = 0;
+  std::uint64_t chunk_draws = 0;
+};
+
+/// Reads the root attributes. Throws IoError as list_scenarios.
+/// Covered by tests/test_io_compare.cpp.
+FileInfo read_file_info(const std::string& path);
+
+/// The descriptive attributes of a scenario group (section 5).
+struct ScenarioInfo {
+  std::string name;
+  std::string title_en, title_zh, description;
+  bool complete = false;        ///< all draws requested were run
+  std::string scenario_sha256;  ///< of the scenario file's text
+};
+
+/// Reads the titles and description of scenario `name`. Throws IoError as
+/// read_scenario. Covered by tests/test_io_compare.cpp.
+ScenarioInfo read_scenario_info(const std::string& path, const std::string& name);
+
+/// Reads the provenance of scenario `name` (section 6): key, value, kind and
+/// note of each documented number, in the order the loader read them. Throws
+/// IoError as read_scenario, or if the scenario has no provenance group.
+/// Covered by tests/test_io_compare.cpp.
+std::vector<core::Provenance> read_provenance(const std::string& path, const std::string& name);
+
+/// Reads every comparison under /comparison (section 10), in the order
+/// written; an empty list when the file has none. Throws IoError as
+/// list_scenarios, or if a comparison is malformed. Covered by
+/// tests/test_io_compare.cpp.
+std::vector<core::Comparison> read_comparisons(const std::string& path);
 
 }  // namespace sectorsim::io

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "engine/core/version.hpp"
+#include "engine/io/comparison_io.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/sha256.hpp"
 
@@ -56,65 +58,9 @@ void check_scenario_name(const std::string& name) {
   }
 }
 
-// A coordinate variable: a 1-D dimension scale named after the dimension it labels.
-struct Coord {
-  std::string name;
-  hsize_t size = 0;
-  h5::Dataset scale;
-};
-
-void label(const h5::Dataset& dataset, const std::string& dims, std::string_view units) {
-  dataset.set_attribute("dims", dims);
-  dataset.set_attribute("units", units);
-}
-
-template <typename T>
-void write_values(const h5::Dataset& dataset, const std::vector<T>& values) {
-  if constexpr (std::is_same_v<T, std::string>) {
-    dataset.write(values);
-  } else {
-    dataset.write(std::span<const T>(values));
-  }
-}
-
-/// Creates dataset `name` over the coordinates `dims` with its `dims` and `units`
-/// attributes, attaches the dimension scales and writes `values` when given.
-template <typename T>
-h5::Dataset write_variable(const h5::Group& group, const std::string& name,
-                           const std::vector<const Coord*>& dims, std::string_view units,
-                           const std::vector<T>* values, const h5::DatasetOptions& options = {}) {
-  std::vector<hsize_t> shape;
-  std::string dim_names;
-  for (const Coord* dim : dims) {
-    shape.push_back(dim->size);
-    dim_names += (dim_names.empty() ? "" : ",") + dim->name;
-  }
-  h5::Dataset dataset = group.create_dataset<T>(name, shape, options);
-  label(dataset, dim_names, units);
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    dataset.attach_scale(dims[i]->scale, static_cast<unsigned>(i));
-  }
-  if (values != nullptr) write_values(dataset, *values);
-  return dataset;
-}
-
-template <typename T>
-h5::Dataset write_variable(const h5::Group& group, const std::string& name,
-                           const std::vector<const Coord*>& dims, std::string_view units,
-                           const std::vector<T>& values) {
-  return write_variable<T>(group, name, dims, units, &values);
-}
-
-/// Writes a coordinate variable and makes it the dimension scale `name`.
-template <typename T>
-Coord write_coordinate(const h5::Group& group, const std::string& name,
-                       const std::vector<T>& values, std::string_view units) {
-  Coord coord{name, values.size(), group.create_dataset<T>(name, {values.size()})};
-  label(coord.scale, name, units);
-  write_values(coord.scale, values);
-  coord.scale.make_scale(name);
-  return coord;
-}
+using nc::Coord;
+using nc::write_coordinate;
+using nc::write_variable;
 
 std::vector<std::string> stat_names() {
   return {std::begin(core::STAT_NAMES), std::end(core::STAT_NAMES)};
@@ -212,8 +158,11 @@ struct ResultsWriter::Impl {
   RunMeta meta;
   std::optional<h5::File> file;  // first member: destroyed last
   std::optional<h5::Group> scenarios;
+  std::optional<h5::Group> comparisons;  // /comparison, created by the first comparison
   std::optional<ScenarioState> current;
   std::vector<std::string> written;
+  // Years and sectors of each scenario begun, for the comparisons written against them.
+  std::map<std::string, std::pair<std::vector<int>, std::vector<std::string>>> axes;
   bool committed = false;
 
   Impl() = default;
@@ -225,6 +174,7 @@ struct ResultsWriter::Impl {
   ~Impl() {
     if (committed) return;
     current.reset();
+    comparisons.reset();
     scenarios.reset();
     if (file) file->discard();
     file.reset();
@@ -338,6 +288,7 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
     file.set_attribute("path", source.path);
     file.set_attribute("sha256", sha256_hex(source.text));
   }
+  write_provenance_group(g, spec.provenance);
 
   // Scenario axes. Each subgroup below carries its own copies of the coordinates
   // it uses, so that it opens as a self-contained netCDF-4 dataset.
@@ -345,6 +296,7 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   const Coord sector = write_coordinate(g, "sector", s.sector_ids, "");
   write_variable(g, "sector_name_en", {&sector}, "", names_en);
   write_variable(g, "sector_name_zh", {&sector}, "", names_zh);
+  w.axes[spec.name] = {s.years, s.sector_ids};
 
   if (!opts.keep_paths) return nullptr;
 
@@ -511,6 +463,41 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
   s.ended = true;
 }
 
+void ResultsWriter::write_comparison(const core::Comparison& c) {
+  Impl& w = *impl_;
+  w.require_open("write_comparison");
+  if (w.current && !w.current->ended) {
+    throw IoError(w.path + ": write_comparison while scenario '" + w.current->name +
+                  "' is begun but not ended");
+  }
+  const std::string where = w.path + ": comparison of '" + c.scenario + "' against '" +
+                            c.baseline + "'";
+  for (const std::string* name : {&c.scenario, &c.baseline}) {
+    if (!w.axes.contains(*name)) {
+      throw IoError(where + ": scenario '" + *name + "' is not in the file; write it first");
+    }
+  }
+  if (c.scenario == c.baseline) throw IoError(where + ": a scenario compared with itself");
+  if (w.axes.at(c.scenario) != w.axes.at(c.baseline)) {
+    throw IoError(where + ": the scenarios have different years or sectors");
+  }
+  if (!w.comparisons) {
+    w.comparisons = w.file->create_group("comparison");
+    w.comparisons->set_attribute("baseline", c.baseline);
+  } else {
+    const std::string baseline = w.comparisons->attribute<std::string>("baseline");
+    if (baseline != c.baseline) {
+      throw IoError(where + ": the file's comparisons are against '" + baseline +
+                    "'; one baseline per file");
+    }
+    if (w.comparisons->has_link(c.scenario)) {
+      throw IoError(where + ": already in the file");
+    }
+  }
+  const auto& [years, sectors] = w.axes.at(c.scenario);
+  write_comparison_group(*w.comparisons, c, years, sectors);
+}
+
 void ResultsWriter::commit() {
   Impl& w = *impl_;
   w.require_open("commit");
@@ -521,6 +508,7 @@ void ResultsWriter::commit() {
   // the closes that follow have nothing left to write.
   w.file->flush();
   w.current.reset();
+  w.comparisons.reset();
   w.scenarios.reset();
   w.file->close();
   w.file.reset();

@@ -1,5 +1,6 @@
 // Writes a results file (docs/output-format.md): root metadata, then one group
-// per scenario with its input texts, per-draw paths, summaries and targets.
+// per scenario with its input texts, provenance, per-draw paths, summaries and
+// targets, and the paired comparisons against a baseline.
 //
 // Everything is written to a temporary file beside the destination, which is
 // renamed over it only by commit(): a crash, an exception or a full disk never
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "engine/core/chunk.hpp"
+#include "engine/core/compare.hpp"
 #include "engine/core/results.hpp"
 #include "engine/core/scenario_spec.hpp"
 #include "engine/io/format.hpp"
@@ -43,7 +45,7 @@ class ResultsWriter {
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
 
-  /// Starts /scenarios/<spec.name>: attributes, input texts, coordinates and,
+  /// Starts /scenarios/<spec.name>: attributes, input texts, provenance, coordinates and,
   /// when opts.keep_paths, the per-draw path datasets sized [draws, ...].
   /// Returns the sink that writes per-draw chunks (hyperslab writes, strictly
   /// in draw order; it throws IoError otherwise), or nullptr without paths.
@@ -53,6 +55,12 @@ class ResultsWriter {
   /// Writes summaries, targets and scenario attributes of the scenario begun
   /// last. result.draws must equal the draws the sink received (with paths).
   void end_scenario(const core::ScenarioResult& result);
+  /// Writes `/comparison/<c.scenario>`: paired differences against c.baseline
+  /// (docs/output-format.md, section 10). Both scenarios must have been written
+  /// (begun and ended) and have the same years and sectors; every comparison of
+  /// a file has the same baseline. Throws IoError otherwise, or if sizes or
+  /// counts in `c` do not fit. Covered by tests/test_io_compare.cpp.
+  void write_comparison(const core::Comparison& c);
   /// Flushes, closes, fsyncs and renames the temporary file to `path` (atomic
   /// on POSIX). Every begun scenario must have been ended.
   void commit();

@@ -1,8 +1,8 @@
-// The sector-growth model of MODEL.md: capital with fund leverage and lag,
+// The sector-growth model of docs/model.md: capital with fund leverage and lag,
 // floor space from released space and land with absorption, growth accounting
 // with AR(1) shocks correlated across sectors and the city, tax, and the
 // indicators of section 3. Reads a ScenarioSpec; fills structure-of-arrays
-// batches. Covered by tests/test_model.cpp (the checks of MODEL.md section 6).
+// batches. Covered by tests/test_model.cpp (the checks of docs/model.md, Checks).
 #pragma once
 
 #include <vector>
