@@ -133,6 +133,25 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   std::snprintf(p, sizeof p, "%.3f", result.all_targets.p);
   std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", result.all_targets.low, result.all_targets.high);
   os << pad("all targets (joint)", 28) << pad("", 6) << pad("", 32) << pad(p, 8) << ci << "\n";
+  if (result.replicates > 0 && !result.mean_std_error.empty()) {
+    // Scrambled Sobol: the spread of the replicate means is the honest error
+    // of a mean (the Wilson intervals above assume independent draws and are
+    // conservative for quasi-random points).
+    os << "\nsobol, " << result.replicates
+       << " scrambled replicates: mean of each target's indicator +- standard error\n";
+    for (const auto& t : result.targets) {
+      const auto ref = core::resolve_series(t.spec.indicator, ids, nullptr);
+      const int y = t.spec.year - spec.base_year;
+      if (!ref || y < 0 || t.spec.relative_to_year) continue;
+      const auto& se = result.mean_std_error[static_cast<std::size_t>(ref->series)];
+      const auto& sum = result.summaries[static_cast<std::size_t>(ref->series)];
+      const std::size_t width = sum.info.by_sector ? ids.size() : 1;
+      const std::size_t k =
+          static_cast<std::size_t>(y) * width + static_cast<std::size_t>(std::max(ref->sector, 0));
+      os << pad(t.spec.id, 28) << pad(std::to_string(t.spec.year), 6) << fmt(sum.stats[k]) << " +- "
+         << fmt(se.stats[k]) << "\n";
+    }
+  }
 }
 
 namespace {

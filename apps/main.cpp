@@ -23,6 +23,7 @@
 #include "apps/cli_format.hpp"
 #include "engine/config/scenario_loader.hpp"
 #include "engine/core/compare.hpp"
+#include "engine/core/replicates.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/summary.hpp"
 #include "engine/core/version.hpp"
@@ -93,7 +94,8 @@ bool parse(const std::vector<std::string>& args, const po::options_description& 
 core::Sampler parse_sampler(const std::string& s) {
   if (s == "mc") return core::Sampler::MonteCarlo;
   if (s == "lhs") return core::Sampler::LatinHypercube;
-  throw InputError("--sampler must be 'mc' or 'lhs' (got '" + s + "')");
+  if (s == "sobol") return core::Sampler::Sobol;
+  throw InputError("--sampler must be 'mc', 'lhs' or 'sobol' (got '" + s + "')");
 }
 
 core::ScenarioSpec load(const std::string& path, bool strict) {
@@ -108,7 +110,9 @@ void add_run_options(po::options_description& opts) {
                      "number of Monte Carlo draws (overrides run.draws)")(
       "seed,s", po::value<std::uint64_t>(), "random seed (overrides run.seed)")(
       "threads,t", po::value<int>(), "worker threads (default: all cores)")(
-      "sampler", po::value<std::string>(), "mc or lhs (overrides run.sampler)")(
+      "sampler", po::value<std::string>(), "mc, lhs or sobol (overrides run.sampler)")(
+      "replicates", po::value<int>(),
+      "scrambled replicates of a sobol run, 2..1024 (overrides run.replicates)")(
       "batch", po::value<std::size_t>()->default_value(256), "draws per model call")(
       "overwrite", "replace an existing results file")(
       "strict", "require source: or estimate: on every number")("quiet,q",
@@ -127,6 +131,14 @@ void apply_overrides(const po::variables_map& vm, core::RunSettings& run) {
   if (vm.count("draws")) run.draws = vm["draws"].as<std::uint64_t>();
   if (vm.count("seed")) run.seed = vm["seed"].as<std::uint64_t>();
   if (vm.count("sampler")) run.sampler = parse_sampler(vm["sampler"].as<std::string>());
+  if (vm.count("replicates")) {
+    const int r = vm["replicates"].as<int>();
+    if (r < core::MIN_REPLICATES || r > core::MAX_REPLICATES) {
+      throw InputError("--replicates must be in [" + std::to_string(core::MIN_REPLICATES) + ", " +
+                       std::to_string(core::MAX_REPLICATES) + "] (got " + std::to_string(r) + ")");
+    }
+    run.replicates = r;
+  }
   if (run.draws < 1) throw InputError("--draws must be >= 1");
 }
 
@@ -173,6 +185,23 @@ core::ScenarioResult result_header(const core::ScenarioSpec& spec) {
   result.seed = spec.run.seed;
   result.sampler = spec.run.sampler;
   return result;
+}
+
+// The standard error of every mean from the scrambled Sobol replicates.
+void add_replicate_errors(const core::ReplicateAccumulator& acc, const core::CellLayout& layout,
+                          core::ScenarioResult& result) {
+  const auto est = acc.finish();
+  result.replicates = acc.replicates();
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    core::SeriesSummary se;
+    se.info = layout.series()[i];
+    const int cells = layout.n_years() * layout.width(static_cast<int>(i));
+    for (int k = 0; k < cells; ++k) {
+      se.stats.push_back(
+          est[static_cast<std::size_t>(layout.offset(static_cast<int>(i)) + k)].std_error);
+    }
+    result.mean_std_error.push_back(std::move(se));
+  }
 }
 
 std::vector<std::string> sector_ids(const core::ScenarioSpec& spec) {
@@ -228,7 +257,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   po::variables_map vm;
   const std::string usage =
       "usage: sectorsim run SCENARIO.yaml [-o FILE] [--draws N] [--seed S] [--threads T]\n"
-      "                     [--sampler mc|lhs] [--no-paths] [--overwrite]";
+      "                     [--sampler mc|lhs|sobol] [--replicates R] [--no-paths] [--overwrite]";
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
   const RunSettingsCli cli = cli_settings(vm);
 
@@ -256,11 +285,17 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS);
   std::vector<core::ChunkSink*> sinks = {&summary};
   if (paths) sinks.push_back(paths);
+  std::unique_ptr<core::ReplicateAccumulator> replicas;
+  if (spec.run.sampler == core::Sampler::Sobol) {
+    replicas = std::make_unique<core::ReplicateAccumulator>(model.layout(), spec.run.replicates);
+    sinks.push_back(replicas.get());
+  }
 
   core::RunOptions ro;
   ro.draws = spec.run.draws;
   ro.seed = spec.run.seed;
   ro.sampler = spec.run.sampler;
+  ro.replicates = spec.run.replicates;
   ro.threads = cli.threads;
   ro.batch = cli.batch;
   ro.stop = &g_stop;
@@ -281,6 +316,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 
   core::ScenarioResult result = result_header(spec);
   summary.finish(rep.draws_done, result, cli.threads);
+  if (replicas) add_replicate_errors(*replicas, model.layout(), result);
   writer.end_scenario(result);
   writer.commit();
   if (!cli.quiet) {
@@ -379,6 +415,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   ro.draws = run.draws;
   ro.seed = run.seed;
   ro.sampler = run.sampler;
+  ro.replicates = run.replicates;
   ro.threads = cli.threads;
   ro.batch = cli.batch;
   ro.stop = &g_stop;

@@ -11,6 +11,8 @@ namespace sectorsim::testing {
 
 class CollectSink : public core::ChunkSink {
  public:
+  /// Expects chunks from draw `first` on (a resumed run starts past 0).
+  explicit CollectSink(std::uint64_t first = 0) : next_(first) {}
   void consume(const core::ChunkView& c) override {
     if (c.first_draw != next_) throw std::logic_error("chunks out of order");
     const int cells = c.layout->n_cells();
@@ -28,7 +30,7 @@ class CollectSink : public core::ChunkSink {
   std::vector<std::vector<double>> values;
 
  private:
-  std::uint64_t next_ = 0;
+  std::uint64_t next_;
 };
 
 }  // namespace sectorsim::testing

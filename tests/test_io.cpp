@@ -354,12 +354,12 @@ TEST_F(IoTest, PythonReaderAgrees) {
       for (std::uint64_t d = 0; d < DRAWS; ++d)
         sum += path_value(layout_.offset(i) + k, d);
     }
-    cmd << " --sum paths/" << series[static_cast<std::size_t>(i)].name << "=" << sum;
+    cmd << " --sum " << series[static_cast<std::size_t>(i)].name << "=" << sum;
   }
   // Spot values: [draw, year, sector] in the file is cell (series, year, sector) of that draw.
-  cmd << " --value 'paths/va[7,1,0]=" << path_value(layout_.cell(2, 1, 0), 7) << "'"
-      << " --value 'paths/va[9,2,1]=" << path_value(layout_.cell(2, 2, 1), 9) << "'"
-      << " --value 'paths/gdp[5,2]=" << path_value(layout_.cell(0, 2), 5) << "'"
+  cmd << " --value 'va[7,1,0]=" << path_value(layout_.cell(2, 1, 0), 7) << "'"
+      << " --value 'va[9,2,1]=" << path_value(layout_.cell(2, 2, 1), 9) << "'"
+      << " --value 'gdp[5,2]=" << path_value(layout_.cell(0, 2), 5) << "'"
       << " --value 'summary/va[4,1,1]=" << result_.summaries[2].stats[(4 * 3 + 1) * 2 + 1] << "'"
       << " --value 'targets/ci_high_by_year[1,2]=" << result_.targets[1].by_year[2].high << "'"
       << " --value 'targets/probability[0]=" << result_.targets[0].in_year.p << "'";

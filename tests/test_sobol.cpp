@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -16,8 +18,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <boost/random/sobol.hpp>
 
+#include "engine/config/config_error.hpp"
+#include "engine/config/scenario_loader.hpp"
 #include "engine/core/replicates.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/sampler.hpp"
@@ -470,6 +475,45 @@ TEST(SobolReplicates, AccumulatorMatchesPerDrawValues) {
   }
 }
 
+TEST(SobolReplicates, ScenarioRunKeys) {
+  // run.sampler: sobol and run.replicates (an integer in [2, 1024], default 8).
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("sectorsim_sobol_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(SECTORSIM_SOURCE_DIR) / "tests/data/config/minimal.yaml",
+                dir / "minimal.yaml", fs::copy_options::overwrite_existing);
+  auto load = [&](const std::string& run) {
+    std::ofstream(dir / "case.yaml") << "extends: minimal.yaml\nrun: " << run << "\n";
+    return config::load_scenario((dir / "case.yaml").string());
+  };
+  auto errors = [&](const std::string& run) {
+    try {
+      load(run);
+    } catch (const config::ConfigError& e) {
+      return e.messages();
+    }
+    return std::vector<std::string>{};
+  };
+  const auto spec = load("{sampler: sobol, replicates: 16}");
+  EXPECT_EQ(spec.run.sampler, Sampler::Sobol);
+  EXPECT_EQ(spec.run.replicates, 16);
+  EXPECT_EQ(load("{sampler: sobol}").run.replicates, core::DEFAULT_REPLICATES);
+  EXPECT_EQ(load("{replicates: 2}").run.replicates, 2);
+  EXPECT_EQ(load("{replicates: 1024}").run.replicates, 1024);
+  const std::string at = (dir / "case.yaml").string() + ":2:";
+  EXPECT_EQ(errors("{replicates: 1}"),
+            std::vector<std::string>{at + "19: run.replicates: must be in [2, 1024] (got 1)"});
+  EXPECT_EQ(errors("{replicates: 1025}"),
+            std::vector<std::string>{at + "19: run.replicates: must be in [2, 1024] (got 1025)"});
+  EXPECT_EQ(errors("{replicates: 2.5}"),
+            std::vector<std::string>{at + "19: run.replicates: expected an integer, got '2.5'"});
+  EXPECT_EQ(errors("{sampler: qmc}"),
+            std::vector<std::string>{at + "16: run.sampler: unknown sampler 'qmc' (expected mc, "
+                                          "lhs or sobol)"});
+  fs::remove_all(dir);
+}
+
 // ---------------------------------------------------------------------------
 // Reproducibility of whole runs.
 
@@ -480,8 +524,11 @@ void expect_identical(const SobolRun& a, const SobolRun& b) {
   for (std::size_t c = 0; c < a.paths.values.size(); ++c) {
     ASSERT_TRUE(same_bits(a.paths.values[c], b.paths.values[c])) << "cell " << c;
     ASSERT_TRUE(same_bits(a.replicate_means[c], b.replicate_means[c])) << "cell " << c;
-    ASSERT_EQ(std::memcmp(&a.estimates[c], &b.estimates[c], sizeof(core::ReplicateEstimate)), 0)
+    // Field by field: the struct's padding bytes are unspecified.
+    ASSERT_TRUE(same_bits({a.estimates[c].mean, a.estimates[c].std_error},
+                          {b.estimates[c].mean, b.estimates[c].std_error}))
         << "cell " << c;
+    ASSERT_EQ(a.estimates[c].replicates, b.estimates[c].replicates) << "cell " << c;
   }
   ASSERT_EQ(a.result.summaries.size(), b.result.summaries.size());
   for (std::size_t s = 0; s < a.result.summaries.size(); ++s) {

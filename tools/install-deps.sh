@@ -10,7 +10,8 @@ pkgs=(build-essential cmake pkg-config libeigen3-dev libboost-dev libboost-math-
       libgtest-dev libgmock-dev libbenchmark-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(hdf5-tools python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf
-         clang-format)
+         clang-format chromium fonts-noto-cjk
+         clang libclang-rt-14-dev)  # tools/fuzz.sh: libFuzzer and sanitizer runtimes
 fi
 
 missing=()

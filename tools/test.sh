@@ -1,15 +1,48 @@
 #!/usr/bin/env bash
 # Builds sectorsim with warnings as errors and runs every test.
-#   tools/test.sh            the default suite (unit, statistical, CLI, Python readers)
+#   tools/test.sh            the default suite (unit, statistical, CLI, Python readers),
+#                            then the same under ASan + UBSan, then 60 s of fuzzing
 #   SECTORSIM_HEAVY=1 tools/test.sh   also the tests labelled heavy
+#   SECTORSIM_SANITIZE=0              skip the sanitizer build (build-asan)
+#   SECTORSIM_FUZZ_SECONDS=N          fuzz for N seconds (0 skips tools/fuzz.sh)
+# Prints the time of each stage at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-tools/check-format.sh
+timings=()
+report() { if ((${#timings[@]})); then printf 'test.sh: %s\n' "${timings[@]}"; fi; }
+trap report EXIT
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  timings+=("$(printf '%-16s %4d s' "$name" $((SECONDS - start)))")
+}
 
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON
-cmake --build build-test -j"$jobs"
-exclude=(-LE heavy)
-if [[ "${SECTORSIM_HEAVY:-0}" == 1 ]]; then exclude=(); fi
-ctest --test-dir build-test --output-on-failure -j"$jobs" "${exclude[@]}"
+default_suite() {
+  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON
+  cmake --build build-test -j"$jobs"
+  local exclude=(-LE heavy)
+  if [[ "${SECTORSIM_HEAVY:-0}" == 1 ]]; then exclude=(); fi
+  ctest --test-dir build-test --output-on-failure -j"$jobs" "${exclude[@]}"
+}
+
+# The suite again under AddressSanitizer (leaks included) and
+# UndefinedBehaviorSanitizer, any report fatal. Heavy and browser tests are
+# left to the default build; SECTORSIM_SANITIZED=1 tells statistical tests to
+# draw fewer samples.
+sanitizer_suite() {
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSECTORSIM_SANITIZE=ON -DSECTORSIM_WERROR=ON \
+    -DSECTORSIM_BUILD_BENCH=OFF
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SECTORSIM_SANITIZED=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'heavy|browser'
+}
+
+stage format tools/check-format.sh
+stage default default_suite
+if [[ "${SECTORSIM_SANITIZE:-1}" != 0 ]]; then stage sanitizers sanitizer_suite; fi
+fuzz_seconds=${SECTORSIM_FUZZ_SECONDS:-60}
+if [[ "$fuzz_seconds" != 0 ]]; then stage fuzz tools/fuzz.sh "$fuzz_seconds"; fi

@@ -453,7 +453,9 @@ class DocumentLoader {
 
     const ConfigNode* extends = root.get("extends");
     if (extends == nullptr) return root;
-    if (!extends->is_scalar() || extends->text().empty()) {
+    // PATH_MAX bounds a path; a longer one would only come back in the
+    // message of a failed open(), whole.
+    if (!extends->is_scalar() || extends->text().empty() || extends->text().size() > 4096) {
       fail(extends->pos(), "extends", "expected a file name, got " + extends->describe());
     }
     const std::string base_path = (dir / extends->text()).lexically_normal().string();

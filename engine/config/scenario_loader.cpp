@@ -158,6 +158,11 @@ class ScenarioBuilder {
       if (text && !is_identifier(*text, name_char)) {
         r_.error(name->pos(), name_path,
                  "must match [A-Za-z0-9_.-]+ (got " + name->describe() + ")");
+      } else if (text && text->size() > MAX_ID_CHARS) {
+        // It names the default results file and the HDF5 group.
+        r_.error(name->pos(), name_path,
+                 "must be at most " + std::to_string(MAX_ID_CHARS) + " characters (got " +
+                     std::to_string(text->size()) + ")");
       }
       spec_.name = text.value_or("");
     }

@@ -4,16 +4,23 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <stdexcept>
 #include <utility>
 
 #include "engine/config/config_error.hpp"
 #include "engine/core/indicators.hpp"
+#include "engine/core/sampler.hpp"
 
 namespace sectorsim::config {
 namespace {
 
 constexpr const char* RESERVED_KEYS[] = {"source", "estimate", "note"};
+
+// Largest beta shape, and pert lambda (which bounds the shapes it makes).
+// Boost.Math's incomplete beta takes time growing with large integer shapes
+// (alpha = 1e20 never returns); beyond 1e6 a beta is a point mass in effect.
+constexpr double MAX_BETA_SHAPE = 1e6;
 
 // One parameter of a distribution as spelled in scenario files; optional ones
 // take `fallback` when absent.
@@ -21,6 +28,7 @@ struct DistParam {
   const char* name;
   bool required;
   double fallback;
+  double max = INF;
 };
 
 struct DistSpec {
@@ -38,9 +46,15 @@ const std::vector<DistSpec>& dist_specs() {
       {core::Dist::Uniform, {{"low", true, 0}, {"high", true, 0}}},
       {core::Dist::Triangular, {{"low", true, 0}, {"mode", true, 0}, {"high", true, 0}}},
       {core::Dist::Beta,
-       {{"alpha", true, 0}, {"beta", true, 0}, {"low", false, 0}, {"high", false, 1}}},
+       {{"alpha", true, 0, MAX_BETA_SHAPE},
+        {"beta", true, 0, MAX_BETA_SHAPE},
+        {"low", false, 0},
+        {"high", false, 1}}},
       {core::Dist::Pert,
-       {{"low", true, 0}, {"mode", true, 0}, {"high", true, 0}, {"lambda", false, 4}}},
+       {{"low", true, 0},
+        {"mode", true, 0},
+        {"high", true, 0},
+        {"lambda", false, 4, MAX_BETA_SHAPE}}},
   };
   return specs;
 }
@@ -366,7 +380,13 @@ std::optional<core::Prior> ValueReader::distribution(const ConfigNode& map, cons
       values.push_back(p.fallback);
       continue;
     }
-    const auto v = number(*n, path);
+    auto v = number(*n, path);
+    if (v && *v > p.max) {
+      error(
+          n->pos(), path,
+          std::string(p.name) + " must be <= " + format_number(p.max) + " (got " + n->text() + ")");
+      v.reset();
+    }
     ok = ok && v.has_value();
     values.push_back(v.value_or(0));
     parts.push_back(std::string(p.name) + "=" + n->text());
@@ -377,12 +397,35 @@ std::optional<core::Prior> ValueReader::distribution(const ConfigNode& map, cons
     *written += (i ? ", " : "") + parts[i];
   *written += ")";
   try {
-    return make_prior(spec->dist, values);
+    core::Prior prior = make_prior(spec->dist, values);
+    // Each parameter is finite, yet draws can still overflow (uniform from
+    // -1e308 to 1e308 is wider than the largest double; normal with sd 1e308).
+    // The sampler's most extreme uniforms give the most extreme draws.
+    for (const double u : {core::to_unit(0), core::to_unit(~std::uint64_t{0})}) {
+      if (!std::isfinite(prior.quantile(u))) {
+        error(map.pos(), path,
+              "draws of " + *written + " would overflow to infinity; use less extreme parameters");
+        return std::nullopt;
+      }
+    }
+    return prior;
   } catch (const std::invalid_argument& e) {
     // Point at the parameter the message names first ("sd must be > 0 ...").
     const std::string message = e.what();
     const ConfigNode* culprit = map.get(message.substr(0, message.find(' ')));
     error(culprit != nullptr ? culprit->pos() : map.pos(), path, message);
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    // Valid parameters whose quantile table cannot be computed: Boost.Math
+    // throws overflow, domain or evaluation errors for extreme beta and pert
+    // shapes (alpha = 0.001). That is bad input, not a failed run.
+    if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) throw;
+    const std::string what = e.what();
+    const std::size_t colon = what.rfind(": ");
+    error(map.pos(), path,
+          "cannot compute the quantiles of " + *written + " (" +
+              (colon == std::string::npos ? what : what.substr(colon + 2)) +
+              "); use less extreme parameters");
     return std::nullopt;
   }
 }

@@ -25,6 +25,8 @@ const char* dist_name(Dist d);
 /// Standard normal quantile (Wichura 1988, algorithm AS241 PPND16); relative
 /// error about 1e-16 on (0, 1). Returns -inf/+inf at 0/1.
 double normal_quantile(double u);
+/// z[i] = normal_quantile(u[i]) for i < n, bit for bit (z may alias u).
+void normal_quantile_many(const double* u, double* z, std::size_t n);
 
 /// Standard normal CDF via erfc (relative error about 1e-16 (1 + x^2)).
 double normal_cdf(double x);

@@ -44,12 +44,14 @@ class ReplicateAccumulator : public ChunkSink {
 
   void consume(const ChunkView& chunk) override;
 
-  /// Draws consumed so far.
+  /// Draws consumed so far. Test: SobolRunner.IdenticalForThreadCountsAndBatchSizes.
   std::uint64_t draws() const { return draws_; }
   int replicates() const { return replicates_; }
   /// Replicate means of cell c (NaN for a replicate without draws).
+  /// Test: SobolRunner.IdenticalForThreadCountsAndBatchSizes.
   std::vector<double> replicate_means(int cell) const;
   /// Mean and standard error of every cell, indexed by cell.
+  /// Test: SobolReplicates.AccumulatorMatchesPerDrawValues.
   std::vector<ReplicateEstimate> finish() const;
 
  private:

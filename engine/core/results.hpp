@@ -60,6 +60,11 @@ struct ScenarioResult {
   std::uint64_t seed = 0;
   Sampler sampler = Sampler::MonteCarlo;
   std::string quantile_method;  ///< "exact (type 7)" or the sketch and its bound
+  /// Sobol runs: scrambled replicates, and per series the standard error of
+  /// each cell's mean from the spread of replicate means, laid out as
+  /// SeriesSummary with one statistic (stats[year * width + sector]).
+  int replicates = 0;
+  std::vector<SeriesSummary> mean_std_error;
 };
 
 }  // namespace sectorsim::core

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace sectorsim::core {
@@ -52,7 +53,9 @@ class RunState {
         source_(make_source(model, opt)),
         n_chunks_((opt.draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS),
         window_(4 * static_cast<std::uint64_t>(std::max(opt.threads, 1))),
-        cells_(static_cast<std::size_t>(model.layout().n_cells())) {}
+        cells_(static_cast<std::size_t>(model.layout().n_cells())),
+        next_(opt.first_draw / CHUNK_DRAWS),
+        emitted_(opt.first_draw / CHUNK_DRAWS) {}
 
   void worker() {
     const std::size_t batch = opt_.batch;
@@ -151,11 +154,11 @@ class RunState {
   const std::uint64_t n_chunks_;
   const std::uint64_t window_;
   const std::size_t cells_;
-  std::atomic<std::uint64_t> next_{0};
+  std::atomic<std::uint64_t> next_;
   std::atomic<bool> failed_{false};
   std::mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t emitted_ = 0;  // guarded by mu_
+  std::uint64_t emitted_;  // guarded by mu_
   std::map<std::uint64_t, std::unique_ptr<std::vector<double>>> ready_;
   std::vector<std::unique_ptr<std::vector<double>>> pool_;
   std::exception_ptr error_;
@@ -167,6 +170,10 @@ RunReport run_draws(const Model& model, const RunOptions& options,
                     const std::vector<ChunkSink*>& sinks) {
   if (options.threads < 1) throw std::invalid_argument("threads must be >= 1");
   if (options.batch < 1) throw std::invalid_argument("batch must be >= 1");
+  if (options.first_draw % CHUNK_DRAWS != 0 || options.first_draw > options.draws) {
+    throw std::invalid_argument("first draw must be a multiple of " + std::to_string(CHUNK_DRAWS) +
+                                " within the run");
+  }
   RunState state(model, options, sinks);
   if (options.threads == 1) {
     state.worker();

@@ -25,7 +25,10 @@ namespace sectorsim::core {
 inline constexpr std::uint64_t CHUNK_DRAWS = 4096;
 
 struct RunOptions {
-  std::uint64_t draws = 0;  ///< draws to simulate
+  std::uint64_t draws = 0;  ///< draws of the whole run
+  /// First draw to simulate, a multiple of CHUNK_DRAWS: draws before it were
+  /// done by an earlier, interrupted run (resumption).
+  std::uint64_t first_draw = 0;
   std::uint64_t seed = 0;
   Sampler sampler = Sampler::MonteCarlo;
   /// Scrambled replicates of a Sobol run (draw d in replicate d mod R), in
@@ -41,7 +44,8 @@ struct RunOptions {
 };
 
 struct RunReport {
-  std::uint64_t draws_done = 0;  ///< contiguous draws delivered to the ordered hooks
+  /// Contiguous draws done, from draw 0 (earlier runs' included when resuming).
+  std::uint64_t draws_done = 0;
   bool interrupted = false;
 };
 

@@ -143,7 +143,9 @@ UniformSource::UniformSource(std::uint64_t seed, Sampler sampler, std::uint64_t 
         "sobol sampler: replicates must be in [" + std::to_string(MIN_REPLICATES) + ", " +
         std::to_string(MAX_REPLICATES) + "] (got " + std::to_string(sobol.replicates) + ")");
   const std::uint64_t reps = static_cast<std::uint64_t>(sobol.replicates);
-  if (point_of(n_draws + reps - 1, sobol.replicates) > (std::uint64_t{1} << SOBOL_BITS))
+  // Points per replicate: ceil(n_draws / R), written so that it cannot overflow.
+  const std::uint64_t points = n_draws / reps + (n_draws % reps != 0 ? 1 : 0);
+  if (points > (std::uint64_t{1} << SOBOL_BITS))
     throw std::invalid_argument("sobol sampler: more than 2^32 points per replicate");
   sobol_dims_ = static_cast<int>(dims);
 

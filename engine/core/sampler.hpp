@@ -81,7 +81,8 @@ struct SobolSettings {
 };
 
 /// The replicate that draw d belongs to under R interleaved replicates, and its
-/// point index within that replicate. Test: SobolReplicates.InterleavedLayout.
+/// point index within that replicate.
+/// Test: SobolFill.ValueIsScrambledPointOfReplicateAndIndex.
 inline int replicate_of(std::uint64_t draw, int replicates) {
   return static_cast<int>(draw % static_cast<std::uint64_t>(replicates));
 }
@@ -111,6 +112,7 @@ class UniformSource {
   std::uint64_t seed() const { return seed_; }
   Sampler sampler() const { return sampler_; }
   /// Sobol settings as given (meaningful under Sampler::Sobol only).
+  /// Test: SobolDimensions.DrawInputsUseParameterThenShockDimensions.
   const SobolSettings& sobol() const { return sobol_; }
 
  private:

@@ -273,6 +273,52 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
   }
 }
 
+SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  const std::size_t width = targets_.size() * n_years_ + 1;
+  SummaryState st;
+  st.draws = draws;
+  st.chunk_sizes.assign(chunk_sizes_.begin(),
+                        chunk_sizes_.begin() + static_cast<std::ptrdiff_t>(n_chunks));
+  for (std::size_t i = 0; i < n_chunks * cells; ++i) {
+    const CellStats& c = chunk_stats_[i];
+    st.chunk_stats.insert(st.chunk_stats.end(), {c.mean, c.m2, c.min, c.max});
+  }
+  st.chunk_counts.assign(chunk_counts_.begin(),
+                         chunk_counts_.begin() + static_cast<std::ptrdiff_t>(n_chunks * width));
+  st.values.reserve(cells * draws);
+  for (std::size_t c = 0; c < cells; ++c) {
+    const auto col = store_.begin() + static_cast<std::ptrdiff_t>(c * max_draws_);
+    st.values.insert(st.values.end(), col, col + static_cast<std::ptrdiff_t>(draws));
+  }
+  return st;
+}
+
+void SummaryAccumulator::restore(const SummaryState& st) {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (st.draws + chunk_draws_ - 1) / chunk_draws_;
+  const std::size_t width = targets_.size() * n_years_ + 1;
+  if (st.draws > max_draws_ || st.draws % chunk_draws_ != 0 || st.chunk_sizes.size() != n_chunks ||
+      st.chunk_stats.size() != 4 * n_chunks * cells || st.chunk_counts.size() != n_chunks * width ||
+      st.values.size() != cells * st.draws) {
+    throw std::invalid_argument("saved summary state does not fit this run (" +
+                                std::to_string(st.draws) + " draws, " + std::to_string(cells) +
+                                " cells, " + std::to_string(targets_.size()) + " targets)");
+  }
+  std::copy(st.chunk_sizes.begin(), st.chunk_sizes.end(), chunk_sizes_.begin());
+  for (std::size_t i = 0; i < n_chunks * cells; ++i) {
+    chunk_stats_[i] = CellStats{st.chunk_stats[4 * i], st.chunk_stats[4 * i + 1],
+                                st.chunk_stats[4 * i + 2], st.chunk_stats[4 * i + 3]};
+  }
+  std::copy(st.chunk_counts.begin(), st.chunk_counts.end(), chunk_counts_.begin());
+  for (std::size_t c = 0; c < cells; ++c) {
+    const auto from = st.values.begin() + static_cast<std::ptrdiff_t>(c * st.draws);
+    std::copy(from, from + static_cast<std::ptrdiff_t>(st.draws),
+              store_.begin() + static_cast<std::ptrdiff_t>(c * max_draws_));
+  }
+}
+
 void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int threads) const {
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;

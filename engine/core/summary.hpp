@@ -46,6 +46,16 @@ void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, d
 void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
                      std::vector<double>& scratch);
 
+/// Everything a SummaryAccumulator knows about the first `draws` draws: what
+/// an interrupted run saves so that a resumed one finishes bit-identically.
+struct SummaryState {
+  std::uint64_t draws = 0;                  ///< draws covered (whole chunks from draw 0)
+  std::vector<double> chunk_stats;          ///< [chunk][cell][4]: mean, m2, min, max
+  std::vector<std::uint64_t> chunk_counts;  ///< [chunk][target * n_years + year, joint]
+  std::vector<std::uint64_t> chunk_sizes;   ///< [chunk]
+  std::vector<double> values;               ///< [cell][draw]: every value, for exact quantiles
+};
+
 class SummaryAccumulator : public ChunkSink {
  public:
   /// max_draws: draws of the run (sizes the exact-quantile store).
@@ -58,6 +68,13 @@ class SummaryAccumulator : public ChunkSink {
   /// chunks, or all draws of the run); fills the matching fields of `out`.
   /// `threads` share the quantile selection; the result does not depend on it.
   void finish(std::uint64_t draws, ScenarioResult& out, int threads = 1) const;
+
+  /// The state over the first `draws` draws (whole chunks that were all delivered).
+  SummaryState save(std::uint64_t draws) const;
+  /// Restores a saved state into a fresh accumulator of the same layout,
+  /// targets and run size; throws std::invalid_argument if sizes disagree.
+  /// Covered by tests/test_resume.cpp.
+  void restore(const SummaryState& state);
 
   /// Bytes the exact-quantile store needs for `draws` draws of `layout`.
   static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws);

@@ -67,8 +67,8 @@ void write_diffs(const h5::Group& g, const core::Comparison& c, const std::vecto
     std::vector<const Coord*> dims{&stat, &year};
     if (series.info.by_sector) dims.push_back(&sector);
     // prob_higher and prob_lower are shares, the other statistics in the series' units.
-    const h5::Dataset dataset = write_variable(diff, series.info.name, dims, series.info.units,
-                                               series.stats);
+    const h5::Dataset dataset =
+        write_variable(diff, series.info.name, dims, series.info.units, series.stats);
     dataset.set_attribute("description", series.info.description);
   }
 }
@@ -140,8 +140,8 @@ void read_diffs(const h5::Group& diff, core::Comparison& c) {
     const std::vector<hsize_t> shape = dataset.shape();
     const bool by_sector = shape.size() == 3;
     const bool fits = (shape.size() == 2 || by_sector) &&
-                      shape[0] == static_cast<hsize_t>(core::N_DIFF_STATS) &&
-                      shape[1] == n_years && (!by_sector || shape[2] == n_sectors);
+                      shape[0] == static_cast<hsize_t>(core::N_DIFF_STATS) && shape[1] == n_years &&
+                      (!by_sector || shape[2] == n_sectors);
     if (!fits) throw IoError(dataset.where() + ": shape is not [diff_stat, year(, sector)]");
     core::SeriesSummary series;
     series.info.name = name;
@@ -254,8 +254,8 @@ std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
     c.baseline = g.attribute<std::string>("baseline");
     c.draws = g.attribute<std::uint64_t>("draws");
     if (c.scenario != name) {
-      throw IoError(g.where() + ": attribute scenario is '" + c.scenario + "', expected '" +
-                    name + "'");
+      throw IoError(g.where() + ": attribute scenario is '" + c.scenario + "', expected '" + name +
+                    "'");
     }
     read_diffs(g.open_group("diff"), c);
     read_targets(g.open_group("targets"), c);

@@ -83,9 +83,8 @@ struct Cell {
 // Calls row(cell) for every cell of every series holding `n_stats` statistics:
 // the indicators first, then the sector series, each year by year.
 template <typename Row>
-void for_each_cell(const std::vector<core::SeriesSummary>& series, int n_stats,
-                   std::size_t n_years, std::size_t n_sectors, const std::string& scenario,
-                   Row row) {
+void for_each_cell(const std::vector<core::SeriesSummary>& series, int n_stats, std::size_t n_years,
+                   std::size_t n_sectors, const std::string& scenario, Row row) {
   for (const bool by_sector : {false, true}) {
     for (const core::SeriesSummary& s : series) {
       if (s.info.by_sector != by_sector) continue;
@@ -165,8 +164,8 @@ void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& 
   }
 
   Table targets({"scenario", "target", "year", "probability", "ci_low", "ci_high"});
-  Table summary({"scenario", "series", "sector", "year", "mean", "sd", "p05", "p25", "p50", "p75",
-                 "p95"});
+  Table summary(
+      {"scenario", "series", "sector", "year", "mean", "sd", "p05", "p25", "p50", "p75", "p95"});
   for (const core::ScenarioResult& r : results) {
     for (const core::TargetResult& t : r.targets) {
       for (std::size_t y = 0; y < t.by_year.size() && y < r.years.size(); ++y) {
@@ -197,17 +196,17 @@ void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& 
       diff_targets.number(t.unpaired.low).number(t.unpaired.high).end_row();
     }
     const core::ScenarioResult& r = result_of(results, c);
-    for_each_cell(c.diffs, core::N_DIFF_STATS, r.years.size(), r.sector_ids.size(), c.scenario,
-                  [&](const Cell& cell) {
-                    const std::string& name = cell.series.info.name;
-                    diff_indicators.field(c.scenario).field(c.baseline);
-                    diff_indicators.field(cell.sector < 0 ? name
-                                                          : name + "." + r.sector_ids[cell.sector]);
-                    diff_indicators.field(r.years[cell.year]);
-                    for (const int stat : DIFF_COLUMNS)
-                      diff_indicators.number(cell(stat));
-                    diff_indicators.end_row();
-                  });
+    for_each_cell(
+        c.diffs, core::N_DIFF_STATS, r.years.size(), r.sector_ids.size(), c.scenario,
+        [&](const Cell& cell) {
+          const std::string& name = cell.series.info.name;
+          diff_indicators.field(c.scenario).field(c.baseline);
+          diff_indicators.field(cell.sector < 0 ? name : name + "." + r.sector_ids[cell.sector]);
+          diff_indicators.field(r.years[cell.year]);
+          for (const int stat : DIFF_COLUMNS)
+            diff_indicators.number(cell(stat));
+          diff_indicators.end_row();
+        });
   }
 
   const fs::path base(dir);

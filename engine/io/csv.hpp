@@ -1,4 +1,4 @@
-// CSV tables of a run for spreadsheets (docs/output-format.md, section 13):
+// CSV tables of a run for spreadsheets (docs/output-format.md, section 12):
 // UTF-8 with a byte order mark (so that spreadsheet programs show Chinese
 // text), RFC 4180 quoting and CRLF line ends, numbers with 17 significant
 // digits (they read back to the same double), NaN as an empty field. Each

@@ -73,9 +73,10 @@ const core::SeriesSummary* find_series(const std::vector<core::SeriesSummary>& a
 double stat_at(const core::SeriesSummary& s, int n_stats, std::size_t n_years,
                std::size_t n_sectors, int stat, std::size_t y, std::size_t sector = 0) {
   const std::size_t width = s.info.by_sector ? n_sectors : 1;
-  const std::size_t index = (static_cast<std::size_t>(stat) * n_years + y) * width +
-                            (s.info.by_sector ? sector : 0);
-  if (index >= s.stats.size() || static_cast<std::size_t>(n_stats) * n_years * width != s.stats.size()) {
+  const std::size_t index =
+      (static_cast<std::size_t>(stat) * n_years + y) * width + (s.info.by_sector ? sector : 0);
+  if (index >= s.stats.size() ||
+      static_cast<std::size_t>(n_stats) * n_years * width != s.stats.size()) {
     throw IoError("report: statistics of '" + s.info.name + "' do not fit the years and sectors");
   }
   return s.stats[index];
@@ -104,12 +105,23 @@ std::string esc(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -119,6 +131,10 @@ std::string esc(std::string_view text) {
 std::string fixed(double v, int decimals) {
   if (!std::isfinite(v)) return std::isnan(v) ? "n/a" : (v > 0 ? "∞" : "−∞");
   char buffer[64];
+  if (std::fabs(v) >= 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%.3g", v);
+    return buffer;
+  }
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, std::fabs(v));
   std::string digits = buffer;
   const std::size_t point = std::min(digits.find('.'), digits.size());
@@ -144,6 +160,13 @@ int decimals_for(double scale) {
 std::string value_text(double v) {
   const double a = std::fabs(v);
   return fixed(v, a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : a > 0 ? decimals_for(a) + 2 : 0);
+}
+
+// A number as written in a scenario (a threshold): up to 10 significant digits.
+std::string exact_text(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.10g", v);
+  return buffer;
 }
 
 std::string percent(double p) {
@@ -188,8 +211,9 @@ std::string scenario_title(const Scenario& s) {
 
 std::string condition_text(const core::TargetSpec& t) {
   std::string text = t.indicator;
-  if (t.relative_to_year) text += " / " + t.indicator + "(" + std::to_string(*t.relative_to_year) + ")";
-  return text + " " + core::op_symbol(t.op) + " " + value_text(t.threshold) + " in " +
+  if (t.relative_to_year)
+    text += " / " + t.indicator + "(" + std::to_string(*t.relative_to_year) + ")";
+  return text + " " + core::op_symbol(t.op) + " " + exact_text(t.threshold) + " in " +
          std::to_string(t.year);
 }
 
@@ -217,9 +241,9 @@ class Svg {
   Svg(std::string_view kind, const std::string& id, double width, double height,
       std::string_view title, std::string_view description) {
     out_ = "<svg class=\"chart\" viewBox=\"0 0 " + n2(width) + " " + n2(height) +
-           "\" role=\"img\" data-chart=\"" + esc(kind) + "\" aria-labelledby=\"" + id + "-t " +
-           id + "-d\"><title id=\"" + id + "-t\">" + esc(title) + "</title><desc id=\"" + id +
-           "-d\">" + esc(description) + "</desc>";
+           "\" role=\"img\" data-chart=\"" + esc(kind) + "\" aria-labelledby=\"" + id + "-t " + id +
+           "-d\"><title id=\"" + id + "-t\">" + esc(title) + "</title><desc id=\"" + id + "-d\">" +
+           esc(description) + "</desc>";
   }
   void line(double x1, double y1, double x2, double y2, std::string_view cls) {
     out_ += "<line class=\"" + std::string(cls) + "\" x1=\"" + n2(x1) + "\" y1=\"" + n2(y1) +
@@ -366,10 +390,11 @@ struct Header {
     const std::string note_html =
         note.empty() ? "" : "  <tspan class=\"muted\">" + esc(note) + "</tspan>";
     if (one_line()) {
-      svg.text_html(0, y + 12, en_html + (zh_html.empty() ? "" : "  " + zh_html) + note_html);
+      svg.text_html(0, y + 12, en_html + (zh_html.empty() ? "" : "  " + zh_html) + note_html,
+                    "halo");
     } else {
-      svg.text_html(0, y + 12, en_html + note_html);
-      svg.text_html(0, y + 29, zh_html);
+      svg.text_html(0, y + 12, en_html + note_html, "halo");
+      svg.text_html(0, y + 29, zh_html, "halo");
     }
     return height();
   }
@@ -404,9 +429,9 @@ class Page {
   std::string scenario_section(std::size_t index);
   // A fan chart: quantiles by year and the thresholds drawn over them.
   struct Fan {
-    std::string name;         // series (or ratio) shown, e.g. "service_va"
-    std::string units;        // "" or "1" for none
-    std::string description;  // one line, English
+    std::string name;          // series (or ratio) shown, e.g. "service_va"
+    std::string units;         // "" or "1" for none
+    std::string description;   // one line, English
     std::string targets_html;  // the targets drawn, for the caption
     std::vector<int> years;
     std::vector<double> q[5];  // p05, p25, p50, p75, p95 by year
@@ -420,7 +445,6 @@ class Page {
   const Run& run_;
   int charts_ = 0;
 };
-
 
 std::string Page::header() const {
   std::string h = "<header><p class=\"kicker\">sectorsim · results report · " + zh("模拟结果报告") +
@@ -465,7 +489,8 @@ std::string Page::probability_chart() {
       }
     }
   }
-  headers.push_back({"All targets met", "全部目标同时达成", "joint event, each target in its own year"});
+  headers.push_back(
+      {"All targets met", "全部目标同时达成", "joint event, each target in its own year"});
   values.emplace_back();
   for (const Scenario& s : run_.scenarios)
     values.back().push_back(s.result.all_targets);
@@ -518,8 +543,9 @@ std::string Page::probability_table() const {
     }
   }
   std::sort(years.begin(), years.end());
-  std::string h = "<div class=\"scroll\"><table class=\"by-year\"><thead><tr><th>Target "
-                  "目标</th><th>Scenario 情景</th>";
+  std::string h =
+      "<div class=\"scroll\"><table class=\"by-year\"><thead><tr><th>Target "
+      "目标</th><th>Scenario 情景</th>";
   for (const int y : years)
     h += "<th class=\"num\">" + std::to_string(y) + "</th>";
   h += "</tr></thead>";
@@ -556,9 +582,10 @@ std::string Page::probability_table() const {
     }
     h += "</tbody>";
   }
-  return h + "</table></div><p class=\"note\">The same condition applied in every year, with "
-             "its Wilson 95% interval; the target's own year is in bold. "
-             "各年份按同一条件计算，目标年份加粗。</p>";
+  return h +
+         "</table></div><p class=\"note\">The same condition applied in every year, with "
+         "its Wilson 95% interval; the target's own year is in bold. "
+         "各年份按同一条件计算，目标年份加粗。</p>";
 }
 
 std::string Page::targets_section() {
@@ -577,7 +604,9 @@ std::string Page::target_diff_chart(const core::Comparison& c) {
   for (const core::TargetDiff& t : c.targets) {
     rows.push_back({target_header(find_target(run_, t.id), t.id, ""), &t, t.paired, t.unpaired});
   }
-  rows.push_back({{"All targets met", "全部目标同时达成", ""}, nullptr, c.all_targets_paired,
+  rows.push_back({{"All targets met", "全部目标同时达成", ""},
+                  nullptr,
+                  c.all_targets_paired,
                   c.all_targets_unpaired});
   double span = 0.01;
   for (const Row& r : rows) {
@@ -590,19 +619,20 @@ std::string Page::target_diff_chart(const core::Comparison& c) {
   double height = top + AXIS_SPACE;
   for (const Row& r : rows)
     height += r.header.height() + row;
-  Svg svg = chart("target-diff", WIDE, height,
-                  "Difference in target probability, " + c.scenario + " minus " + c.baseline,
-                  "For each target, the probability in " + c.scenario + " minus that in " +
-                      c.baseline + " on the same draws, in percentage points, with the paired "
-                      "(Newcombe) 95% interval and, faded, the unpaired interval for contrast.");
+  Svg svg =
+      chart("target-diff", WIDE, height,
+            "Difference in target probability, " + c.scenario + " minus " + c.baseline,
+            "For each target, the probability in " + c.scenario + " minus that in " + c.baseline +
+                " on the same draws, in percentage points, with the paired "
+                "(Newcombe) 95% interval and, faded, the unpaired interval for contrast.");
   const Scale x{ticks.lo, ticks.hi, PLOT_LEFT, PLOT_RIGHT};
-  value_axis(svg, ticks, x, false, top - 6, height - AXIS_SPACE, points_label,
-             "difference in P(target met), percentage points (" + c.scenario + " − " +
-                 c.baseline + ")");
+  value_axis(
+      svg, ticks, x, false, top - 6, height - AXIS_SPACE, points_label,
+      "difference in P(target met), percentage points (" + c.scenario + " − " + c.baseline + ")");
   svg.rect(PLOT_LEFT, 2, 18, 10, "unpaired");
   svg.text(PLOT_LEFT + 24, 11, "unpaired 95% (independent runs)", "muted");
-  svg.line(PLOT_LEFT + 230, 7, PLOT_LEFT + 252, 7, "paired");
-  svg.text(PLOT_LEFT + 258, 11, "paired 95% (common random numbers, Newcombe)", "muted");
+  svg.line(PLOT_LEFT + 250, 7, PLOT_LEFT + 272, 7, "paired");
+  svg.text(PLOT_LEFT + 278, 11, "paired 95% (common random numbers, Newcombe)", "muted");
 
   double y = top;
   for (const Row& r : rows) {
@@ -678,8 +708,10 @@ std::string Page::indicator_diff_chart(const core::Comparison& c) {
     };
     // Means of the two scenarios, from their own summaries.
     auto mean_of = [&](const Scenario* x) -> std::optional<double> {
-      const core::SeriesSummary* series = x ? find_series(x->result.summaries, d->info.name) : nullptr;
-      if (!series || series->info.by_sector || x->result.years.size() != n_years) return std::nullopt;
+      const core::SeriesSummary* series =
+          x ? find_series(x->result.summaries, d->info.name) : nullptr;
+      if (!series || series->info.by_sector || x->result.years.size() != n_years)
+        return std::nullopt;
       return stat_at(*series, core::N_STATS, n_years, n_sectors, MEAN, last);
     };
     const std::optional<double> mean_b = mean_of(b), mean_s = mean_of(s);
@@ -757,7 +789,8 @@ std::string Page::fan_chart(const Fan& fan) {
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
     }
   }
-  for (const auto& [value, label] : fan.thresholds) lo = std::min(lo, value), hi = std::max(hi, value);
+  for (const auto& [value, label] : fan.thresholds)
+    lo = std::min(lo, value), hi = std::max(hi, value);
   const std::size_t n = fan.years.size();
   const bool drawable = n > 0 && hi >= lo;
   std::string summary;  // the end year in words, for the caption and the description
@@ -769,7 +802,8 @@ std::string Page::fan_chart(const Fan& fan) {
   }
   std::string description = fan.name + ", median with 50% and 90% bands of the draws by year";
   if (!summary.empty()) description += "; " + summary;
-  for (const auto& [value, label] : fan.thresholds) description += "; " + label;
+  for (const auto& [value, label] : fan.thresholds)
+    description += "; " + label;
   Svg svg = chart("fan", width, height, fan.name + (has_units ? " (" + fan.units + ")" : ""),
                   description);
   if (!drawable) {
@@ -781,9 +815,10 @@ std::string Page::fan_chart(const Fan& fan) {
     value_axis(svg, ticks, y, true, left, right, plain_label);
     std::vector<double> xs(n);
     for (std::size_t i = 0; i < n; ++i) {
-      xs[i] = n == 1 ? (left + right) / 2
-                     : left + 22 + static_cast<double>(i) * (right - left - 44) /
-                                       static_cast<double>(n - 1);
+      xs[i] = n == 1
+                  ? (left + right) / 2
+                  : left + 22 +
+                        static_cast<double>(i) * (right - left - 44) / static_cast<double>(n - 1);
       svg.text(xs[i], bottom + 17, std::to_string(fan.years[i]), "tick", "middle");
     }
     std::vector<double> p[5];
@@ -842,10 +877,10 @@ std::string Page::scenario_section(std::size_t index) {
   };
   auto add_target = [](Fan& fan, const core::TargetSpec& t) {
     fan.thresholds.emplace_back(t.threshold, "target " + std::string(core::op_symbol(t.op)) + " " +
-                                                 value_text(t.threshold) + " in " +
+                                                 exact_text(t.threshold) + " in " +
                                                  std::to_string(t.year));
-    fan.targets_html += "Target <code>" + esc(t.id) + "</code>: " +
-                        bilingual(t.label_en, t.label_zh, t.id) + ". ";
+    fan.targets_html +=
+        "Target <code>" + esc(t.id) + "</code>: " + bilingual(t.label_en, t.label_zh, t.id) + ". ";
   };
 
   std::vector<std::string> notes;
@@ -872,7 +907,8 @@ std::string Page::scenario_section(std::size_t index) {
     const core::SeriesSummary* series = find_series(r.summaries, series_name);
     const auto sector_at = std::find(r.sector_ids.begin(), r.sector_ids.end(), sector_id);
     const std::size_t sector = static_cast<std::size_t>(sector_at - r.sector_ids.begin());
-    if (!series || series->info.by_sector == region || (!region && sector_at == r.sector_ids.end())) {
+    if (!series || series->info.by_sector == region ||
+        (!region && sector_at == r.sector_ids.end())) {
       notes.push_back("Target <code>" + esc(spec.id) + "</code>: its indicator <code>" +
                       esc(spec.indicator) + "</code> has no summary in this file; not drawn.");
       continue;
@@ -1008,19 +1044,21 @@ std::string Page::sector_mix_section() {
   for (std::size_t k = 0; k < n_sectors; ++k) {
     const double lx = legend_at[k].first, ly = legend_top + legend_row * legend_at[k].second;
     svg.rect(lx, ly, 12, 12, "segment", SECTOR_COLOURS[k % std::size(SECTOR_COLOURS)]);
-    svg.text_html(lx + 18, ly + 11,
-                  esc(names_en[k]) + (names_zh[k].empty() ? ""
-                                                          : "  <tspan class=\"zh\" lang=\"zh-CN\">" +
-                                                                esc(names_zh[k]) + "</tspan>"));
+    svg.text_html(
+        lx + 18, ly + 11,
+        esc(names_en[k]) + (names_zh[k].empty() ? ""
+                                                : "  <tspan class=\"zh\" lang=\"zh-CN\">" +
+                                                      esc(names_zh[k]) + "</tspan>"));
   }
   return h + "<figure class=\"wide\">" + svg.finish() +
          "<figcaption>Medians by sector, so the end-year totals (Σ) are sums of medians, not the "
-         "median of the total. 各产业增加值为中位数，合计为中位数之和。</figcaption></figure></section>";
+         "median of the total. "
+         "各产业增加值为中位数，合计为中位数之和。</figcaption></figure></section>";
 }
 
 std::string Page::provenance_section() const {
-  std::string h = "<section id=\"provenance\"><h2>Sources and estimates · " +
-                  zh("数据来源与估计") + "</h2>";
+  std::string h =
+      "<section id=\"provenance\"><h2>Sources and estimates · " + zh("数据来源与估计") + "</h2>";
   for (std::size_t i = 0; i < run_.scenarios.size(); ++i) {
     const Scenario& s = run_.scenarios[i];
     std::size_t sourced = 0, estimated = 0;
@@ -1028,18 +1066,19 @@ std::string Page::provenance_section() const {
       sourced += p.kind == "source" ? 1 : 0;
       estimated += p.kind == "estimate" ? 1 : 0;
     }
-    h += std::string("<details") + (i == 0 ? " open" : "") + "><summary><code>" +
-         esc(s.info.name) + "</code> " + scenario_title(s) + " — " +
-         std::to_string(s.provenance.size()) + " numbers: " + std::to_string(sourced) +
-         " sourced, " + std::to_string(estimated) + " estimated, " +
-         std::to_string(s.provenance.size() - sourced - estimated) + " undocumented</summary>";
+    h += std::string("<details") + (i == 0 ? " open" : "") + "><summary><code>" + esc(s.info.name) +
+         "</code> " + scenario_title(s) + " — " + std::to_string(s.provenance.size()) +
+         " numbers: " + std::to_string(sourced) + " sourced, " + std::to_string(estimated) +
+         " estimated, " + std::to_string(s.provenance.size() - sourced - estimated) +
+         " undocumented</summary>";
     if (!s.provenance_missing.empty()) {
       h += "<p class=\"empty\">No provenance recorded for this scenario (" +
            esc(s.provenance_missing) + ").</p></details>";
       continue;
     }
     h += "<table class=\"provenance\"><colgroup><col class=\"c-key\"><col class=\"c-value\">"
-         "<col class=\"c-kind\"><col class=\"c-note\"></colgroup><thead><tr><th>Key 键</th><th>Value "
+         "<col class=\"c-kind\"><col class=\"c-note\"></colgroup><thead><tr><th>Key "
+         "键</th><th>Value "
          "值</th><th>Kind 类型</th><th>Source or reasoning 来源或依据</th></tr></thead><tbody>";
     for (const core::Provenance& p : s.provenance) {
       const std::string kind = p.kind.empty() ? "undocumented" : p.kind;
@@ -1061,11 +1100,12 @@ std::string Page::run_section() const {
   h += row("File 文件", "<code>" + esc(run_.file_name) + "</code>");
   h += row("Created (UTC) 创建时间", esc(run_.file.created_utc));
   h += row("Engine version 版本", esc(run_.file.engine_version) + " (results format " +
-                                        esc(run_.file.format_version) + ")");
+                                      esc(run_.file.format_version) + ")");
   h += row("Seed 随机种子", std::to_string(run_.file.seed));
   h += row("Generator 生成器", esc(run_.file.generator) + ", " +
                                    std::to_string(run_.file.chunk_draws) + " draws per chunk");
-  h += row("Command line 命令行", "<code class=\"wrap\">" + esc(run_.file.command_line) + "</code>");
+  h +=
+      row("Command line 命令行", "<code class=\"wrap\">" + esc(run_.file.command_line) + "</code>");
   for (const Scenario& s : run_.scenarios) {
     const core::ScenarioResult& r = s.result;
     h += row(("Scenario <code>" + esc(s.info.name) + "</code>").c_str(),
@@ -1073,8 +1113,10 @@ std::string Page::run_section() const {
                  fixed(static_cast<double>(r.draws_requested), 0) + " draws" +
                  (s.info.complete ? "" : " (incomplete)") + " · sampler " +
                  esc(core::sampler_name(r.sampler)) + " · seed " + std::to_string(r.seed) +
-                 " · quantiles " + esc(r.quantile_method) + " · scenario file sha256 <code "
-                 "class=\"wrap\">" + esc(s.info.scenario_sha256) + "</code>");
+                 " · quantiles " + esc(r.quantile_method) +
+                 " · scenario file sha256 <code "
+                 "class=\"wrap\">" +
+                 esc(s.info.scenario_sha256) + "</code>");
   }
   return h + "</tbody></table></section>";
 }
@@ -1124,8 +1166,9 @@ svg.chart .tick { fill: var(--muted); font-size: 11px; }
 .median { fill: none; stroke: #103d73; stroke-width: 2; }
 .dot { fill: #103d73; }
 .threshold { stroke: #c0392b; stroke-width: 1.6; stroke-dasharray: 6 4; }
-svg.chart .threshold-label { fill: #a93226; font-size: 11px; paint-order: stroke; stroke: #fff;
-  stroke-width: 3px; stroke-linejoin: round; }
+svg.chart .threshold-label { fill: #a93226; font-size: 11px; }
+svg.chart .threshold-label, svg.chart .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px;
+  stroke-linejoin: round; }
 .bar { opacity: 0.85; }
 .whisker { stroke: #1d2430; stroke-width: 1.4; }
 .paired { stroke: #1d2430; stroke-width: 2.4; }
@@ -1193,8 +1236,8 @@ std::string Page::render() {
          "name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta "
          "name=\"generator\" content=\"sectorsim " +
          esc(run_.file.engine_version) + "\"><title>" + esc(title) + "</title><style>" + STYLE +
-         "</style></head><body><main>" + body +
-         "<footer>Written by sectorsim from " + esc(run_.file_name) +
+         "</style></head><body><main>" + body + "<footer>Written by sectorsim from " +
+         esc(run_.file_name) +
          ". Every number on this page is read from that file.</footer></main></body></html>\n";
 }
 

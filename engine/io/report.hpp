@@ -1,7 +1,7 @@
 // A self-contained HTML report of a results file: one page with inline CSS
 // and inline SVG charts drawn here, no scripts, fonts, images or requests of
 // any kind, readable on a laptop screen and printable on A4
-// (docs/output-format.md, section 14). It reads everything from the HDF5 file
+// (docs/output-format.md, section 13). It reads everything from the HDF5 file
 // through results_reader.hpp and draws what core computed; it computes no
 // statistics of its own. Covered by tests/test_io_compare.cpp (IoReport*)
 // and, in a browser, tests/report/check_report.py.

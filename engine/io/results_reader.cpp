@@ -47,7 +47,8 @@ h5::File open_results(const std::string& path) {
 using nc::read_sized;
 
 core::Sampler parse_sampler(const std::string& name, const std::string& where) {
-  for (const core::Sampler s : {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube}) {
+  for (const core::Sampler s :
+       {core::Sampler::MonteCarlo, core::Sampler::LatinHypercube, core::Sampler::Sobol}) {
     if (name == core::sampler_name(s)) return s;
   }
   throw IoError(where + ": unknown sampler '" + name + "'");

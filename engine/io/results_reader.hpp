@@ -50,13 +50,13 @@ struct ScenarioInfo {
 /// read_scenario. Covered by tests/test_io_compare.cpp.
 ScenarioInfo read_scenario_info(const std::string& path, const std::string& name);
 
-/// Reads the provenance of scenario `name` (section 6): key, value, kind and
+/// Reads the provenance of scenario `name` (section 10): key, value, kind and
 /// note of each documented number, in the order the loader read them. Throws
 /// IoError as read_scenario, or if the scenario has no provenance group.
 /// Covered by tests/test_io_compare.cpp.
 std::vector<core::Provenance> read_provenance(const std::string& path, const std::string& name);
 
-/// Reads every comparison under /comparison (section 10), in the order
+/// Reads every comparison under /comparison (section 11), in the order
 /// written; an empty list when the file has none. Throws IoError as
 /// list_scenarios, or if a comparison is malformed. Covered by
 /// tests/test_io_compare.cpp.

@@ -290,9 +290,11 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   }
   write_provenance_group(g, spec.provenance);
 
-  // Scenario axes. Each subgroup below carries its own copies of the coordinates
-  // it uses, so that it opens as a self-contained netCDF-4 dataset.
-  write_coordinate(g, "year", s.years, "year");
+  // Scenario axes. The per-draw paths live in the scenario group itself, so
+  // that opening the group gives draw, year and sector with their coordinates;
+  // each subgroup below carries its own copies of the coordinates it uses, so
+  // that it also opens as a self-contained netCDF-4 dataset.
+  const Coord year = write_coordinate(g, "year", s.years, "year");
   const Coord sector = write_coordinate(g, "sector", s.sector_ids, "");
   write_variable(g, "sector_name_en", {&sector}, "", names_en);
   write_variable(g, "sector_name_zh", {&sector}, "", names_zh);
@@ -300,14 +302,12 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
 
   if (!opts.keep_paths) return nullptr;
 
-  const h5::Group paths = g.create_group("paths");
+  const h5::Group& paths = g;
   std::vector<std::uint64_t> draw_ids(draws);
   for (std::uint64_t d = 0; d < draws; ++d)
     draw_ids[d] = d;
   const Coord draw = write_coordinate(paths, "draw", draw_ids, "1");
   draw_ids = {};
-  const Coord path_year = write_coordinate(paths, "year", s.years, "year");
-  const Coord path_sector = write_coordinate(paths, "sector", s.sector_ids, "");
 
   std::vector<PathSink::Series> series;
   for (int i = 0; i < static_cast<int>(layout.series().size()); ++i) {
@@ -329,8 +329,8 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
       options.chunk_cache_bytes = static_cast<std::size_t>(
           std::max<hsize_t>(2 * rows * std::max<hsize_t>(draw_bytes, 1), std::size_t{1} << 20));
     }
-    std::vector<const Coord*> dims{&draw, &path_year};
-    if (info.by_sector) dims.push_back(&path_sector);
+    std::vector<const Coord*> dims{&draw, &year};
+    if (info.by_sector) dims.push_back(&sector);
     h5::Dataset dataset =
         write_variable<double>(paths, info.name, dims, info.units, nullptr, options);
     dataset.set_attribute("description", info.description);
@@ -398,6 +398,28 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
     if (series.info.by_sector) dims.push_back(&sector);
     write_variable(summary, series.info.name, dims, series.info.units, series.stats)
         .set_attribute("description", series.info.description);
+  }
+
+  if (!result.mean_std_error.empty()) {
+    // Sobol runs: the honest error of each mean, from the scrambled replicates.
+    const h5::Group err = g.create_group("mean_std_error");
+    err.set_attribute("replicates", static_cast<std::int32_t>(result.replicates));
+    const Coord err_year = write_coordinate(err, "year", s.years, "year");
+    const Coord err_sector = write_coordinate(err, "sector", s.sector_ids, "");
+    for (const core::SeriesSummary& series : result.mean_std_error) {
+      const std::size_t expected = n_years * (series.info.by_sector ? n_sectors : 1);
+      if (series.stats.size() != expected) {
+        throw IoError(where + ": standard errors of '" + series.info.name + "' have " +
+                      std::to_string(series.stats.size()) + " values, expected " +
+                      std::to_string(expected));
+      }
+      std::vector<const Coord*> dims{&err_year};
+      if (series.info.by_sector) dims.push_back(&err_sector);
+      write_variable(err, series.info.name, dims, series.info.units, series.stats)
+          .set_attribute("description", "standard error of the mean of " + series.info.name +
+                                            " from " + std::to_string(result.replicates) +
+                                            " scrambled Sobol replicates");
+    }
   }
 
   const h5::Group targets = g.create_group("targets");
@@ -470,8 +492,8 @@ void ResultsWriter::write_comparison(const core::Comparison& c) {
     throw IoError(w.path + ": write_comparison while scenario '" + w.current->name +
                   "' is begun but not ended");
   }
-  const std::string where = w.path + ": comparison of '" + c.scenario + "' against '" +
-                            c.baseline + "'";
+  const std::string where =
+      w.path + ": comparison of '" + c.scenario + "' against '" + c.baseline + "'";
   for (const std::string* name : {&c.scenario, &c.baseline}) {
     if (!w.axes.contains(*name)) {
       throw IoError(where + ": scenario '" + *name + "' is not in the file; write it first");

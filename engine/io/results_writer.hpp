@@ -56,7 +56,7 @@ class ResultsWriter {
   /// last. result.draws must equal the draws the sink received (with paths).
   void end_scenario(const core::ScenarioResult& result);
   /// Writes `/comparison/<c.scenario>`: paired differences against c.baseline
-  /// (docs/output-format.md, section 10). Both scenarios must have been written
+  /// (docs/output-format.md, section 11). Both scenarios must have been written
   /// (begun and ended) and have the same years and sectors; every comparison of
   /// a file has the same baseline. Throws IoError otherwise, or if sizes or
   /// counts in `c` do not fit. Covered by tests/test_io_compare.cpp.

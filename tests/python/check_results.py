@@ -11,7 +11,7 @@ Usage:
   check_results.py FILE [--scenario NAME --draws N --years Y,Y --sectors A,B]
                         [--seed N] [--sum PATH=X ...] [--value 'PATH[i,j]=X' ...]
 
-PATH is relative to /scenarios/NAME (e.g. paths/va); --sum compares the sum
+PATH is relative to /scenarios/NAME (e.g. va, or summary/va); --sum compares the sum
 of a dataset and --value one element, both exactly. Exit status 0 when every
 check passes; otherwise the failures are listed and the status is 1.
 """
@@ -127,7 +127,8 @@ def check_scenario(f, path, name):
 
     # The netCDF-4 view. Each group is a self-contained dataset.
     scen = xr.open_dataset(path, group=f"scenarios/{name}", engine="h5netcdf")
-    expect(set(scen.dims) == {"year", "sector"}, f"{name}: scenario dims {dict(scen.dims)}")
+    expect(set(scen.dims) <= {"draw", "year", "sector"} and {"year", "sector"} <= set(scen.dims),
+           f"{name}: scenario dims {dict(scen.dims)}")
     expect(list(scen["year"].values) == list(years), f"{name}: xarray year")
     expect(scen["sector_name_en"].dims == ("sector",), f"{name}: sector_name_en dims")
     sectors = [text(s) for s in scen["sector"].values]
@@ -150,14 +151,17 @@ def check_scenario(f, path, name):
     if "probability_by_year" in targets:
         expect(targets["probability_by_year"].dims == ("target", "year"), "probability_by_year")
 
-    if "paths" in g:
-        paths = xr.open_dataset(path, group=f"scenarios/{name}/paths", engine="h5netcdf")
+    if "draw" in g:
+        # The scenario group itself: per-draw paths with draw, year and sector.
+        paths = xr.open_dataset(path, group=f"scenarios/{name}", engine="h5netcdf")
         expect(list(paths["draw"].values) == list(range(a["draws_requested"])),
                f"{name}: draw coordinate")
         expect(list(paths["year"].values) == list(years), f"{name}: paths year coordinate")
         for var in paths.data_vars.values():
+            if var.name.startswith("sector_name"):
+                continue
             expect(var.dims in (("draw", "year"), ("draw", "year", "sector")),
-                   f"{name}: paths/{var.name} dims {var.dims}")
+                   f"{name}: {var.name} dims {var.dims}")
         return scen, summary, paths
     return scen, summary, None
 
@@ -204,12 +208,14 @@ def main():
                 expect(g.attrs["draws"] == args.draws, f"{name}: draws")
                 if expect(paths is not None, f"{name}: no paths group"):
                     for var in paths.data_vars.values():
-                        expect(var.shape[0] == args.draws, f"{name}: paths/{var.name} draws")
+                        if var.name.startswith("sector_name"):
+                            continue
+                        expect(var.shape[0] == args.draws, f"{name}: {var.name} draws")
                     # Coordinates work for label-based selection.
                     if "va" in paths and args.years and args.sectors:
                         x = paths["va"].sel(draw=args.draws - 1, year=years[-1], sector=sectors[-1])
-                        expect(float(x) == g["paths/va"][args.draws - 1, -1, -1],
-                               f"{name}: xarray .sel on paths/va")
+                        expect(float(x) == g["va"][args.draws - 1, -1, -1],
+                               f"{name}: xarray .sel on va")
             for spec in args.sum:
                 key, want = spec.rsplit("=", 1)
                 got = float(np.sum(g[key][()], dtype=np.float64))

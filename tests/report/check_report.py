@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks the HTML report of a results file in headless Chromium.
 
-Builds a results file with a baseline, a policy scenario and their paired
-comparison (``--make-input``, or takes ``--results``/``--report`` as given),
-then loads the report in headless Chromium driven over the DevTools protocol
+Runs the real command line (``--sectorsim``): ``sectorsim compare`` on a
+baseline and a policy scenario into one results file, then ``sectorsim
+report`` on it (or takes ``--results``/``--report`` as given). It then loads
+the report in headless Chromium driven over the DevTools protocol
 (``--remote-debugging-pipe``; standard library only) and FAILS on:
 
 * any console error or uncaught exception;
@@ -173,10 +174,12 @@ def check(args):
     failures = []
     out_dir = Path(args.out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    if args.make_input:
+    if args.sectorsim:
         results, report = out_dir / "report-input.h5", out_dir / "report.html"
-        subprocess.run([args.make_input, args.baseline, args.scenario, str(args.draws),
-                        str(results), str(report)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([args.sectorsim, "compare", args.baseline, args.scenario, "--draws",
+                        str(args.draws), "-o", str(results), "--overwrite", "--quiet"], check=True)
+        subprocess.run([args.sectorsim, "report", str(results), "-o", str(report), "--overwrite"],
+                       check=True, stdout=subprocess.DEVNULL)
     else:
         results, report = Path(args.results).resolve(), Path(args.report).resolve()
     url = report.as_uri()
@@ -206,6 +209,7 @@ def check(args):
         root = browser.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
         node = browser.send("DOM.querySelector", {"nodeId": root, "selector": "h2 .zh"})["nodeId"]
         fonts = browser.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"] if node else []
+        cjk_fonts = sorted({f["familyName"] for f in fonts})
         if not any(CJK_FONT.search(f["familyName"]) for f in fonts):
             failures.append("Chinese text is not drawn with a CJK font (fonts used: "
                             f"{[f['familyName'] for f in fonts]}); install fonts-noto-cjk")
@@ -252,6 +256,7 @@ def check(args):
     print(f"charts: {json.dumps(counts, sort_keys=True)}")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf_path.read_bytes()))
     print(f"page height: {size['height']:.0f} px; pdf pages: {pages}")
+    print(f"fonts drawing Chinese text: {', '.join(cjk_fonts) or 'none'}")
     print(f"screenshot: {screenshot}")
     print(f"pdf: {pdf_path}")
     for failure in failures:
@@ -264,16 +269,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
-    parser.add_argument("--make-input", help="the make_report_input test program")
-    parser.add_argument("--baseline", help="baseline scenario (with --make-input)")
-    parser.add_argument("--scenario", help="policy scenario (with --make-input)")
+    parser.add_argument("--sectorsim", help="the sectorsim command line program")
+    parser.add_argument("--baseline", help="baseline scenario file (with --sectorsim)")
+    parser.add_argument("--scenario", help="policy scenario file (with --sectorsim)")
     parser.add_argument("--draws", type=int, default=2000)
-    parser.add_argument("--results", help="an existing results file (without --make-input)")
-    parser.add_argument("--report", help="its report (without --make-input)")
+    parser.add_argument("--results", help="an existing results file (without --sectorsim)")
+    parser.add_argument("--report", help="its report (without --sectorsim)")
     parser.add_argument("--out-dir", required=True, help="where the screenshot and PDF go")
     args = parser.parse_args()
-    if not args.make_input and not (args.results and args.report):
-        parser.error("give --make-input, or --results and --report")
+    if not args.sectorsim and not (args.results and args.report):
+        parser.error("give --sectorsim, or --results and --report")
     return check(args)
 
 

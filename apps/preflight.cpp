@@ -1,0 +1,77 @@
+#include "apps/preflight.hpp"
+
+#include <sys/statvfs.h>
+
+#include <filesystem>
+
+#include "apps/cli_format.hpp"
+
+namespace sectorsim::cli {
+namespace {
+
+// The directory the results file goes to, as shown in messages.
+std::string output_directory(const std::string& out_path) {
+  const std::filesystem::path dir = std::filesystem::path(out_path).parent_path();
+  return dir.empty() ? "." : dir.string();
+}
+
+// a * b + c, saturating: --draws may be any 64-bit number.
+std::uint64_t saturating_size(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  std::uint64_t product = 0;
+  std::uint64_t sum = 0;
+  if (__builtin_mul_overflow(a, b, &product) || __builtin_add_overflow(product, c, &sum)) {
+    return UINT64_MAX;
+  }
+  return sum;
+}
+
+std::string amount(std::uint64_t bytes) {
+  return bytes == UINT64_MAX ? "more than 16 EiB" : human_bytes(bytes);
+}
+
+}  // namespace
+
+AvailableResources available_resources(const std::string& out_path) {
+  AvailableResources a;
+  struct statvfs fs {};
+  // A missing or unreadable directory is left to the writer, whose error
+  // names the real problem.
+  if (::statvfs(output_directory(out_path).c_str(), &fs) == 0) {
+    a.disk_known = true;
+    a.disk_bytes = saturating_size(fs.f_bavail, fs.f_frsize, 0);
+  }
+  a.memory_bytes = available_memory_bytes();
+  a.memory_known = a.memory_bytes > 0;
+  return a;
+}
+
+void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                     std::uint64_t summary_bytes, const std::string& out_path) {
+  check_resources(draws, path_bytes_per_draw, summary_bytes, out_path,
+                  available_resources(out_path));
+}
+
+void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                     std::uint64_t summary_bytes, const std::string& out_path,
+                     const AvailableResources& available) {
+  // Memory first: it fails harder (the kernel kills the run) and
+  // --no-paths does not help it.
+  if (available.memory_known && summary_bytes > available.memory_bytes / 5 * 4) {
+    throw ResourceError("exact quantiles of " + std::to_string(draws) + " draws need " +
+                        amount(summary_bytes) + " of memory, more than 80% of the " +
+                        human_bytes(available.memory_bytes) +
+                        " available; use fewer --draws or free memory");
+  }
+  const std::uint64_t file_bytes =
+      saturating_size(draws, path_bytes_per_draw, RESULTS_OVERHEAD_BYTES);
+  if (available.disk_known && file_bytes > available.disk_bytes) {
+    const std::string dir = output_directory(out_path);
+    throw ResourceError(out_path + ": the results need about " + amount(file_bytes) + " but " +
+                        dir + " has " + human_bytes(available.disk_bytes) + " free; " +
+                        (path_bytes_per_draw > 0
+                             ? "use --no-paths, fewer --draws, or free space in " + dir
+                             : "free space in " + dir + " or write elsewhere with -o"));
+  }
+}
+
+}  // namespace sectorsim::cli

@@ -1,0 +1,196 @@
+// End-to-end throughput of a scenario, measured against its own limits in
+// one process, so the ratios hold on a noisy shared machine:
+//
+//   uniforms   Philox uniforms for every dimension of every draw (the floor
+//              under any Monte Carlo engine on these streams)
+//   variates   the same, turned into parameter values and normal shocks
+//   summary    whole runs, summaries only (what `sectorsim run --no-paths` does)
+//   paths      whole runs writing every path to HDF5
+//   disk       the same bytes written with write(2) and fsync (raw bandwidth)
+//
+// usage: bench_throughput [SCENARIO.yaml] [--draws N] [--threads T] [--dir DIR]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/config/scenario_loader.hpp"
+#include "engine/core/runner.hpp"
+#include "engine/core/summary.hpp"
+#include "engine/core/version.hpp"
+#include "engine/io/results_writer.hpp"
+#include "models/sector_growth/sector_growth_model.hpp"
+
+namespace {
+
+using namespace sectorsim;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Runs body(first_draw, n) over the draws in chunks on `threads` threads.
+double parallel_chunks(std::uint64_t draws, int threads,
+                       const std::function<void(std::uint64_t, std::size_t, int)>& body) {
+  const std::uint64_t n_chunks = (draws + core::CHUNK_DRAWS - 1) / core::CHUNK_DRAWS;
+  std::atomic<std::uint64_t> next{0};
+  const auto t0 = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (std::uint64_t c = next++; c < n_chunks; c = next++) {
+        const std::uint64_t first = c * core::CHUNK_DRAWS;
+        body(first, static_cast<std::size_t>(std::min(core::CHUNK_DRAWS, draws - first)), t);
+      }
+    });
+  }
+  for (auto& th : pool)
+    th.join();
+  return seconds_since(t0);
+}
+
+std::vector<std::string> ids_of(const core::ScenarioSpec& spec) {
+  std::vector<std::string> ids;
+  for (const auto& s : spec.sectors)
+    ids.push_back(s.id);
+  return ids;
+}
+
+double run_once(const core::ScenarioSpec& spec, const models::SectorGrowthModel& model,
+                std::uint64_t draws, int threads, const std::string& out, std::uint64_t* bytes) {
+  const auto targets =
+      core::resolve_targets(spec.targets, model.layout(), spec.base_year, ids_of(spec));
+  const auto t0 = Clock::now();
+  core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
+  std::vector<core::ChunkSink*> sinks = {&summary};
+  std::unique_ptr<io::ResultsWriter> writer;
+  if (!out.empty()) {
+    io::RunMeta meta;
+    meta.engine_version = core::ENGINE_VERSION;
+    meta.seed = spec.run.seed;
+    meta.chunk_draws = core::CHUNK_DRAWS;
+    writer = std::make_unique<io::ResultsWriter>(out, true, meta);
+    sinks.push_back(writer->begin_scenario(spec, model.layout(), draws, io::PathOptions{}));
+  }
+  core::RunOptions opt;
+  opt.draws = draws;
+  opt.seed = spec.run.seed;
+  opt.threads = threads;
+  core::run_draws(model, opt, sinks);
+  core::ScenarioResult result;
+  result.name = spec.name;
+  for (int y = spec.base_year; y <= spec.end_year; ++y)
+    result.years.push_back(y);
+  result.sector_ids = ids_of(spec);
+  for (const auto& s : spec.sectors) {
+    result.sector_names_en.push_back(s.name_en);
+    result.sector_names_zh.push_back(s.name_zh);
+  }
+  result.draws_requested = draws;
+  result.seed = spec.run.seed;
+  summary.finish(draws, result, threads);
+  if (writer) {
+    writer->end_scenario(result);
+    writer->commit();
+    *bytes = std::filesystem::file_size(out);
+  }
+  return seconds_since(t0);
+}
+
+double raw_disk_seconds(const std::string& path, std::uint64_t bytes) {
+  std::vector<char> buf(8 << 20, 'x');
+  const auto t0 = Clock::now();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  for (std::uint64_t done = 0; done < bytes;) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), bytes - done));
+    if (::write(fd, buf.data(), n) != static_cast<ssize_t>(n)) break;
+    done += n;
+  }
+  ::fsync(fd);
+  ::close(fd);
+  const double s = seconds_since(t0);
+  std::filesystem::remove(path);
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string scenario = SECTORSIM_SOURCE_DIR "/scenarios/luohu/plan-2022-2025.yaml";
+  std::uint64_t draws = 400000;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string dir = std::filesystem::temp_directory_path().string();
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--draws" && i + 1 < argc) {
+      draws = std::stoull(argv[++i]);
+    } else if (a == "--threads" && i + 1 < argc) {
+      threads = std::stoi(argv[++i]);
+    } else if (a == "--dir" && i + 1 < argc) {
+      dir = argv[++i];
+    } else {
+      scenario = a;
+    }
+  }
+  const core::ScenarioSpec spec = config::load_scenario(scenario);
+  const models::SectorGrowthModel model(spec);
+  const std::size_t n_params = model.parameters().size();
+  const std::size_t n_shocks = static_cast<std::size_t>(model.n_shocks());
+  const core::UniformSource source(spec.run.seed, spec.run.sampler, draws);
+  std::printf(
+      "scenario %s: %zu parameter and %zu shock dimensions per draw, %llu draws, %d threads\n",
+      spec.name.c_str(), n_params, n_shocks, static_cast<unsigned long long>(draws), threads);
+
+  // Per-thread buffers, one chunk wide.
+  std::vector<std::vector<double>> p(static_cast<std::size_t>(threads)), z(p.size());
+  for (std::size_t t = 0; t < p.size(); ++t) {
+    p[t].resize(n_params * 256);
+    z[t].resize(n_shocks * 256);
+  }
+  const double t_uniform =
+      parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
+        for (std::size_t b = 0; b < n; b += 256) {
+          const std::size_t m = std::min<std::size_t>(256, n - b);
+          source.fill(core::Purpose::Parameters, static_cast<int>(n_params), first + b, m,
+                      p[t].data(), 256);
+          source.fill(core::Purpose::Shocks, static_cast<int>(n_shocks), first + b, m, z[t].data(),
+                      256);
+        }
+      });
+  const double t_variates =
+      parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
+        for (std::size_t b = 0; b < n; b += 256) {
+          const std::size_t m = std::min<std::size_t>(256, n - b);
+          core::draw_inputs(model, source, first + b, m, 256, p[t].data(), z[t].data());
+        }
+      });
+  const double t_summary = run_once(spec, model, draws, threads, "", nullptr);
+  std::uint64_t bytes = 0;
+  const std::string h5 = dir + "/bench-throughput.h5";
+  const double t_paths = run_once(spec, model, draws, threads, h5, &bytes);
+  std::filesystem::remove(h5);
+  const double t_disk = raw_disk_seconds(dir + "/bench-throughput.raw", bytes);
+
+  const double d = static_cast<double>(draws);
+  std::printf("%-34s %12.4g draws/s\n", "uniforms only (Philox)", d / t_uniform);
+  std::printf("%-34s %12.4g draws/s\n", "variates (priors + normals)", d / t_variates);
+  std::printf("%-34s %12.4g draws/s   %.2f of variate throughput\n", "run, summaries only",
+              d / t_summary, t_variates / t_summary);
+  std::printf("%-34s %12.4g draws/s   file %.1f MB\n", "run with paths (HDF5)", d / t_paths,
+              static_cast<double>(bytes) / 1e6);
+  std::printf("%-34s %12.4g MB/s        HDF5 run %.2f s vs raw write %.2f s: ratio %.2f\n",
+              "raw disk write + fsync", static_cast<double>(bytes) / 1e6 / t_disk, t_paths, t_disk,
+              t_paths / t_disk);
+  return 0;
+}

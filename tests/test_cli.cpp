@@ -1,0 +1,236 @@
+// The command line end to end: every shipped scenario validates and runs,
+// exit codes and messages, files never clobbered, results identical across
+// thread counts and batch sizes, and summaries recomputed from the stored
+// paths by an independent reader (numpy through h5py).
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "engine/io/results_reader.hpp"
+
+namespace sectorsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string CLI = SECTORSIM_CLI;
+const std::string SRC = SECTORSIM_SOURCE_DIR;
+const std::string LUOHU = SRC + "/scenarios/luohu/";
+
+struct Result {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result sh(const std::string& cmd) {
+  Result r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), buf.size(), p))
+    r.out += buf.data();
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("sectorsim-cli-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+const char* SHIPPED[] = {"baseline", "plan-2022-2025", "alt-land-early", "alt-software-focus",
+                         "alt-finance-commerce"};
+
+TEST_F(Cli, EveryShippedScenarioValidatesStrictly) {
+  std::string files;
+  for (const auto& e : fs::directory_iterator(LUOHU)) {
+    if (e.path().extension() == ".yaml") files += " " + e.path().string();
+  }
+  const Result r = sh(CLI + " validate --strict" + files);
+  EXPECT_EQ(r.status, 0) << r.out;
+  for (const char* s : SHIPPED)
+    EXPECT_NE(r.out.find(std::string("scenario ") + s), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, EveryShippedScenarioRuns) {
+  for (const char* s : SHIPPED) {
+    const std::string out = file(std::string(s) + ".h5");
+    const Result r = sh(CLI + " run " + LUOHU + s + ".yaml --draws 3000 -t 2 -o " + out);
+    ASSERT_EQ(r.status, 0) << s << "\n" << r.out;
+    EXPECT_TRUE(fs::exists(out)) << s;
+    EXPECT_NE(r.out.find("all targets (joint)"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(Cli, TargetTableNamesEveryTargetWithInterval) {
+  const Result r =
+      sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 5000 --no-paths -o " + file("p.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const char* t : {"service_va", "modern_producer_share", "service_tax_share",
+                        "area_output_ratio", "pillars_over_1000", "software_revenue_multiple"}) {
+    EXPECT_NE(r.out.find(t), std::string::npos) << t << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("95% CI"), std::string::npos);
+  EXPECT_NE(r.out.find("5000 draws, seed 20221014"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, SummariesAgreeWithPathsReadByNumpy) {
+  const std::string out = file("plan.h5");
+  ASSERT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 9000 -q -o " + out).status, 0);
+  const Result r =
+      sh("/usr/bin/python3 " + SRC + "/tests/python/check_run.py " + out + " plan-2022-2025");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find(", 0 failures"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ScenarioGroupOpensInXarrayWithNamedDimensions) {
+  const std::string out = file("x.h5");
+  ASSERT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 3000 -q -o " + out).status, 0);
+  const Result r =
+      sh("/usr/bin/python3 " + SRC + "/tests/python/check_xarray.py " + out + " plan-2022-2025");
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("'draw': 3000"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, IdenticalFilesForThreadCountsAndBatchSizes) {
+  const std::string a = file("a.h5"), b = file("b.h5");
+  const std::string run = CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 9000 -q ";
+  ASSERT_EQ(sh(run + "-t 1 --batch 256 -o " + a).status, 0);
+  ASSERT_EQ(sh(run + "-t 2 --batch 7 -o " + b).status, 0);
+  // Every dataset bit for bit (attributes such as created_utc differ).
+  const std::string py =
+      "import h5py,numpy as np,sys\n"
+      "fa,fb=h5py.File(sys.argv[1]),h5py.File(sys.argv[2])\n"
+      "names=[]\n"
+      "fa.visititems(lambda n,o: names.append(n) if isinstance(o,h5py.Dataset) else None)\n"
+      "bad=[n for n in names if fa[n].dtype.kind=='f' and not "
+      "np.array_equal(fa[n][()].view(np.uint64),fb[n][()].view(np.uint64))]\n"
+      "bad+=[n for n in names if fa[n].dtype.kind!='f' and not "
+      "np.array_equal(fa[n][()],fb[n][()])]\n"
+      "print(len(names),'datasets',len(bad),'differ',bad[:5]); sys.exit(1 if bad or not names else "
+      "0)\n";
+  std::ofstream(file("cmp.py")) << py;
+  const Result r = sh("/usr/bin/python3 " + file("cmp.py") + " " + a + " " + b);
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST_F(Cli, ExistingFileIsNeverClobbered) {
+  const std::string out = file("keep.h5");
+  std::ofstream(out) << "precious";
+  const Result r = sh(CLI + " run " + LUOHU + "baseline.yaml --draws 100 -o " + out);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find(out + ": exists; pass --overwrite to replace it"), std::string::npos)
+      << r.out;
+  std::ifstream in(out);
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "precious");
+  EXPECT_EQ(sh(CLI + " run " + LUOHU + "baseline.yaml --draws 100 -q --overwrite -o " + out).status,
+            0);
+  EXPECT_EQ(io::list_scenarios(out), std::vector<std::string>{"baseline"});
+}
+
+TEST_F(Cli, BadInputExitsTwoWithPositionAndWritesNothing) {
+  std::ofstream(file("bad.yaml")) << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+                                  << "run:\n  draws: lots\n";
+  const std::string out = file("bad.h5");
+  const Result r = sh(CLI + " run " + file("bad.yaml") + " -o " + out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find(file("bad.yaml") + ":3:10: run.draws:"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  }
+}
+
+TEST_F(Cli, UsageErrorsAndHelp) {
+  EXPECT_EQ(sh(CLI).status, 2);
+  EXPECT_EQ(sh(CLI + " frobnicate").status, 2);
+  const Result help = sh(CLI + " run --help");
+  EXPECT_EQ(help.status, 0);
+  EXPECT_NE(help.out.find("--no-paths"), std::string::npos);
+  EXPECT_EQ(sh(CLI + " --version").status, 0);
+  const Result r = sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("--draws must be >= 1"), std::string::npos) << r.out;
+  EXPECT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --threads 0").status, 2);
+  EXPECT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --sampler qmc").status, 2);
+  EXPECT_EQ(sh(CLI + " run " + file("missing.yaml")).status, 2);
+}
+
+TEST_F(Cli, ProgressBarOnlyOnATerminal) {
+  // `script` gives the command a pseudo-terminal; through a pipe there is no bar.
+  const std::string run = CLI + " run " + LUOHU + "baseline.yaml --draws 20000 --no-paths -o ";
+  const Result tty = sh("script -qec '" + run + file("t.h5") + "' /dev/null");
+  if (tty.status == 0) {
+    EXPECT_NE(tty.out.find("ETA"), std::string::npos) << tty.out;
+  }
+  const Result pipe = sh(run + file("p.h5"));
+  EXPECT_EQ(pipe.status, 0);
+  EXPECT_EQ(pipe.out.find("ETA"), std::string::npos) << pipe.out;
+}
+
+TEST_F(Cli, ComparePrintsPairedIntervalsNarrowerThanUnpaired) {
+  const std::string out = file("cmp.h5");
+  const Result r =
+      sh(CLI + " compare " + LUOHU + "baseline.yaml " + LUOHU + "plan-2022-2025.yaml " + LUOHU +
+         "alt-land-early.yaml --draws 20000 -o " + out + " --csv " + file("csv"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Paired comparison with baseline 'baseline'"), std::string::npos);
+  const auto cmps = io::read_comparisons(out);
+  ASSERT_EQ(cmps.size(), 2u);
+  int informative = 0;
+  for (const auto& c : cmps) {
+    for (const auto& t : c.targets) {
+      const double paired = t.paired.high - t.paired.low;
+      const double unpaired = t.unpaired.high - t.unpaired.low;
+      EXPECT_LE(paired, unpaired + 1e-12) << c.scenario << " " << t.id;
+      // Where the target is uncertain, pairing must make a real difference.
+      if (t.baseline.p > 0.05 && t.baseline.p < 0.95) {
+        ++informative;
+        EXPECT_LT(paired, 0.6 * unpaired) << c.scenario << " " << t.id;
+      }
+    }
+  }
+  EXPECT_GT(informative, 0);
+  EXPECT_TRUE(fs::exists(file("csv/comparison_targets.csv")));
+}
+
+TEST_F(Cli, CompareWithItselfIsExactlyZero) {
+  std::ofstream(file("twin.yaml")) << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+                                   << "scenario: {name: twin}\n";
+  const std::string out = file("twin.h5");
+  ASSERT_EQ(sh(CLI + " compare " + LUOHU + "plan-2022-2025.yaml " + file("twin.yaml") +
+               " --draws 5000 -q -o " + out)
+                .status,
+            0);
+  const auto cmps = io::read_comparisons(out);
+  ASSERT_EQ(cmps.size(), 1u);
+  for (const auto& d : cmps[0].diffs) {
+    for (double v : d.stats)
+      EXPECT_EQ(v, 0.0) << d.info.name;
+  }
+  for (const auto& t : cmps[0].targets)
+    EXPECT_EQ(t.paired.diff, 0.0) << t.id;
+}
+
+}  // namespace
+}  // namespace sectorsim
