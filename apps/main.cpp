@@ -1,7 +1,8 @@
 // sectorsim: command-line entry point. Subcommands: run, validate.
 //
 // Exit codes: 0 success, 1 runtime failure (I/O, out of memory, internal),
-// 2 bad input (usage, scenario errors, refused output path), 130 interrupted.
+// 2 bad input (usage, scenario errors, refused output path), 3 interrupted (an
+// incomplete results file was saved for --resume, or, for compare, nothing).
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@
 #include "engine/core/version.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/report.hpp"
+#include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
@@ -40,7 +42,7 @@ namespace {
 constexpr int EXIT_OK = 0;
 constexpr int EXIT_RUNTIME = 1;
 constexpr int EXIT_INPUT = 2;
-constexpr int EXIT_INTERRUPTED = 130;
+constexpr int EXIT_INTERRUPTED = 3;
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) {
@@ -63,7 +65,7 @@ const char* USAGE =
     "  validate SCENARIO.yaml...  check scenario files without running them\n"
     "\n"
     "Run 'sectorsim <command> --help' for the options of a command.\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 130 interrupted.\n";
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 interrupted.\n";
 
 std::string join_args(int argc, char** argv) {
   std::string s;
@@ -245,11 +247,61 @@ int cmd_validate(const std::vector<std::string>& args) {
   return rc;
 }
 
+// Checks that `file` is an interrupted run of exactly this scenario by this
+// engine, and takes its run settings; throws InputError otherwise.
+void prepare_resume(const std::string& file, const po::variables_map& vm,
+                    core::ScenarioSpec& spec) {
+  const io::FileInfo info = io::read_file_info(file);
+  if (info.engine_version != core::ENGINE_VERSION) {
+    throw InputError(file + ": written by sectorsim " + info.engine_version + ", this is " +
+                     core::ENGINE_VERSION + "; resume with the same version");
+  }
+  const auto names = io::list_scenarios(file);
+  if (std::find(names.begin(), names.end(), spec.name) == names.end()) {
+    throw InputError(file + ": holds no scenario '" + spec.name + "'");
+  }
+  if (io::read_scenario_info(file, spec.name).complete) {
+    throw InputError(file + ": scenario '" + spec.name + "' is complete; nothing to resume");
+  }
+  const auto stored = io::read_inputs(file, spec.name);
+  if (stored.size() != spec.files.size()) {
+    throw InputError(file + ": the scenario was read from " + std::to_string(stored.size()) +
+                     " files, now from " + std::to_string(spec.files.size()) +
+                     "; resume refused (the scenario changed)");
+  }
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i].text != spec.files[i].text) {
+      throw InputError(file + ": " + spec.files[i].path + " differs from the text the run used (" +
+                       stored[i].path + "); resume refused (the scenario changed)");
+    }
+  }
+  const core::ScenarioResult old = io::read_scenario(file, spec.name);
+  if (vm.count("seed") && vm["seed"].as<std::uint64_t>() != old.seed) {
+    throw InputError(file + ": the run used seed " + std::to_string(old.seed) + ", not " +
+                     std::to_string(vm["seed"].as<std::uint64_t>()) + "; resume refused");
+  }
+  if (vm.count("draws") || vm.count("sampler") || vm.count("replicates")) {
+    throw InputError(
+        "--resume continues the run as it was started: drop --draws, --sampler "
+        "and --replicates");
+  }
+  if (old.sampler == core::Sampler::Sobol) {
+    throw InputError(file +
+                     ": resuming a sobol run is not supported (its replicate sums are "
+                     "not checkpointed); rerun it");
+  }
+  spec.run.seed = old.seed;
+  spec.run.draws = old.draws_requested;
+  spec.run.sampler = old.sampler;
+}
+
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   po::options_description opts("run options");
   opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
                                                  "results file (default: <scenario name>.h5)")(
-      "no-paths", "write summaries only, no per-draw paths");
+      "no-paths", "write summaries only, no per-draw paths")(
+      "resume", po::value<std::string>(),
+      "continue the interrupted run saved in this file (replaced when done)");
   add_run_options(opts);
   opts.add_options()("scenario", po::value<std::string>()->required(), "scenario file");
   po::positional_options_description pos;
@@ -257,32 +309,55 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   po::variables_map vm;
   const std::string usage =
       "usage: sectorsim run SCENARIO.yaml [-o FILE] [--draws N] [--seed S] [--threads T]\n"
-      "                     [--sampler mc|lhs|sobol] [--replicates R] [--no-paths] [--overwrite]";
+      "                     [--sampler mc|lhs|sobol] [--replicates R] [--no-paths] [--overwrite]\n"
+      "       sectorsim run SCENARIO.yaml --resume FILE [--threads T]";
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
   const RunSettingsCli cli = cli_settings(vm);
 
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
-  apply_overrides(vm, spec.run);
-  const std::string out_path =
-      vm.count("output") ? vm["output"].as<std::string>() : spec.name + ".h5";
-  refuse_existing(out_path, cli.overwrite);
+  const bool resume = vm.count("resume") > 0;
+  std::string out_path;
+  bool keep_paths = vm.count("no-paths") == 0;
+  if (resume) {
+    out_path = vm["resume"].as<std::string>();
+    if (vm.count("output") || vm.count("no-paths")) {
+      throw InputError("--resume writes the file it resumes: drop -o and --no-paths");
+    }
+    prepare_resume(out_path, vm, spec);
+    keep_paths = io::has_paths(out_path, spec.name);
+  } else {
+    apply_overrides(vm, spec.run);
+    out_path = vm.count("output") ? vm["output"].as<std::string>() : spec.name + ".h5";
+    refuse_existing(out_path, cli.overwrite);
+  }
 
   const models::SectorGrowthModel model(spec);
   auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, sector_ids(spec));
   check_memory(model.layout(), spec.run.draws, 1);
 
+  core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS);
+  std::uint64_t first_draw = 0;
+  if (resume) {
+    const core::SummaryState saved = io::read_checkpoint(out_path, spec.name);
+    summary.restore(saved);
+    first_draw = saved.draws;
+  }
+
   io::RunMeta meta;
   meta.command_line = command_line;
   meta.engine_version = core::ENGINE_VERSION;
   meta.seed = spec.run.seed;
   meta.chunk_draws = core::CHUNK_DRAWS;
-  io::ResultsWriter writer(out_path, cli.overwrite, meta);
+  // Resuming replaces the interrupted file, but only when the new one is complete.
+  io::ResultsWriter writer(out_path, cli.overwrite || resume, meta);
   io::PathOptions popt;
-  popt.keep_paths = vm.count("no-paths") == 0;
+  popt.keep_paths = keep_paths;
   core::ChunkSink* paths = writer.begin_scenario(spec, model.layout(), spec.run.draws, popt);
+  if (resume && paths) {
+    io::copy_paths(out_path, spec.name, first_draw, model.layout(), core::CHUNK_DRAWS, *paths);
+  }
 
-  core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS);
   std::vector<core::ChunkSink*> sinks = {&summary};
   if (paths) sinks.push_back(paths);
   std::unique_ptr<core::ReplicateAccumulator> replicas;
@@ -293,6 +368,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 
   core::RunOptions ro;
   ro.draws = spec.run.draws;
+  ro.first_draw = first_draw;
   ro.seed = spec.run.seed;
   ro.sampler = spec.run.sampler;
   ro.replicates = spec.run.replicates;
@@ -308,16 +384,21 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const core::RunReport rep = core::run_draws(model, ro, sinks);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.finish();
-  if (rep.interrupted) {
-    std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws
-              << " draws; no results file written\n";
-    return EXIT_INTERRUPTED;
-  }
 
   core::ScenarioResult result = result_header(spec);
   summary.finish(rep.draws_done, result, cli.threads);
-  if (replicas) add_replicate_errors(*replicas, model.layout(), result);
+  if (replicas && !rep.interrupted) add_replicate_errors(*replicas, model.layout(), result);
   writer.end_scenario(result);
+  if (rep.interrupted) {
+    // A valid file marked incomplete, with what a resumed run needs.
+    writer.write_checkpoint(summary.save(rep.draws_done));
+    writer.commit();
+    std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws
+              << " draws; " << out_path << " holds them, marked incomplete. Continue with:\n"
+              << "  sectorsim run " << vm["scenario"].as<std::string>() << " --resume " << out_path
+              << "\n";
+    return EXIT_INTERRUPTED;
+  }
   writer.commit();
   if (!cli.quiet) {
     cli::print_target_table(std::cout, spec, result, secs, cli.threads);

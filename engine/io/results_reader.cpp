@@ -1,7 +1,9 @@
 #include "engine/io/results_reader.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -219,6 +221,87 @@ std::vector<core::Provenance> read_provenance(const std::string& path, const std
 std::vector<core::Comparison> read_comparisons(const std::string& path) {
   const h5::File file = open_results(path);
   return read_comparison_groups(file);
+}
+
+std::vector<core::SourceFile> read_inputs(const std::string& path, const std::string& scenario) {
+  const h5::File file = open_results(path);
+  const h5::Group input = open_scenario(file, path, scenario).open_group("input");
+  std::vector<core::SourceFile> files;
+  for (std::size_t i = 0;; ++i) {
+    const std::string name = "file_" + std::to_string(i);
+    if (!input.has_link(name)) break;
+    const h5::Dataset d = input.open_dataset(name);
+    const auto text = d.read<std::string>();
+    if (text.size() != 1) throw IoError(d.where() + ": expected one text");
+    files.push_back({d.attribute<std::string>("path"), text[0]});
+  }
+  return files;
+}
+
+core::SummaryState read_checkpoint(const std::string& path, const std::string& scenario) {
+  const h5::File file = open_results(path);
+  const h5::Group g = open_scenario(file, path, scenario);
+  if (!g.has_link("checkpoint")) {
+    throw IoError(path + ": scenario '" + scenario +
+                  "' has no checkpoint (only an interrupted run can be resumed)");
+  }
+  const h5::Group cp = g.open_group("checkpoint");
+  core::SummaryState st;
+  st.draws = cp.attribute<std::uint64_t>("draws");
+  st.chunk_stats = cp.open_dataset("chunk_stats").read<double>();
+  st.chunk_counts = cp.open_dataset("chunk_counts").read<std::uint64_t>();
+  st.chunk_sizes = cp.open_dataset("chunk_sizes").read<std::uint64_t>();
+  st.values = cp.open_dataset("values").read<double>();
+  return st;
+}
+
+bool has_paths(const std::string& path, const std::string& scenario) {
+  const h5::File file = open_results(path);
+  return open_scenario(file, path, scenario).has_link("draw");
+}
+
+void copy_paths(const std::string& path, const std::string& scenario, std::uint64_t draws,
+                const core::CellLayout& layout, std::uint64_t chunk_draws, core::ChunkSink& sink) {
+  const h5::File file = open_results(path);
+  const h5::Group g = open_scenario(file, path, scenario);
+  // Every stored series, whole (paths of a resumable run fit in memory: the
+  // run kept all values in memory for its exact quantiles).
+  const std::size_t cells = static_cast<std::size_t>(layout.n_cells());
+  std::vector<std::vector<double>> stored(layout.series().size());
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    const std::string& name = layout.series()[i].name;
+    if (!g.has_link(name)) continue;
+    stored[i] = g.open_dataset(name).read<double>();
+    const std::size_t width =
+        static_cast<std::size_t>(layout.n_years() * layout.width(static_cast<int>(i)));
+    if (stored[i].size() < draws * width) {
+      throw IoError(g.where() + "/" + name + ": holds fewer than " + std::to_string(draws) +
+                    " draws");
+    }
+  }
+  std::vector<double> buf(cells * chunk_draws);
+  for (std::uint64_t first = 0; first < draws; first += chunk_draws) {
+    const std::size_t n = static_cast<std::size_t>(std::min(chunk_draws, draws - first));
+    std::fill(buf.begin(), buf.end(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      if (stored[i].empty()) continue;
+      const int series = static_cast<int>(i);
+      const std::size_t width = static_cast<std::size_t>(layout.n_years() * layout.width(series));
+      const std::size_t offset = static_cast<std::size_t>(layout.offset(series));
+      for (std::size_t lane = 0; lane < n; ++lane) {
+        const double* row = stored[i].data() + (first + lane) * width;  // [draw][year][sector]
+        for (std::size_t k = 0; k < width; ++k)
+          buf[(offset + k) * chunk_draws + lane] = row[k];
+      }
+    }
+    core::ChunkView view;
+    view.first_draw = first;
+    view.n = n;
+    view.stride = chunk_draws;
+    view.values = buf.data();
+    view.layout = &layout;
+    sink.consume(view);
+  }
 }
 
 }  // namespace sectorsim::io

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/chunk.hpp"
 #include "engine/core/compare.hpp"
 #include "engine/core/results.hpp"
 #include "engine/core/scenario_spec.hpp"
+#include "engine/core/summary.hpp"
 #include "engine/io/format.hpp"
 
 namespace sectorsim::io {
@@ -61,5 +63,21 @@ std::vector<core::Provenance> read_provenance(const std::string& path, const std
 /// list_scenarios, or if a comparison is malformed. Covered by
 /// tests/test_io_compare.cpp.
 std::vector<core::Comparison> read_comparisons(const std::string& path);
+
+/// The input texts stored with a scenario (the scenario file first, then its bases).
+std::vector<core::SourceFile> read_inputs(const std::string& path, const std::string& scenario);
+
+/// The saved summary state of an interrupted run (its checkpoint group).
+/// Throws IoError when the scenario has none or it is damaged.
+core::SummaryState read_checkpoint(const std::string& path, const std::string& scenario);
+
+/// Feeds the stored per-draw paths of draws [0, draws) to `sink`, in chunks of
+/// `chunk_draws` in draw order, laid out as `layout` (cells without stored
+/// paths are NaN): how a resumed run copies an interrupted run's paths.
+void copy_paths(const std::string& path, const std::string& scenario, std::uint64_t draws,
+                const core::CellLayout& layout, std::uint64_t chunk_draws, core::ChunkSink& sink);
+
+/// Whether a scenario of the file holds per-draw paths.
+bool has_paths(const std::string& path, const std::string& scenario);
 
 }  // namespace sectorsim::io

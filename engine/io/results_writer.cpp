@@ -342,6 +342,26 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   return s.sink.get();
 }
 
+void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
+  Impl& w = *impl_;
+  w.require_open("write_checkpoint");
+  if (!w.current || !w.current->ended) {
+    throw IoError(w.path + ": write_checkpoint needs a scenario that was ended");
+  }
+  const h5::Group cp = w.current->group.create_group("checkpoint");
+  cp.set_attribute("draws", state.draws);
+  auto put = [&](const char* name, const auto& data) {
+    using T = typename std::decay_t<decltype(data)>::value_type;
+    cp.create_dataset<T>(name, {static_cast<hsize_t>(data.size())})
+        .write(std::span<const T>(data.data(), data.size()));
+  };
+  put("chunk_stats", state.chunk_stats);
+  put("chunk_counts", state.chunk_counts);
+  put("chunk_sizes", state.chunk_sizes);
+  put("values", state.values);
+  w.file->flush();
+}
+
 void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
   Impl& w = *impl_;
   w.require_open("end_scenario");

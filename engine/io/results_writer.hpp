@@ -15,6 +15,7 @@
 #include "engine/core/compare.hpp"
 #include "engine/core/results.hpp"
 #include "engine/core/scenario_spec.hpp"
+#include "engine/core/summary.hpp"
 #include "engine/io/format.hpp"
 
 namespace sectorsim::io {
@@ -61,6 +62,10 @@ class ResultsWriter {
   /// a file has the same baseline. Throws IoError otherwise, or if sizes or
   /// counts in `c` do not fit. Covered by tests/test_io_compare.cpp.
   void write_comparison(const core::Comparison& c);
+  /// Saves what an interrupted run needs to resume: the summary state of the
+  /// scenario ended last, as /scenarios/<name>/checkpoint (docs/output-format.md).
+  /// Covered by tests/test_cli.cpp (Cli.InterruptedRunResumesBitIdentical).
+  void write_checkpoint(const core::SummaryState& state);
   /// Flushes, closes, fsyncs and renames the temporary file to `path` (atomic
   /// on POSIX). Every begun scenario must have been ended.
   void commit();
