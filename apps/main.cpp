@@ -575,6 +575,9 @@ int cmd_report(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   const std::string command_line = join_args(argc, argv);
+  // Past a file-size limit, write(2) should fail with EFBIG (reported as an
+  // I/O error, temporary file removed) rather than kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2) {
     std::cerr << USAGE;
     return EXIT_INPUT;

@@ -184,6 +184,47 @@ TEST_F(Cli, InterruptedRunResumesBitIdentical) {
   EXPECT_NE(again.out.find("is complete; nothing to resume"), std::string::npos) << again.out;
 }
 
+TEST_F(Cli, WriteFailureGivesClearErrorAndNoFile) {
+  // A 2 MB file-size limit (ulimit -f counts 1 KiB blocks here) stands in for
+  // a full disk: the paths do not fit.
+  const std::string out = file("full.h5");
+  std::ofstream(file("keep.h5")) << "earlier results";
+  const Result r = sh("ulimit -f 2048 && " + CLI + " run " + LUOHU +
+                      "plan-2022-2025.yaml --draws 20000 -q -o " + out);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("File too large"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("HDF5-DIAG"), std::string::npos) << "one clear line, no library dump";
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  }
+  // The same limit, overwriting an existing file: the old file survives whole.
+  const Result r2 = sh("ulimit -f 2048 && " + CLI + " run " + LUOHU +
+                       "plan-2022-2025.yaml --draws 20000 -q --overwrite -o " + file("keep.h5"));
+  EXPECT_EQ(r2.status, 1) << r2.out;
+  std::ifstream in(file("keep.h5"));
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "earlier results");
+}
+
+TEST_F(Cli, DamagedResultsFilesAreRefusedNotCrashedOn) {
+  const std::string good = file("good.h5");
+  ASSERT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 3000 -q -o " + good).status, 0);
+  fs::copy_file(good, file("cut.h5"));
+  fs::resize_file(file("cut.h5"), fs::file_size(good) / 2);
+  std::ofstream(file("junk.h5")) << std::string(5000, '\x5a');
+  for (const std::string& bad : {file("cut.h5"), file("junk.h5"), file("none.h5")}) {
+    const Result rep = sh(CLI + " report " + bad + " -o " + file("r.html") + " --overwrite");
+    EXPECT_EQ(rep.status, 1) << bad << "\n" << rep.out;
+    EXPECT_NE(rep.out.find("sectorsim: " + bad), std::string::npos) << rep.out;
+    EXPECT_FALSE(fs::exists(file("r.html")));
+    const Result res = sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --resume " + bad);
+    EXPECT_NE(res.status, 0) << res.out;
+    EXPECT_LE(res.status, 2) << res.out;  // an error, not a crash
+  }
+}
+
 TEST_F(Cli, ExistingFileIsNeverClobbered) {
   const std::string out = file("keep.h5");
   std::ofstream(out) << "precious";

@@ -19,13 +19,20 @@ namespace {
 // still recorded). HDF5 1.10 cannot close a file after a failed flush (disk
 // full) and then crashes in its exit handler, so that handler is not installed:
 // every file is closed explicitly anyway.
+// Debian's HDF5 is built thread-safe, which keeps the error-printing setting
+// per thread: path chunks are written from the runner's worker threads, so
+// each thread silences its own stack on first use.
 void init_hdf5() {
   static const bool done = [] {
     H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
   (void)done;
+  thread_local const bool silenced = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)silenced;
 }
 
 [[noreturn]] void fail(std::string_view call, std::string_view object) {
@@ -461,6 +468,7 @@ void Dataset::write(const std::vector<std::string>& data) const {
 }
 
 void Dataset::write_rows(hsize_t first, hsize_t rows, const double* data) const {
+  init_hdf5();  // may run on a worker thread
   const std::vector<hsize_t> dims = shape();
   if (dims.empty() || first + rows > dims[0]) {
     throw IoError(where_ + ": rows [" + std::to_string(first) + ", " +
