@@ -300,6 +300,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
                                                  "results file (default: <scenario name>.h5)")(
       "no-paths", "write summaries only, no per-draw paths")(
+      "float32", "store paths as float32 (half the size, about 7 significant digits)")(
+      "gzip", po::value<int>(), "compress paths with shuffle + gzip at this level (1-9)")(
       "resume", po::value<std::string>(),
       "continue the interrupted run saved in this file (replaced when done)");
   add_run_options(opts);
@@ -310,6 +312,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const std::string usage =
       "usage: sectorsim run SCENARIO.yaml [-o FILE] [--draws N] [--seed S] [--threads T]\n"
       "                     [--sampler mc|lhs|sobol] [--replicates R] [--no-paths] [--overwrite]\n"
+      "                     [--float32] [--gzip LEVEL]\n"
       "       sectorsim run SCENARIO.yaml --resume FILE [--threads T]";
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
   const RunSettingsCli cli = cli_settings(vm);
@@ -317,14 +320,17 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
   const bool resume = vm.count("resume") > 0;
   std::string out_path;
-  bool keep_paths = vm.count("no-paths") == 0;
+  io::PathOptions popt;
+  popt.keep_paths = vm.count("no-paths") == 0;
   if (resume) {
     out_path = vm["resume"].as<std::string>();
-    if (vm.count("output") || vm.count("no-paths")) {
-      throw InputError("--resume writes the file it resumes: drop -o and --no-paths");
+    if (vm.count("output") || vm.count("no-paths") || vm.count("float32") || vm.count("gzip")) {
+      throw InputError(
+          "--resume writes the file it resumes as it was started: drop -o, --no-paths, "
+          "--float32 and --gzip");
     }
     prepare_resume(out_path, vm, spec);
-    keep_paths = io::has_paths(out_path, spec.name);
+    popt = io::path_storage(out_path, spec.name);
   } else {
     apply_overrides(vm, spec.run);
     out_path = vm.count("output") ? vm["output"].as<std::string>() : spec.name + ".h5";
@@ -351,8 +357,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   meta.chunk_draws = core::CHUNK_DRAWS;
   // Resuming replaces the interrupted file, but only when the new one is complete.
   io::ResultsWriter writer(out_path, cli.overwrite || resume, meta);
-  io::PathOptions popt;
-  popt.keep_paths = keep_paths;
+  if (vm.count("float32")) popt.float32 = true;
+  if (vm.count("gzip")) {
+    popt.gzip = vm["gzip"].as<int>();
+    if (popt.gzip < 1 || popt.gzip > 9) throw InputError("--gzip must be in [1, 9]");
+  }
   core::ChunkSink* paths = writer.begin_scenario(spec, model.layout(), spec.run.draws, popt);
   if (resume && paths) {
     io::copy_paths(out_path, spec.name, first_draw, model.layout(), core::CHUNK_DRAWS, *paths);

@@ -225,6 +225,34 @@ TEST_F(Cli, DamagedResultsFilesAreRefusedNotCrashedOn) {
   }
 }
 
+TEST_F(Cli, Float32AndGzipPathsHoldTheSameDraws) {
+  const std::string run = CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 5000 -q -o ";
+  ASSERT_EQ(sh(run + file("d.h5")).status, 0);
+  ASSERT_EQ(sh(run + file("z.h5") + " --gzip 4").status, 0);
+  ASSERT_EQ(sh(run + file("f.h5") + " --float32 --gzip 6").status, 0);
+  // Compression is lossless: every dataset identical to the uncompressed file.
+  EXPECT_EQ(sh("/usr/bin/python3 " + SRC + "/tests/python/compare_files.py " + file("d.h5") + " " +
+               file("z.h5"))
+                .status,
+            0);
+  EXPECT_LT(fs::file_size(file("z.h5")), fs::file_size(file("d.h5")));
+  // float32 paths are the doubles rounded once; summaries stay double.
+  const std::string py =
+      "import h5py,numpy as np,sys\n"
+      "d,f=h5py.File(sys.argv[1])['scenarios/plan-2022-2025'],h5py.File(sys.argv[2])['scenarios/"
+      "plan-2022-2025']\n"
+      "ok=f['va'].dtype==np.float32 and "
+      "np.array_equal(f['va'][()],d['va'][()].astype(np.float32))\n"
+      "ok=ok and f['va'].attrs['storage']=='float32, shuffle+gzip level 6'\n"
+      "ok=ok and np.array_equal(f['summary/va'][()],d['summary/va'][()])\n"
+      "print('float32 ok' if ok else 'float32 MISMATCH'); sys.exit(0 if ok else 1)\n";
+  std::ofstream(file("f32.py")) << py;
+  const Result r =
+      sh("/usr/bin/python3 " + file("f32.py") + " " + file("d.h5") + " " + file("f.h5"));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(sh(run + file("bad.h5") + " --gzip 11").status, 2);
+}
+
 TEST_F(Cli, ExistingFileIsNeverClobbered) {
   const std::string out = file("keep.h5");
   std::ofstream(out) << "precious";

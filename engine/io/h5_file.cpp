@@ -100,6 +100,10 @@ hid_t file_type<double>() {
   return H5T_IEEE_F64LE;
 }
 template <>
+hid_t file_type<float>() {
+  return H5T_IEEE_F32LE;
+}
+template <>
 hid_t file_type<std::int32_t>() {
   return H5T_STD_I32LE;
 }
@@ -378,6 +382,13 @@ Dataset Group::create_dataset(const std::string& name, const std::vector<hsize_t
     const double fill = *options.fill;
     check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &fill), "H5Pset_fill_value", what);
   }
+  if (options.shuffle && !options.chunk.empty()) {
+    check(H5Pset_shuffle(dcpl.get()), "H5Pset_shuffle", what);
+  }
+  if (options.deflate > 0 && !options.chunk.empty()) {
+    check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(options.deflate)), "H5Pset_deflate",
+          what);
+  }
   Handle dapl = property_list(H5P_DATASET_ACCESS, what);
   if (options.chunk_cache_bytes > 0) {
     check(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, options.chunk_cache_bytes,
@@ -400,6 +411,8 @@ Dataset Group::create_dataset(const std::string& name, const std::vector<hsize_t
 
 template Dataset Group::create_dataset<double>(const std::string&, const std::vector<hsize_t>&,
                                                const DatasetOptions&) const;
+template Dataset Group::create_dataset<float>(const std::string&, const std::vector<hsize_t>&,
+                                              const DatasetOptions&) const;
 template Dataset Group::create_dataset<std::int32_t>(const std::string&,
                                                      const std::vector<hsize_t>&,
                                                      const DatasetOptions&) const;

@@ -97,6 +97,8 @@ struct DatasetOptions {
   std::vector<hsize_t> chunk;         ///< chunk shape; empty: contiguous
   std::optional<double> fill;         ///< fill value for unwritten elements (numbers only)
   std::size_t chunk_cache_bytes = 0;  ///< raw-data chunk cache; 0: HDF5's default
+  int deflate = 0;                    ///< gzip level 1-9 (chunked datasets); 0: none
+  bool shuffle = false;               ///< byte-shuffle filter before deflate
 };
 
 /// A group (or, through File, the root group).

@@ -255,9 +255,21 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
   return st;
 }
 
-bool has_paths(const std::string& path, const std::string& scenario) {
+PathOptions path_storage(const std::string& path, const std::string& scenario) {
   const h5::File file = open_results(path);
-  return open_scenario(file, path, scenario).has_link("draw");
+  const h5::Group g = open_scenario(file, path, scenario);
+  PathOptions o;
+  o.keep_paths = g.has_link("draw") && g.has_link("va");
+  if (!o.keep_paths) return o;
+  const h5::Dataset va = g.open_dataset("va");
+  if (va.has_attribute("storage")) {
+    // "float32, shuffle+gzip level 4" or "float64, uncompressed"
+    const std::string storage = va.attribute<std::string>("storage");
+    o.float32 = storage.rfind("float32", 0) == 0;
+    const std::size_t at = storage.find("gzip level ");
+    if (at != std::string::npos) o.gzip = std::stoi(storage.substr(at + 11));
+  }
+  return o;
 }
 
 void copy_paths(const std::string& path, const std::string& scenario, std::uint64_t draws,

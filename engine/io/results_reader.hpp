@@ -13,6 +13,7 @@
 #include "engine/core/scenario_spec.hpp"
 #include "engine/core/summary.hpp"
 #include "engine/io/format.hpp"
+#include "engine/io/results_writer.hpp"
 
 namespace sectorsim::io {
 
@@ -77,7 +78,8 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
 void copy_paths(const std::string& path, const std::string& scenario, std::uint64_t draws,
                 const core::CellLayout& layout, std::uint64_t chunk_draws, core::ChunkSink& sink);
 
-/// Whether a scenario of the file holds per-draw paths.
-bool has_paths(const std::string& path, const std::string& scenario);
+/// How a scenario's paths are stored (keep_paths false when there are none),
+/// so a resumed run writes them the same way.
+PathOptions path_storage(const std::string& path, const std::string& scenario);
 
 }  // namespace sectorsim::io

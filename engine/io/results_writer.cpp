@@ -329,10 +329,18 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
       options.chunk_cache_bytes = static_cast<std::size_t>(
           std::max<hsize_t>(2 * rows * std::max<hsize_t>(draw_bytes, 1), std::size_t{1} << 20));
     }
+    options.deflate = opts.gzip;
+    options.shuffle = opts.gzip > 0;
     std::vector<const Coord*> dims{&draw, &year};
     if (info.by_sector) dims.push_back(&sector);
+    // float32 paths: HDF5 converts the engine's doubles on write.
     h5::Dataset dataset =
-        write_variable<double>(paths, info.name, dims, info.units, nullptr, options);
+        opts.float32 ? write_variable<float>(paths, info.name, dims, info.units, nullptr, options)
+                     : write_variable<double>(paths, info.name, dims, info.units, nullptr, options);
+    dataset.set_attribute("storage",
+                          std::string(opts.float32 ? "float32" : "float64") +
+                              (opts.gzip > 0 ? ", shuffle+gzip level " + std::to_string(opts.gzip)
+                                             : ", uncompressed"));
     dataset.set_attribute("description", info.description);
     series.push_back({i, cells, std::move(dataset)});
   }

@@ -32,6 +32,8 @@ struct RunMeta {
 /// What to store per scenario.
 struct PathOptions {
   bool keep_paths = true;  ///< store every draw's paths (8 bytes per path cell and draw)
+  bool float32 = false;    ///< store paths as float32 (4 bytes; about 7 significant digits)
+  int gzip = 0;            ///< gzip level 1-9 for the paths (with byte shuffle); 0: none
 };
 
 /// Writer of one results file; not copyable, used from one thread.
