@@ -173,6 +173,23 @@ void check_memory(const core::CellLayout& layout, std::uint64_t draws, std::size
   }
 }
 
+// Items a quantile sketch keeps per level: a rank-error bound of about
+// log2(draws / k) / (2k), 0.15% of the draws at ten million.
+constexpr std::size_t SKETCH_K = 4096;
+
+// Whether quantiles come from sketches: asked for, or the exact store of
+// every value would take more than a quarter of free memory (at most 2 GiB).
+bool use_sketch(const std::string& mode, const core::CellLayout& layout, std::uint64_t draws) {
+  if (mode == "sketch") return true;
+  if (mode == "exact") return false;
+  if (mode != "auto")
+    throw InputError("--quantiles must be exact, sketch or auto (got '" + mode + "')");
+  const std::uint64_t avail = cli::available_memory_bytes();
+  const std::uint64_t budget =
+      std::min<std::uint64_t>(avail ? avail / 4 : (1ULL << 31), 1ULL << 31);
+  return core::SummaryAccumulator::store_bytes(layout, draws) > budget;
+}
+
 core::ScenarioResult result_header(const core::ScenarioSpec& spec) {
   core::ScenarioResult result;
   result.name = spec.name;
@@ -301,6 +318,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
                                                  "results file (default: <scenario name>.h5)")(
       "no-paths", "write summaries only, no per-draw paths")(
       "float32", "store paths as float32 (half the size, about 7 significant digits)")(
+      "quantiles", po::value<std::string>()->default_value("auto"),
+      "exact (keep every value), sketch (bounded memory, stated rank error) or auto "
+      "(exact while the values fit in a quarter of free memory, at most 2 GiB)")(
       "gzip", po::value<int>(), "compress paths with shuffle + gzip at this level (1-9)")(
       "resume", po::value<std::string>(),
       "continue the interrupted run saved in this file (replaced when done)");
@@ -340,9 +360,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const models::SectorGrowthModel model(spec);
   auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, sector_ids(spec));
-  check_memory(model.layout(), spec.run.draws, 1);
+  const bool sketch = use_sketch(vm["quantiles"].as<std::string>(), model.layout(), spec.run.draws);
+  if (sketch && resume) {
+    throw InputError("a run summarised by quantile sketches cannot be resumed");
+  }
+  if (!sketch) check_memory(model.layout(), spec.run.draws, 1);
 
-  core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS);
+  core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS,
+                                   sketch ? SKETCH_K : 0, cli.threads);
   std::uint64_t first_draw = 0;
   if (resume) {
     const core::SummaryState saved = io::read_checkpoint(out_path, spec.name);
@@ -400,6 +425,13 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   writer.end_scenario(result);
   if (rep.interrupted) {
     // A valid file marked incomplete, with what a resumed run needs.
+    if (sketch) {
+      writer.commit();
+      std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws
+                << " draws; " << out_path
+                << " holds them, marked incomplete (quantile sketches are not resumable)\n";
+      return EXIT_INTERRUPTED;
+    }
     writer.write_checkpoint(summary.save(rep.draws_done));
     writer.commit();
     std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws

@@ -188,6 +188,10 @@ TEST_F(RobustText, LongValuesGiveOneShortLine) {
                    "scenario: {name: \"two\\nlines\"}\n"),
             Strings{"case.yaml:2:18: scenario.name: must match [A-Za-z0-9_.-]+ (got 'two...' "
                     "(9 characters))"});
+  // A path longer than PATH_MAX would only come back whole in the message.
+  EXPECT_EQ(errors("extends: " + std::string(5000, 'p') + "\n"),
+            Strings{"case.yaml:1:10: extends: expected a file name, got '" + std::string(60, 'p') +
+                    "...' (5000 characters)"});
   // A long description is ordinary text and loads.
   write("long.yaml", "extends: minimal.yaml\nscenario: {description: " + megabyte + "}\n");
   EXPECT_EQ(load_scenario((dir_ / "long.yaml").string()).description, megabyte);

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -215,17 +218,41 @@ std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uin
   return static_cast<std::uint64_t>(layout.n_cells()) * draws * sizeof(double);
 }
 
+// Sorted copies of chunks waiting for their turn in the ordered sketch update.
+struct SummaryAccumulator::Sorted {
+  std::mutex mu;
+  std::map<std::uint64_t, std::vector<double>> ready;  // by first draw: [cell][lane]
+  std::vector<std::vector<double>> pool;
+};
+
+SummaryAccumulator::~SummaryAccumulator() = default;
+
+std::uint64_t SummaryAccumulator::sketch_bytes(const CellLayout& layout, std::uint64_t draws,
+                                               std::size_t k) {
+  std::uint64_t levels = 1;
+  while ((static_cast<std::uint64_t>(k) << levels) < draws)
+    ++levels;
+  return static_cast<std::uint64_t>(layout.n_cells()) * (levels + 1) * 2 * k * sizeof(double);
+}
+
 SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
                                        std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
-                                       std::uint64_t chunk_draws)
+                                       std::uint64_t chunk_draws, std::size_t sketch_k, int threads)
     : layout_(layout),
       targets_(std::move(targets)),
       max_draws_(max_draws),
       chunk_draws_(chunk_draws),
-      n_years_(static_cast<std::size_t>(layout.n_years())) {
+      n_years_(static_cast<std::size_t>(layout.n_years())),
+      sketch_k_(sketch_k),
+      threads_(std::max(threads, 1)) {
   const std::size_t cells = static_cast<std::size_t>(layout.n_cells());
   const std::size_t n_chunks = (max_draws + chunk_draws - 1) / chunk_draws;
-  store_.assign(cells * max_draws, 0.0);
+  if (sketch_k_ > 0) {
+    sketches_.assign(cells, QuantileSketch(sketch_k_));
+    sorted_ = std::make_unique<Sorted>();
+  } else {
+    store_.assign(cells * max_draws, 0.0);
+  }
   chunk_stats_.assign(n_chunks * cells, CellStats{0, 0, 0, 0});
   chunk_counts_.assign(n_chunks * (targets_.size() * n_years_ + 1), 0);
   chunk_sizes_.assign(n_chunks, 0);
@@ -239,10 +266,25 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
   }
   chunk_sizes_[c] = chunk.n;
   const double inv_n = 1.0 / static_cast<double>(chunk.n);
+  std::vector<double> sorted;
+  if (sketch_k_ > 0) {
+    std::lock_guard<std::mutex> lock(sorted_->mu);
+    if (!sorted_->pool.empty()) {
+      sorted = std::move(sorted_->pool.back());
+      sorted_->pool.pop_back();
+    }
+  }
+  if (sketch_k_ > 0) sorted.resize(cells * chunk.n);
   for (std::size_t cell = 0; cell < cells; ++cell) {
     const double* x = chunk.cell(static_cast<int>(cell));
-    std::copy(x, x + chunk.n,
-              store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+    if (sketch_k_ > 0) {
+      double* to = sorted.data() + cell * chunk.n;
+      std::copy(x, x + chunk.n, to);
+      std::sort(to, to + chunk.n);
+    } else {
+      std::copy(x, x + chunk.n,
+                store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+    }
     double sum = 0, lo = x[0], hi = x[0];
     for (std::size_t i = 0; i < chunk.n; ++i) {
       sum += x[i];
@@ -254,6 +296,10 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     for (std::size_t i = 0; i < chunk.n; ++i)
       m2 += (x[i] - mean) * (x[i] - mean);
     chunk_stats_[c * cells + cell] = CellStats{mean, m2, lo, hi};
+  }
+  if (sketch_k_ > 0) {
+    std::lock_guard<std::mutex> lock(sorted_->mu);
+    sorted_->ready[chunk.first_draw] = std::move(sorted);
   }
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::uint64_t* counts = chunk_counts_.data() + c * width;
@@ -273,7 +319,44 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
   }
 }
 
+void SummaryAccumulator::consume(const ChunkView& chunk) {
+  if (sketch_k_ == 0) return;
+  std::vector<double> sorted;
+  {
+    std::lock_guard<std::mutex> lock(sorted_->mu);
+    auto it = sorted_->ready.find(chunk.first_draw);
+    if (it == sorted_->ready.end()) throw std::logic_error("SummaryAccumulator: chunk not sorted");
+    sorted = std::move(it->second);
+    sorted_->ready.erase(it);
+  }
+  // Each cell's sketch is fed in chunk order; cells are independent, so
+  // threads share them without changing any result.
+  const std::size_t cells = sketches_.size();
+  auto feed = [&](std::size_t from, std::size_t to) {
+    for (std::size_t cell = from; cell < to; ++cell) {
+      sketches_[cell].add_sorted(sorted.data() + cell * chunk.n, chunk.n);
+    }
+  };
+  const std::size_t parts = static_cast<std::size_t>(threads_);
+  if (parts <= 1) {
+    feed(0, cells);
+  } else {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 1; t < parts; ++t) {
+      pool.emplace_back(feed, cells * t / parts, cells * (t + 1) / parts);
+    }
+    feed(0, cells / parts);
+    for (auto& th : pool)
+      th.join();
+  }
+  std::lock_guard<std::mutex> lock(sorted_->mu);
+  sorted_->pool.push_back(std::move(sorted));
+}
+
 SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
+  if (sketch_k_ > 0) {
+    throw std::logic_error("a run summarised by quantile sketches cannot be checkpointed");
+  }
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
   const std::size_t width = targets_.size() * n_years_ + 1;
@@ -296,6 +379,9 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
 }
 
 void SummaryAccumulator::restore(const SummaryState& st) {
+  if (sketch_k_ > 0) {
+    throw std::invalid_argument("a run summarised by quantile sketches cannot be resumed");
+  }
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (st.draws + chunk_draws_ - 1) / chunk_draws_;
   const std::size_t width = targets_.size() * n_years_ + 1;
@@ -351,12 +437,16 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   auto summarise = [&](std::size_t cell, std::vector<double>& scratch) {
     const CellStats& st = total[cell];
     const double n = count[cell];
-    const double* col = store_.data() + cell * max_draws_;
     double* stats = flat.data() + cell * N_STATS;
     stats[0] = draws ? st.mean : std::numeric_limits<double>::quiet_NaN();
     stats[1] = n > 1 ? std::sqrt(st.m2 / (n - 1)) : std::numeric_limits<double>::quiet_NaN();
     stats[2] = st.min;
-    quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch);
+    if (sketch_k_ > 0) {
+      sketches_[cell].quantiles(QUANTILE_PROBS, 5, stats + 3);
+    } else {
+      const double* col = store_.data() + cell * max_draws_;
+      quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch);
+    }
     stats[8] = st.max;
   };
   const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
@@ -406,6 +496,17 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   out.all_targets = wilson(counts[width - 1], draws);
   out.draws = draws;
   out.quantile_method = "exact (type 7)";
+  if (sketch_k_ > 0) {
+    double worst = 0;
+    for (const auto& sk : sketches_)
+      worst = std::max(worst, sk.rank_error_fraction());
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "sketch (compactors, k=%zu): rank error at most %.3g of the draws "
+                  "(deterministic bound)",
+                  sketch_k_, worst);
+    out.quantile_method = buf;
+  }
 }
 
 }  // namespace sectorsim::core

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/core/chunk.hpp"
 #include "engine/core/results.hpp"
 #include "engine/core/scenario_spec.hpp"
+#include "engine/core/sketch.hpp"
 
 namespace sectorsim::core {
 
@@ -59,10 +61,17 @@ struct SummaryState {
 class SummaryAccumulator : public ChunkSink {
  public:
   /// max_draws: draws of the run (sizes the exact-quantile store).
+  /// sketch_k > 0: quantiles from a QuantileSketch per cell instead of a store
+  /// of every value (bounded memory; the file states the rank-error bound);
+  /// `threads` then share the ordered sketch updates.
   SummaryAccumulator(const CellLayout& layout, std::vector<ResolvedTarget> targets,
-                     std::uint64_t max_draws, std::uint64_t chunk_draws);
+                     std::uint64_t max_draws, std::uint64_t chunk_draws, std::size_t sketch_k = 0,
+                     int threads = 1);
+  ~SummaryAccumulator() override;
 
   void consume_unordered(const ChunkView& chunk) override;
+  void consume(const ChunkView& chunk) override;
+  bool uses_sketch() const { return sketch_k_ > 0; }
 
   /// Summaries and targets over the first `draws` draws (a whole number of
   /// chunks, or all draws of the run); fills the matching fields of `out`.
@@ -78,6 +87,8 @@ class SummaryAccumulator : public ChunkSink {
 
   /// Bytes the exact-quantile store needs for `draws` draws of `layout`.
   static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws);
+  /// Bytes the sketches need at most for `draws` draws (about 2k per level).
+  static std::uint64_t sketch_bytes(const CellLayout& layout, std::uint64_t draws, std::size_t k);
 
  private:
   struct CellStats {
@@ -92,6 +103,13 @@ class SummaryAccumulator : public ChunkSink {
   std::vector<CellStats> chunk_stats_;       // [chunk][cell]
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
+  // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
+  // values sorted beforehand (in parallel, by consume_unordered).
+  std::size_t sketch_k_ = 0;
+  int threads_ = 1;
+  std::vector<QuantileSketch> sketches_;
+  struct Sorted;
+  std::unique_ptr<Sorted> sorted_;
 };
 
 }  // namespace sectorsim::core

@@ -1,0 +1,95 @@
+#include "engine/core/sketch.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace sectorsim::core {
+
+QuantileSketch::QuantileSketch(std::size_t k) : k_(std::max<std::size_t>(k, 2)) {}
+
+void QuantileSketch::add_sorted(const double* x, std::size_t n) {
+  if (n == 0) return;
+  if (levels_.empty()) {
+    levels_.emplace_back();
+    offset_.push_back(0);
+  }
+  std::vector<double>& l0 = levels_[0];
+  scratch_.resize(l0.size() + n);
+  std::merge(l0.begin(), l0.end(), x, x + n, scratch_.begin());
+  l0.swap(scratch_);
+  count_ += n;
+  for (std::size_t h = 0; h < levels_.size(); ++h) {
+    if (levels_[h].size() >= 2 * k_) compact(h);
+  }
+}
+
+void QuantileSketch::compact(std::size_t h) {
+  if (h + 1 == levels_.size()) {
+    levels_.emplace_back();
+    offset_.push_back(0);
+  }
+  std::vector<double>& from = levels_[h];
+  // An odd item out stays (the largest), so every compaction pairs items.
+  const std::size_t pairs = from.size() / 2;
+  const std::size_t start = offset_[h];
+  offset_[h] ^= 1;
+  std::vector<double> up;
+  up.reserve(pairs);
+  for (std::size_t i = 0; i < pairs; ++i)
+    up.push_back(from[2 * i + start]);
+  const bool odd = from.size() % 2 == 1;
+  const double last = odd ? from.back() : 0.0;
+  from.clear();
+  if (odd) from.push_back(last);
+  std::vector<double>& to = levels_[h + 1];
+  scratch_.resize(to.size() + up.size());
+  std::merge(to.begin(), to.end(), up.begin(), up.end(), scratch_.begin());
+  to.swap(scratch_);
+  const double weight = std::ldexp(1.0, static_cast<int>(h));
+  error_ += weight;
+  max_weight_ = std::max(max_weight_, 2 * weight);
+}
+
+double QuantileSketch::quantile(double p) const {
+  double v;
+  quantiles(&p, 1, &v);
+  return v;
+}
+
+void QuantileSketch::quantiles(const double* probs, int n, double* out) const {
+  if (count_ == 0) {
+    for (int i = 0; i < n; ++i)
+      out[i] = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  std::vector<std::pair<double, double>> items;  // value, weight
+  items.reserve(size());
+  for (std::size_t h = 0; h < levels_.size(); ++h) {
+    const double w = std::ldexp(1.0, static_cast<int>(h));
+    for (double v : levels_[h])
+      items.emplace_back(v, w);
+  }
+  std::sort(items.begin(), items.end());
+  // The item whose weight covers rank r (0-based) in the weighted order.
+  std::size_t at = 0;
+  double below = 0;
+  for (int i = 0; i < n; ++i) {
+    const double r = probs[i] * static_cast<double>(count_ - 1);
+    while (at + 1 < items.size() && below + items[at].second <= r) {
+      below += items[at].second;
+      ++at;
+    }
+    out[i] = items[at].first;
+  }
+}
+
+std::size_t QuantileSketch::size() const {
+  std::size_t n = 0;
+  for (const auto& l : levels_)
+    n += l.size();
+  return n;
+}
+
+}  // namespace sectorsim::core

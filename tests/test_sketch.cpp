@@ -1,0 +1,88 @@
+// The quantile sketch keeps its stated rank-error bound, is deterministic,
+// and gives the run's summaries in bounded memory.
+#include "engine/core/sketch.hpp"
+
+#include <algorithm>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/core/runner.hpp"
+#include "engine/core/summary.hpp"
+#include "models/sector_growth/sector_growth_model.hpp"
+#include "tests/support.hpp"
+
+namespace sectorsim {
+namespace {
+
+// Rank of v among sorted data: the positions of the values equal to v.
+std::pair<std::size_t, std::size_t> rank_range(const std::vector<double>& sorted, double v) {
+  const auto lo = std::lower_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+  const auto hi = std::upper_bound(sorted.begin(), sorted.end(), v) - sorted.begin();
+  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
+}
+
+TEST(Sketch, RankErrorWithinTheStatedBound) {
+  std::mt19937_64 rng(3);
+  std::lognormal_distribution<double> dist(0, 1);
+  const std::size_t n = 1 << 20, chunk = 4096;
+  std::vector<double> all(n);
+  for (double& v : all)
+    v = dist(rng);
+  core::QuantileSketch sk(256);  // small k: many compactions, a real test of the bound
+  std::vector<double> buf(chunk);
+  for (std::size_t i = 0; i < n; i += chunk) {
+    std::copy(all.begin() + static_cast<std::ptrdiff_t>(i),
+              all.begin() + static_cast<std::ptrdiff_t>(i + chunk), buf.begin());
+    std::sort(buf.begin(), buf.end());
+    sk.add_sorted(buf.data(), chunk);
+  }
+  EXPECT_EQ(sk.count(), n);
+  EXPECT_LT(sk.size(), 64 * 256u);  // memory: a few k per level, not n
+  std::sort(all.begin(), all.end());
+  const double bound = sk.rank_error();
+  EXPECT_LT(sk.rank_error_fraction(), 0.05);
+  for (double p : {0.001, 0.05, 0.25, 0.5, 0.75, 0.95, 0.999}) {
+    const double r = p * static_cast<double>(n - 1);
+    const auto [lo, hi] = rank_range(all, sk.quantile(p));
+    const double err = r < static_cast<double>(lo)   ? static_cast<double>(lo) - r
+                       : r > static_cast<double>(hi) ? r - static_cast<double>(hi)
+                                                     : 0.0;
+    EXPECT_LE(err, bound) << "p=" << p << " rank error " << err << " > stated bound " << bound;
+  }
+}
+
+TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {
+  auto spec = testing::two_sector_spec(2022, 2026);
+  for (auto& sec : spec.sectors)
+    sec.params.tfp_growth = core::Prior::normal(0.02, 0.01);
+  const models::SectorGrowthModel model(spec);
+  auto run = [&](int threads, std::size_t k) {
+    const std::uint64_t draws = 9 * core::CHUNK_DRAWS + 17;
+    core::SummaryAccumulator acc(model.layout(), {}, draws, core::CHUNK_DRAWS, k, threads);
+    core::RunOptions opt;
+    opt.draws = draws;
+    opt.seed = 5;
+    opt.threads = threads;
+    core::run_draws(model, opt, {&acc});
+    core::ScenarioResult r;
+    acc.finish(draws, r, threads);
+    return r;
+  };
+  const auto a = run(1, 1024), b = run(3, 1024), exact = run(2, 0);
+  EXPECT_NE(a.quantile_method.find("rank error at most"), std::string::npos) << a.quantile_method;
+  for (std::size_t s = 0; s < a.summaries.size(); ++s) {
+    EXPECT_EQ(a.summaries[s].stats, b.summaries[s].stats) << a.summaries[s].info.name;
+    // Mean, sd, min and max do not depend on the quantile method.
+    const std::size_t per = a.summaries[s].stats.size() / core::N_STATS;
+    for (std::size_t k = 0; k < per; ++k) {
+      for (int st : {0, 1, 2, 8}) {
+        EXPECT_EQ(a.summaries[s].stats[st * per + k], exact.summaries[s].stats[st * per + k]);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sectorsim
