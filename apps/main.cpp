@@ -157,6 +157,20 @@ RunSettingsCli cli_settings(const po::variables_map& vm) {
   return c;
 }
 
+// The runner's options for a scenario's run settings and the command line;
+// a signal stops the run between chunks.
+core::RunOptions run_options(const core::RunSettings& run, const RunSettingsCli& cli) {
+  core::RunOptions ro;
+  ro.draws = run.draws;
+  ro.seed = run.seed;
+  ro.sampler = run.sampler;
+  ro.replicates = run.replicates;
+  ro.threads = cli.threads;
+  ro.batch = cli.batch;
+  ro.stop = &g_stop;
+  return ro;
+}
+
 void refuse_existing(const std::string& path, bool overwrite) {
   if (!overwrite && std::filesystem::exists(path)) {
     throw InputError(path + ": exists; pass --overwrite to replace it");
@@ -400,15 +414,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     sinks.push_back(replicas.get());
   }
 
-  core::RunOptions ro;
-  ro.draws = spec.run.draws;
+  core::RunOptions ro = run_options(spec.run, cli);
   ro.first_draw = first_draw;
-  ro.seed = spec.run.seed;
-  ro.sampler = spec.run.sampler;
-  ro.replicates = spec.run.replicates;
-  ro.threads = cli.threads;
-  ro.batch = cli.batch;
-  ro.stop = &g_stop;
   cli::Progress progress(!cli.quiet && isatty(STDERR_FILENO), spec.name);
   ro.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
 
@@ -533,14 +540,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
     }
   }
 
-  core::RunOptions ro;
-  ro.draws = run.draws;
-  ro.seed = run.seed;
-  ro.sampler = run.sampler;
-  ro.replicates = run.replicates;
-  ro.threads = cli.threads;
-  ro.batch = cli.batch;
-  ro.stop = &g_stop;
+  core::RunOptions ro = run_options(run, cli);
   cli::Progress progress(!cli.quiet && isatty(STDERR_FILENO), "compare");
   ro.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
   std::signal(SIGINT, on_signal);

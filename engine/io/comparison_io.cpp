@@ -123,36 +123,8 @@ void write_targets(const h5::Group& g, const core::Comparison& c) {
 }
 
 void read_diffs(const h5::Group& diff, core::Comparison& c) {
-  const std::vector<std::string> stats =
-      read_sized<std::string>(diff, "diff_stat", static_cast<std::size_t>(core::N_DIFF_STATS));
-  for (int i = 0; i < core::N_DIFF_STATS; ++i) {
-    if (stats[static_cast<std::size_t>(i)] != core::DIFF_STAT_NAMES[i]) {
-      throw IoError(diff.where() + ": statistic " + std::to_string(i) + " is '" +
-                    stats[static_cast<std::size_t>(i)] + "', expected '" +
-                    core::DIFF_STAT_NAMES[i] + "'");
-    }
-  }
-  const std::size_t n_years = nc::length(diff, "year");
-  const std::size_t n_sectors = nc::length(diff, "sector");
-  for (const std::string& name : diff.link_names()) {
-    const h5::Dataset dataset = diff.open_dataset(name);
-    if (dataset.is_scale()) continue;
-    const std::vector<hsize_t> shape = dataset.shape();
-    const bool by_sector = shape.size() == 3;
-    const bool fits = (shape.size() == 2 || by_sector) &&
-                      shape[0] == static_cast<hsize_t>(core::N_DIFF_STATS) && shape[1] == n_years &&
-                      (!by_sector || shape[2] == n_sectors);
-    if (!fits) throw IoError(dataset.where() + ": shape is not [diff_stat, year(, sector)]");
-    core::SeriesSummary series;
-    series.info.name = name;
-    series.info.units = dataset.attribute<std::string>("units");
-    if (dataset.has_attribute("description")) {
-      series.info.description = dataset.attribute<std::string>("description");
-    }
-    series.info.by_sector = by_sector;
-    series.stats = dataset.read<double>();
-    c.diffs.push_back(std::move(series));
-  }
+  c.diffs = nc::read_stat_series(diff, "diff_stat", core::DIFF_STAT_NAMES, core::N_DIFF_STATS,
+                                 nc::length(diff, "year"), nc::length(diff, "sector"));
 }
 
 void read_targets(const h5::Group& targets, core::Comparison& c) {
@@ -263,5 +235,46 @@ std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
   }
   return out;
 }
+
+namespace nc {
+
+std::vector<core::SeriesSummary> read_stat_series(const h5::Group& group,
+                                                  const std::string& stat_dim,
+                                                  const char* const* stat_names, int n_stats,
+                                                  std::size_t n_years, std::size_t n_sectors) {
+  const std::vector<std::string> stats =
+      read_sized<std::string>(group, stat_dim, static_cast<std::size_t>(n_stats));
+  for (int i = 0; i < n_stats; ++i) {
+    if (stats[static_cast<std::size_t>(i)] != stat_names[i]) {
+      throw IoError(group.where() + ": statistic " + std::to_string(i) + " is '" +
+                    stats[static_cast<std::size_t>(i)] + "', expected '" + stat_names[i] + "'");
+    }
+  }
+  std::vector<core::SeriesSummary> out;
+  for (const std::string& name : group.link_names()) {
+    const h5::Dataset dataset = group.open_dataset(name);
+    if (dataset.is_scale()) continue;
+    const std::vector<hsize_t> shape = dataset.shape();
+    const bool by_sector = shape.size() == 3;
+    const bool fits = (shape.size() == 2 || by_sector) &&
+                      shape[0] == static_cast<hsize_t>(n_stats) && shape[1] == n_years &&
+                      (!by_sector || shape[2] == n_sectors);
+    if (!fits) {
+      throw IoError(dataset.where() + ": shape is not [" + stat_dim + ", year(, sector)]");
+    }
+    core::SeriesSummary series;
+    series.info.name = name;
+    series.info.units = dataset.attribute<std::string>("units");
+    if (dataset.has_attribute("description")) {
+      series.info.description = dataset.attribute<std::string>("description");
+    }
+    series.info.by_sector = by_sector;
+    series.stats = dataset.read<double>();
+    out.push_back(std::move(series));
+  }
+  return out;
+}
+
+}  // namespace nc
 
 }  // namespace sectorsim::io

@@ -101,6 +101,14 @@ std::vector<T> read_sized(const h5::Group& group, const std::string& name, std::
   return values;
 }
 
+/// Reads a group of statistics datasets [stat, year(, sector)] whose `stat_dim`
+/// coordinate must list `stat_names` (n_stats of them), one SeriesSummary per
+/// dataset (scales skipped); IoError on any other shape or name.
+std::vector<core::SeriesSummary> read_stat_series(const h5::Group& group,
+                                                  const std::string& stat_dim,
+                                                  const char* const* stat_names, int n_stats,
+                                                  std::size_t n_years, std::size_t n_sectors);
+
 }  // namespace nc
 
 /// Writes `/scenarios/<name>/provenance`: key, value, kind and note over the

@@ -65,36 +65,8 @@ core::Op parse_op(const std::string& symbol, const std::string& where) {
 }
 
 void read_summaries(const h5::Group& summary, core::ScenarioResult& result) {
-  const std::size_t n_years = result.years.size();
-  const std::size_t n_sectors = result.sector_ids.size();
-  const std::vector<std::string> stats =
-      read_sized<std::string>(summary, "stat", static_cast<std::size_t>(core::N_STATS));
-  for (int i = 0; i < core::N_STATS; ++i) {
-    if (stats[static_cast<std::size_t>(i)] != core::STAT_NAMES[i]) {
-      throw IoError(summary.where() + ": statistic " + std::to_string(i) + " is '" +
-                    stats[static_cast<std::size_t>(i)] + "', expected '" + core::STAT_NAMES[i] +
-                    "'");
-    }
-  }
-  for (const std::string& name : summary.link_names()) {
-    const h5::Dataset dataset = summary.open_dataset(name);
-    if (dataset.is_scale()) continue;
-    const std::vector<hsize_t> shape = dataset.shape();
-    const bool by_sector = shape.size() == 3;
-    const bool fits = (shape.size() == 2 || by_sector) &&
-                      shape[0] == static_cast<hsize_t>(core::N_STATS) && shape[1] == n_years &&
-                      (!by_sector || shape[2] == n_sectors);
-    if (!fits) throw IoError(dataset.where() + ": shape is not [stat, year(, sector)]");
-    core::SeriesSummary series;
-    series.info.name = name;
-    series.info.units = dataset.attribute<std::string>("units");
-    if (dataset.has_attribute("description")) {
-      series.info.description = dataset.attribute<std::string>("description");
-    }
-    series.info.by_sector = by_sector;
-    series.stats = dataset.read<double>();
-    result.summaries.push_back(std::move(series));
-  }
+  result.summaries = nc::read_stat_series(summary, "stat", core::STAT_NAMES, core::N_STATS,
+                                          result.years.size(), result.sector_ids.size());
 }
 
 void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
