@@ -237,7 +237,8 @@ TEST_F(ConfigValid, ProvenanceRecordsEveryNumberAsWritten) {
          "trend 2015-2022");
   expect("sector_defaults.capital_elasticity", "uniform(low=0.25, high=0.45)", "estimate",
          "docs/model.md (prior guidance) starting ranges");
-  expect("sector_defaults.tfp_growth", "0.01", "estimate", "docs/model.md (prior guidance) starting ranges");
+  expect("sector_defaults.tfp_growth", "0.01", "estimate",
+         "docs/model.md (prior guidance) starting ranges");
   expect("parameters.absorption.shares", "[0.4, 0.35, 0.25]", "estimate",
          "docs/model.md (prior guidance) starting ranges");
   expect("levers.funds.by_year", "{2023: 0.5, 2024: 0.3, 2025: 0.2}", "estimate",
