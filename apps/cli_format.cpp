@@ -162,7 +162,9 @@ std::string signed_fmt(double v) {
 
 std::string interval(double lo, double hi) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "[%+.3f, %+.3f]", lo, hi);
+  // Bounds that round to zero print as +0.000, never -0.000.
+  auto z = [](double v) { return std::fabs(v) < 5e-4 ? 0.0 : v; };
+  std::snprintf(buf, sizeof buf, "[%+.3f, %+.3f]", z(lo), z(hi));
   return buf;
 }
 

@@ -80,6 +80,10 @@ hid_t native_type<double>() {
   return H5T_NATIVE_DOUBLE;
 }
 template <>
+hid_t native_type<float>() {
+  return H5T_NATIVE_FLOAT;
+}
+template <>
 hid_t native_type<std::int32_t>() {
   return H5T_NATIVE_INT32;
 }
@@ -457,6 +461,7 @@ void Dataset::write(std::span<const T> data) const {
 }
 
 template void Dataset::write<double>(std::span<const double>) const;
+template void Dataset::write<float>(std::span<const float>) const;
 template void Dataset::write<std::int32_t>(std::span<const std::int32_t>) const;
 template void Dataset::write<std::uint64_t>(std::span<const std::uint64_t>) const;
 
