@@ -22,6 +22,7 @@
 #include <boost/program_options.hpp>
 
 #include "apps/cli_format.hpp"
+#include "apps/preflight.hpp"
 #include "engine/config/scenario_loader.hpp"
 #include "engine/core/compare.hpp"
 #include "engine/core/replicates.hpp"
@@ -190,6 +191,19 @@ void check_memory(const core::CellLayout& layout, std::uint64_t draws, std::size
 // Items a quantile sketch keeps per level: a rank-error bound of about
 // log2(draws / k) / (2k), 0.15% of the draws at ten million.
 constexpr std::size_t SKETCH_K = 4096;
+
+// Bytes of per-draw paths in the results file: every region indicator and the
+// sector value added, for every year (uncompressed).
+std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) {
+  std::uint64_t cells = 0;
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    const auto& info = layout.series()[i];
+    if (!info.by_sector || info.name == "va") {
+      cells += static_cast<std::uint64_t>(layout.n_years() * layout.width(static_cast<int>(i)));
+    }
+  }
+  return cells * (float32 ? 4 : 8);
+}
 
 // Whether quantiles come from sketches: asked for, or the exact store of
 // every value would take more than a quarter of free memory (at most 2 GiB).
@@ -378,7 +392,18 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   if (sketch && resume) {
     throw InputError("a run summarised by quantile sketches cannot be resumed");
   }
-  if (!sketch) check_memory(model.layout(), spec.run.draws, 1);
+
+  if (vm.count("float32")) popt.float32 = true;
+  if (vm.count("gzip")) {
+    popt.gzip = vm["gzip"].as<int>();
+    if (popt.gzip < 1 || popt.gzip > 9) throw InputError("--gzip must be in [1, 9]");
+  }
+  // Before anything is allocated or written: does the run fit this machine?
+  cli::check_resources(
+      spec.run.draws, popt.keep_paths ? path_bytes_per_draw(model.layout(), popt.float32) : 0,
+      sketch ? core::SummaryAccumulator::sketch_bytes(model.layout(), spec.run.draws, SKETCH_K)
+             : core::SummaryAccumulator::store_bytes(model.layout(), spec.run.draws),
+      out_path);
 
   core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS,
                                    sketch ? SKETCH_K : 0, cli.threads);
@@ -396,11 +421,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   meta.chunk_draws = core::CHUNK_DRAWS;
   // Resuming replaces the interrupted file, but only when the new one is complete.
   io::ResultsWriter writer(out_path, cli.overwrite || resume, meta);
-  if (vm.count("float32")) popt.float32 = true;
-  if (vm.count("gzip")) {
-    popt.gzip = vm["gzip"].as<int>();
-    if (popt.gzip < 1 || popt.gzip > 9) throw InputError("--gzip must be in [1, 9]");
-  }
+
   core::ChunkSink* paths = writer.begin_scenario(spec, model.layout(), spec.run.draws, popt);
   if (resume && paths) {
     io::copy_paths(out_path, spec.name, first_draw, model.layout(), core::CHUNK_DRAWS, *paths);
@@ -643,6 +664,9 @@ int main(int argc, char** argv) {
   } catch (const config::ConfigError& e) {
     for (const auto& m : e.messages())
       std::cerr << m << "\n";
+    return EXIT_INPUT;
+  } catch (const cli::ResourceError& e) {
+    std::cerr << "sectorsim: " << e.what() << "\n";
     return EXIT_INPUT;
   } catch (const InputError& e) {
     std::cerr << "sectorsim: " << e.what() << "\n";

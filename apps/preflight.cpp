@@ -57,10 +57,10 @@ void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
   // Memory first: it fails harder (the kernel kills the run) and
   // --no-paths does not help it.
   if (available.memory_known && summary_bytes > available.memory_bytes / 5 * 4) {
-    throw ResourceError("exact quantiles of " + std::to_string(draws) + " draws need " +
+    throw ResourceError("the summaries of " + std::to_string(draws) + " draws need " +
                         amount(summary_bytes) + " of memory, more than 80% of the " +
                         human_bytes(available.memory_bytes) +
-                        " available; use fewer --draws or free memory");
+                        " available; use --quantiles sketch, fewer --draws, or free memory");
   }
   const std::uint64_t file_bytes =
       saturating_size(draws, path_bytes_per_draw, RESULTS_OVERHEAD_BYTES);

@@ -253,6 +253,18 @@ TEST_F(Cli, Float32AndGzipPathsHoldTheSameDraws) {
   EXPECT_EQ(sh(run + file("bad.h5") + " --gzip 11").status, 2);
 }
 
+TEST_F(Cli, RunsThatCannotFitAreRefusedBeforeStarting) {
+  const std::string run = CLI + " run " + LUOHU + "plan-2022-2025.yaml -o " + file("x.h5");
+  const Result mem = sh(run + " --draws 100000000 --no-paths --quantiles exact");
+  EXPECT_EQ(mem.status, 2) << mem.out;
+  EXPECT_NE(mem.out.find("use --quantiles sketch, fewer --draws, or free memory"),
+            std::string::npos)
+      << mem.out;
+  const Result disk = sh(run + " --draws 1000000000000 --quantiles sketch --threads 1");
+  EXPECT_EQ(disk.status, 2) << disk.out;
+  EXPECT_FALSE(fs::exists(file("x.h5")));
+}
+
 TEST_F(Cli, ExistingFileIsNeverClobbered) {
   const std::string out = file("keep.h5");
   std::ofstream(out) << "precious";

@@ -517,8 +517,8 @@ TEST(RobustPreflight, MemoryTooSmallForExactQuantiles) {
   EXPECT_EQ(message_of([] {
               check_resources(50'000'000, 0, 9 * GiB, "run.h5", resources(GiB * 1024, 10 * GiB));
             }),
-            "exact quantiles of 50000000 draws need 9.0 GiB of memory, more than 80% of the 10.0 "
-            "GiB available; use fewer --draws or free memory");
+            "the summaries of 50000000 draws need 9.0 GiB of memory, more than 80% of the 10.0 "
+            "GiB available; use --quantiles sketch, fewer --draws, or free memory");
 }
 
 TEST(RobustPreflight, HugeDrawCountsSaturate) {

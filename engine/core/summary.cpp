@@ -214,8 +214,19 @@ std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targe
   return out;
 }
 
+namespace {
+
+// Per-chunk records (mean, squared deviations, extremes) of every cell.
+std::uint64_t record_bytes(const CellLayout& layout, std::uint64_t draws) {
+  const std::uint64_t chunks = (draws + 4095) / 4096;
+  return chunks * static_cast<std::uint64_t>(layout.n_cells()) * 4 * sizeof(double);
+}
+
+}  // namespace
+
 std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uint64_t draws) {
-  return static_cast<std::uint64_t>(layout.n_cells()) * draws * sizeof(double);
+  return static_cast<std::uint64_t>(layout.n_cells()) * draws * sizeof(double) +
+         record_bytes(layout, draws);
 }
 
 // Sorted copies of chunks waiting for their turn in the ordered sketch update.
@@ -232,7 +243,8 @@ std::uint64_t SummaryAccumulator::sketch_bytes(const CellLayout& layout, std::ui
   std::uint64_t levels = 1;
   while ((static_cast<std::uint64_t>(k) << levels) < draws)
     ++levels;
-  return static_cast<std::uint64_t>(layout.n_cells()) * (levels + 1) * 2 * k * sizeof(double);
+  return static_cast<std::uint64_t>(layout.n_cells()) * (levels + 1) * 2 * k * sizeof(double) +
+         record_bytes(layout, draws);
 }
 
 SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,

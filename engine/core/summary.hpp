@@ -85,9 +85,11 @@ class SummaryAccumulator : public ChunkSink {
   /// Covered by tests/test_resume.cpp.
   void restore(const SummaryState& state);
 
-  /// Bytes the exact-quantile store needs for `draws` draws of `layout`.
+  /// Bytes the exact-quantile store and the per-chunk records need for
+  /// `draws` draws of `layout`.
   static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws);
-  /// Bytes the sketches need at most for `draws` draws (about 2k per level).
+  /// Bytes the sketches (about 2k items per level) and the per-chunk records
+  /// need at most for `draws` draws.
   static std::uint64_t sketch_bytes(const CellLayout& layout, std::uint64_t draws, std::size_t k);
 
  private:
