@@ -448,7 +448,10 @@ TEST_F(SummaryAccumulatorTest, RejectsMisalignedChunks) {
   };
   expect_rejected(2, 4);  // not on a chunk boundary
   expect_rejected(8, 4);  // runs past the last draw
-  EXPECT_EQ(core::SummaryAccumulator::store_bytes(layout, kDraws), 6u * 10u * sizeof(double));
+  // Every value of 6 cells for 10 draws, plus one chunk record (mean, m2,
+  // min, max) per cell.
+  EXPECT_EQ(core::SummaryAccumulator::store_bytes(layout, kDraws),
+            6u * 10u * sizeof(double) + 6u * 4u * sizeof(double));
 }
 
 }  // namespace
