@@ -87,13 +87,21 @@ std::string pad(const std::string& s, std::size_t w) {
 }  // namespace
 
 void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
-                        const core::ScenarioResult& result, double seconds, int threads) {
-  char head[256];
+                        const core::ScenarioResult& result, double seconds, int threads,
+                        int processes) {
+  char workers[64];
+  if (processes > 1) {
+    std::snprintf(workers, sizeof workers, "%d processes (%d threads on process 0)", processes,
+                  threads);
+  } else {
+    std::snprintf(workers, sizeof workers, "%d threads", threads);
+  }
+  char head[320];
   std::snprintf(head, sizeof head,
-                "%s: %llu draws, seed %llu, sampler %s, %d threads, %.2f s (%.3g draws/s)\n",
+                "%s: %llu draws, seed %llu, sampler %s, %s, %.2f s (%.3g draws/s)\n",
                 result.name.c_str(), static_cast<unsigned long long>(result.draws),
                 static_cast<unsigned long long>(result.seed), core::sampler_name(result.sampler),
-                threads, seconds, seconds > 0 ? static_cast<double>(result.draws) / seconds : 0.0);
+                workers, seconds, seconds > 0 ? static_cast<double>(result.draws) / seconds : 0.0);
   os << head;
   if (result.targets.empty()) {
     os << "(no targets)\n";

@@ -35,9 +35,11 @@ class Progress {
 };
 
 /// The table of targets: probability, Wilson 95% interval, and the median and
-/// 5-95% range of the indicator in the target year.
+/// 5-95% range of the indicator in the target year. `processes` > 1: a
+/// distributed run, `threads` on process 0.
 void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
-                        const core::ScenarioResult& result, double seconds, int threads);
+                        const core::ScenarioResult& result, double seconds, int threads,
+                        int processes = 1);
 
 /// The paired comparison of each scenario with the baseline: per target the
 /// difference in probability with the paired (Newcombe) and unpaired

@@ -33,6 +33,7 @@
 #include "engine/io/report.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/parallel/cluster.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace po = boost::program_options;
@@ -53,6 +54,49 @@ extern "C" void on_signal(int) {
 // An error the user can fix; reported with exit code 2.
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+// Set on a process other than 0 when process 0 reports the same failure
+// (bad input is read by every process; one message is enough).
+bool g_silent_errors = false;
+
+// A distributed run starts only when every process could prepare it: each
+// says so once, through pass() or, when preparation throws, from the
+// destructor on the way out.
+class StartGate {
+ public:
+  explicit StartGate(parallel::Cluster& cluster) : cluster_(cluster) {}
+  ~StartGate() {
+    if (passed_ || !cluster_.distributed()) return;
+    try {
+      const std::vector<bool> ready = cluster_.ready(false);
+      // Process 0 failed too and reports it: stay quiet.
+      if (cluster_.rank() != 0 && !ready[0]) g_silent_errors = true;
+    } catch (...) {
+    }
+  }
+  StartGate(const StartGate&) = delete;
+  StartGate& operator=(const StartGate&) = delete;
+
+  /// This process is ready; throws InputError (process 0) or returns false
+  /// (the others, silently) when another one is not.
+  bool pass() {
+    passed_ = true;
+    if (!cluster_.distributed()) return true;
+    const std::vector<bool> ready = cluster_.ready(true);
+    std::string failed;
+    for (std::size_t r = 0; r < ready.size(); ++r) {
+      if (!ready[r]) failed += (failed.empty() ? "" : ", ") + std::to_string(r);
+    }
+    if (failed.empty()) return true;
+    if (cluster_.rank() != 0) return false;
+    throw InputError("process " + failed + " of " + std::to_string(ready.size()) +
+                     " could not prepare the run (its message is above); nothing was run");
+  }
+
+ private:
+  parallel::Cluster& cluster_;
+  bool passed_ = false;
 };
 
 const char* USAGE =
@@ -340,7 +384,31 @@ void prepare_resume(const std::string& file, const po::variables_map& vm,
   spec.run.sampler = old.sampler;
 }
 
-int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+// A process other than 0 of a distributed run: computes its chunks and sends
+// them to process 0, which takes the run's settings from its own command line
+// or the file being resumed and sends them here.
+int run_worker(core::ScenarioSpec spec, const RunSettingsCli& cli, parallel::Cluster& cluster,
+               StartGate& gate) {
+  const models::SectorGrowthModel model(spec);
+  if (!gate.pass()) return EXIT_INPUT;
+  std::vector<std::uint64_t> settings(5);
+  cluster.broadcast(settings);
+  spec.run.draws = settings[0];
+  spec.run.seed = settings[1];
+  spec.run.sampler = static_cast<core::Sampler>(settings[2]);
+  spec.run.replicates = static_cast<int>(settings[3]);
+  core::RunOptions ro = run_options(spec.run, cli);
+  ro.first_draw = settings[4];
+  const auto exchange = cluster.exchange();
+  ro.exchange = exchange.get();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  core::run_draws(model, ro, {});
+  return g_stop.load() ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line,
+            parallel::Cluster& cluster) {
   po::options_description opts("run options");
   opts.add_options()("help,h", "show this help")("output,o", po::value<std::string>(),
                                                  "results file (default: <scenario name>.h5)")(
@@ -365,7 +433,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
   const RunSettingsCli cli = cli_settings(vm);
 
+  StartGate gate(cluster);
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
+  if (cluster.rank() != 0) return run_worker(std::move(spec), cli, cluster, gate);
   const bool resume = vm.count("resume") > 0;
   std::string out_path;
   io::PathOptions popt;
@@ -419,6 +489,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   meta.engine_version = core::ENGINE_VERSION;
   meta.seed = spec.run.seed;
   meta.chunk_draws = core::CHUNK_DRAWS;
+  meta.processes = cluster.size();
   // Resuming replaces the interrupted file, but only when the new one is complete.
   io::ResultsWriter writer(out_path, cli.overwrite || resume, meta);
 
@@ -437,6 +508,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 
   core::RunOptions ro = run_options(spec.run, cli);
   ro.first_draw = first_draw;
+  // Every process is ready: send the run's settings to the others.
+  gate.pass();
+  std::vector<std::uint64_t> settings = {
+      spec.run.draws, spec.run.seed, static_cast<std::uint64_t>(spec.run.sampler),
+      static_cast<std::uint64_t>(spec.run.replicates), first_draw};
+  cluster.broadcast(settings);
+  const auto exchange = cluster.exchange();
+  ro.exchange = exchange.get();
   cli::Progress progress(!cli.quiet && isatty(STDERR_FILENO), spec.name);
   ro.progress = [&](std::uint64_t done, std::uint64_t total) { progress.update(done, total); };
 
@@ -470,7 +549,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   }
   writer.commit();
   if (!cli.quiet) {
-    cli::print_target_table(std::cout, spec, result, secs, cli.threads);
+    cli::print_target_table(std::cout, spec, result, secs, cli.threads, cluster.size());
     std::cout << "results: " << out_path << "\n";
   }
   return EXIT_OK;
@@ -635,53 +714,93 @@ int cmd_report(const std::vector<std::string>& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+// The exit code of the exception in flight, after printing its message (not
+// when process 0 of a distributed run reports the same failure).
+int report_error(const std::string& prefix) {
+  auto say = [&](const std::string& m) {
+    if (!g_silent_errors) std::cerr << prefix << m << "\n";
+  };
+  try {
+    throw;
+  } catch (const config::ConfigError& e) {
+    for (const auto& m : e.messages())
+      if (!g_silent_errors) std::cerr << m << "\n";
+    return EXIT_INPUT;
+  } catch (const cli::ResourceError& e) {
+    say(e.what());
+    return EXIT_INPUT;
+  } catch (const InputError& e) {
+    say(e.what());
+    return EXIT_INPUT;
+  } catch (const std::invalid_argument& e) {
+    say(e.what());
+    return EXIT_INPUT;
+  } catch (const io::IoError& e) {
+    say(e.what());
+    return EXIT_RUNTIME;
+  } catch (const std::bad_alloc&) {
+    say("out of memory");
+    return EXIT_RUNTIME;
+  } catch (const std::exception& e) {
+    say(e.what());
+    return EXIT_RUNTIME;
+  }
+}
+
+int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
   const std::string command_line = join_args(argc, argv);
-  // Past a file-size limit, write(2) should fail with EFBIG (reported as an
-  // I/O error, temporary file removed) rather than kill the process.
-  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2) {
     std::cerr << USAGE;
     return EXIT_INPUT;
   }
   const std::string cmd = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << USAGE;
+    return EXIT_OK;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::cout << "sectorsim " << core::ENGINE_VERSION
+              << (parallel::Cluster::mpi_build() ? " (MPI)" : "") << "\n";
+    return EXIT_OK;
+  }
+  if (cmd == "run") return cmd_run(args, command_line, cluster);
+  if (cluster.distributed()) {
+    // Every process gets the same command line: one message is enough.
+    if (cluster.rank() != 0) return EXIT_INPUT;
+    throw InputError("only 'run' is distributed over processes; run '" + cmd +
+                     "' as a single process (without mpirun)");
+  }
+  if (cmd == "validate") return cmd_validate(args);
+  if (cmd == "compare") return cmd_compare(args, command_line);
+  if (cmd == "report") return cmd_report(args);
+  std::cerr << "sectorsim: unknown command '" << cmd << "'\n" << USAGE;
+  return EXIT_INPUT;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Past a file-size limit, write(2) should fail with EFBIG (reported as an
+  // I/O error, temporary file removed) rather than kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::unique_ptr<parallel::Cluster> cluster;
   try {
-    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-      std::cout << USAGE;
-      return EXIT_OK;
-    }
-    if (cmd == "--version" || cmd == "version") {
-      std::cout << "sectorsim " << core::ENGINE_VERSION << "\n";
-      return EXIT_OK;
-    }
-    if (cmd == "run") return cmd_run(args, command_line);
-    if (cmd == "validate") return cmd_validate(args);
-    if (cmd == "compare") return cmd_compare(args, command_line);
-    if (cmd == "report") return cmd_report(args);
-    std::cerr << "sectorsim: unknown command '" << cmd << "'\n" << USAGE;
-    return EXIT_INPUT;
-  } catch (const config::ConfigError& e) {
-    for (const auto& m : e.messages())
-      std::cerr << m << "\n";
-    return EXIT_INPUT;
-  } catch (const cli::ResourceError& e) {
-    std::cerr << "sectorsim: " << e.what() << "\n";
-    return EXIT_INPUT;
-  } catch (const InputError& e) {
-    std::cerr << "sectorsim: " << e.what() << "\n";
-    return EXIT_INPUT;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "sectorsim: " << e.what() << "\n";
-    return EXIT_INPUT;
-  } catch (const io::IoError& e) {
-    std::cerr << "sectorsim: " << e.what() << "\n";
-    return EXIT_RUNTIME;
-  } catch (const std::bad_alloc&) {
-    std::cerr << "sectorsim: out of memory\n";
-    return EXIT_RUNTIME;
+    cluster = std::make_unique<parallel::Cluster>(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "sectorsim: " << e.what() << "\n";
     return EXIT_RUNTIME;
+  }
+  // Processes other than 0 of a distributed run print only their own errors.
+  if (cluster->rank() != 0 && !std::freopen("/dev/null", "w", stdout)) return EXIT_RUNTIME;
+  const std::string prefix = cluster->rank() != 0
+                                 ? "sectorsim (process " + std::to_string(cluster->rank()) + "): "
+                                 : "sectorsim: ";
+  try {
+    return dispatch(argc, argv, *cluster);
+  } catch (...) {
+    return report_error(prefix);
   }
 }

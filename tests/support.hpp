@@ -72,4 +72,32 @@ inline void expect_within_se(const std::string& what, double calculated, double 
       << " standard errors (se " << standard_error << ")";
 }
 
+/// The two-sector region with every parameter uncertain (one prior of each
+/// family), fund and space levers, 2022-2030: 32 parameter and 24 shock
+/// dimensions per draw, two targets (one relative to the base year).
+inline core::ScenarioSpec uncertain_two_sector_spec() {
+  using core::Prior;
+  auto spec = testing::two_sector_spec(2022, 2030);
+  for (auto& sec : spec.sectors) {
+    auto& p = sec.params;
+    p.tfp_growth = Prior::normal(0.02, 0.01);
+    p.capital_elasticity = Prior::uniform(0.25, 0.45);
+    p.fund_leverage = Prior::pert(1.0, 2.5, 5.0);
+    p.volatility = Prior::triangular(0.02, 0.04, 0.06);
+    p.tax_rate = Prior::beta(4, 12);
+    p.depreciation = Prior::truncated_normal(0.075, 0.02, 0.05, 0.10);
+    p.capital_output = Prior::lognormal(0.8, 0.2);
+  }
+  spec.globals.shock_persistence = Prior::uniform(0.0, 0.5);
+  spec.globals.occupancy = Prior::beta(6, 2);
+  spec.globals.construction_lag = Prior::uniform(2, 4);
+  const std::size_t n = static_cast<std::size_t>(spec.n_years());
+  spec.levers.funds.assign(n, {1.0, 0.5});
+  spec.levers.space_release.assign(n, 5.0);
+  spec.levers.space_share = {0.6, 0.4};
+  spec.targets = {{"gdp", "", "", "district_gdp", 2030, core::Op::Greater, 330.0, std::nullopt},
+                  {"double", "", "", "revenue.services", 2030, core::Op::GreaterEqual, 1.4, 2022}};
+  return spec;
+}
+
 }  // namespace sectorsim::testing

@@ -17,32 +17,6 @@
 namespace sectorsim {
 namespace {
 
-using core::Prior;
-
-core::ScenarioSpec uncertain_spec() {
-  auto spec = testing::two_sector_spec(2022, 2030);
-  for (auto& sec : spec.sectors) {
-    auto& p = sec.params;
-    p.tfp_growth = Prior::normal(0.02, 0.01);
-    p.capital_elasticity = Prior::uniform(0.25, 0.45);
-    p.fund_leverage = Prior::pert(1.0, 2.5, 5.0);
-    p.volatility = Prior::triangular(0.02, 0.04, 0.06);
-    p.tax_rate = Prior::beta(4, 12);
-    p.depreciation = Prior::truncated_normal(0.075, 0.02, 0.05, 0.10);
-    p.capital_output = Prior::lognormal(0.8, 0.2);
-  }
-  spec.globals.shock_persistence = Prior::uniform(0.0, 0.5);
-  spec.globals.occupancy = Prior::beta(6, 2);
-  spec.globals.construction_lag = Prior::uniform(2, 4);
-  const std::size_t n = static_cast<std::size_t>(spec.n_years());
-  spec.levers.funds.assign(n, {1.0, 0.5});
-  spec.levers.space_release.assign(n, 5.0);
-  spec.levers.space_share = {0.6, 0.4};
-  spec.targets = {{"gdp", "", "", "district_gdp", 2030, core::Op::Greater, 330.0, std::nullopt},
-                  {"double", "", "", "revenue.services", 2030, core::Op::GreaterEqual, 1.4, 2022}};
-  return spec;
-}
-
 struct RunOutput {
   testing::CollectSink paths;
   core::ScenarioResult result;
@@ -92,7 +66,7 @@ void expect_identical(const RunOutput& a, const RunOutput& b) {
 constexpr std::uint64_t DRAWS = 3 * core::CHUNK_DRAWS + 1234;
 
 TEST(RunnerReproducible, IdenticalForThreadCountsAndBatchSizes) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const RunOutput ref = run(spec, DRAWS, 1, 256);
   EXPECT_EQ(ref.report.draws_done, DRAWS);
   EXPECT_FALSE(ref.report.interrupted);
@@ -103,7 +77,7 @@ TEST(RunnerReproducible, IdenticalForThreadCountsAndBatchSizes) {
 }
 
 TEST(RunnerReproducible, LatinHypercubeIdenticalForThreadCounts) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   expect_identical(run(spec, DRAWS, 1, 256, core::Sampler::LatinHypercube),
                    run(spec, DRAWS, 2, 33, core::Sampler::LatinHypercube));
 }
@@ -111,7 +85,7 @@ TEST(RunnerReproducible, LatinHypercubeIdenticalForThreadCounts) {
 TEST(RunnerReproducible, PrefixOfALongerRunIsTheShorterRun) {
   // Draw d depends on (seed, d) alone: the first N draws of a 2N-draw run are
   // the N-draw run.
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const RunOutput shorter = run(spec, 5000, 2, 64);
   const RunOutput longer = run(spec, 9000, 2, 128);
   for (std::size_t c = 0; c < shorter.paths.values.size(); ++c) {
@@ -121,7 +95,7 @@ TEST(RunnerReproducible, PrefixOfALongerRunIsTheShorterRun) {
 }
 
 TEST(RunnerReproducible, SummariesMatchDirectComputation) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const RunOutput out = run(spec, DRAWS, 2, 256);
   const models::SectorGrowthModel model(spec);
   // district_gdp in the last year: mean and type-7 median from the paths.
@@ -158,7 +132,7 @@ class StopAfter : public core::ChunkSink {
 };
 
 TEST(RunnerStop, StopRequestDeliversAWholeNumberOfChunksInOrder) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   std::atomic<bool> stop{false};
   StopAfter stopper(stop, 2);
@@ -182,7 +156,7 @@ class Throwing : public core::ChunkSink {
 };
 
 TEST(RunnerStop, SinkErrorStopsTheRunAndIsRethrown) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   Throwing bad;
   core::RunOptions opt;
@@ -192,7 +166,7 @@ TEST(RunnerStop, SinkErrorStopsTheRunAndIsRethrown) {
 }
 
 TEST(RunnerOptions, RejectsBadOptions) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   core::RunOptions opt;
   opt.draws = 10;

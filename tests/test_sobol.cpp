@@ -323,35 +323,11 @@ TEST(SobolDimensions, ShocksFollowParameters) {
   EXPECT_THROW(split.fill(Purpose::LhsPermutation, 1, 0, n, u.data(), n), std::invalid_argument);
 }
 
-core::ScenarioSpec uncertain_spec() {
-  // As in tests/test_runner.cpp: 32 parameter and 24 shock dimensions.
-  auto spec = testing::two_sector_spec(2022, 2030);
-  for (auto& sec : spec.sectors) {
-    auto& p = sec.params;
-    p.tfp_growth = Prior::normal(0.02, 0.01);
-    p.capital_elasticity = Prior::uniform(0.25, 0.45);
-    p.fund_leverage = Prior::pert(1.0, 2.5, 5.0);
-    p.volatility = Prior::triangular(0.02, 0.04, 0.06);
-    p.tax_rate = Prior::beta(4, 12);
-    p.depreciation = Prior::truncated_normal(0.075, 0.02, 0.05, 0.10);
-    p.capital_output = Prior::lognormal(0.8, 0.2);
-  }
-  spec.globals.shock_persistence = Prior::uniform(0.0, 0.5);
-  spec.globals.occupancy = Prior::beta(6, 2);
-  spec.globals.construction_lag = Prior::uniform(2, 4);
-  const std::size_t n = static_cast<std::size_t>(spec.n_years());
-  spec.levers.funds.assign(n, {1.0, 0.5});
-  spec.levers.space_release.assign(n, 5.0);
-  spec.levers.space_share = {0.6, 0.4};
-  spec.targets = {{"gdp", "", "", "district_gdp", 2030, core::Op::Greater, 330.0, std::nullopt}};
-  return spec;
-}
-
 TEST(SobolDimensions, DrawInputsUseParameterThenShockDimensions) {
   // The model's parameters in its order (sector by sector, SECTOR_PARAM_NAMES
   // order, then the region-wide ones) take Sobol dimensions 0 ... P - 1, its
   // shocks (year by year: the sectors, then the city) P ... P + S - 1.
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   const auto& priors = model.parameters();
   const std::size_t np = priors.size(), ns = static_cast<std::size_t>(model.n_shocks());
@@ -460,7 +436,7 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
 
 TEST(SobolReplicates, AccumulatorMatchesPerDrawValues) {
   // 2 chunks and a partial one, not a multiple of R: replicates differ in size.
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   for (int reps : {2, 8, 13}) {
     const std::uint64_t draws = 2 * core::CHUNK_DRAWS + 1001;
     const SobolRun run = run_sobol(spec, draws, 2, 256, reps);
@@ -539,7 +515,7 @@ void expect_identical(const SobolRun& a, const SobolRun& b) {
 }
 
 TEST(SobolRunner, IdenticalForThreadCountsAndBatchSizes) {
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const SobolRun ref = run_sobol(spec, DRAWS, 1, 1);
   expect_identical(ref, run_sobol(spec, DRAWS, 2, 97));
   expect_identical(ref, run_sobol(spec, DRAWS, 1, 97));
@@ -550,7 +526,7 @@ TEST(SobolRunner, IdenticalForThreadCountsAndBatchSizes) {
 TEST(SobolRunner, PrefixOfALongerRunIsTheShorterRun) {
   // Replicates are interleaved, so the first N draws of a 2N-draw run are the
   // N-draw run (an interrupted run is a shorter one).
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const SobolRun shorter = run_sobol(spec, 5000, 2, 64);
   const SobolRun longer = run_sobol(spec, 9000, 1, 128);
   for (std::size_t c = 0; c < shorter.paths.values.size(); ++c) {
@@ -702,7 +678,7 @@ TEST(SobolConvergence, DistrictGdpRmseFallsFasterThanMonteCarlo) {
   // parameter and 24 shock dimensions). No closed form: the reference is one
   // Sobol run of 2^18 draws, whose own standard error must be small beside
   // the errors measured.
-  const auto spec = uncertain_spec();
+  const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   const int cell = model.layout().cell(0, spec.n_years() - 1);
   const auto big = run_cell(model, cell, Sampler::Sobol, 1, std::uint64_t{1} << 18);

@@ -11,7 +11,8 @@ pkgs=(build-essential cmake pkg-config libeigen3-dev libboost-dev libboost-math-
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(hdf5-tools python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf
          clang-format chromium fonts-noto-cjk
-         clang libclang-rt-14-dev)  # tools/fuzz.sh: libFuzzer and sanitizer runtimes
+         clang libclang-rt-14-dev  # tools/fuzz.sh: libFuzzer and sanitizer runtimes
+         libopenmpi-dev openmpi-bin)  # the MPI build (-DSECTORSIM_MPI=ON) and its test
 fi
 
 missing=()

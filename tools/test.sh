@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds sectorsim with warnings as errors and runs every test.
 #   tools/test.sh            the default suite (unit, statistical, CLI, Python readers),
-#                            then the same under ASan + UBSan, then 60 s of fuzzing
+#                            then the same under ASan + UBSan, then the MPI build's
+#                            distributed runs under mpirun, then 60 s of fuzzing
 #   SECTORSIM_HEAVY=1 tools/test.sh   also the tests labelled heavy
 #   SECTORSIM_SANITIZE=0              skip the sanitizer build (build-asan)
+#   SECTORSIM_MPI=0                   skip the MPI build (build-mpi)
 #   SECTORSIM_FUZZ_SECONDS=N          fuzz for N seconds (0 skips tools/fuzz.sh)
 # Prints the time of each stage at the end.
 set -euo pipefail
@@ -40,8 +42,19 @@ sanitizer_suite() {
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'heavy|browser'
 }
 
+# The MPI build (an option; the default build needs no MPI): only the
+# command line is rebuilt, and its tests labelled mpi run 1, 2 and 3
+# processes under mpirun (tests/mpi/check_mpi.py).
+mpi_suite() {
+  cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON -DSECTORSIM_MPI=ON \
+    -DSECTORSIM_BUILD_BENCH=OFF
+  cmake --build build-mpi -j"$jobs" --target sectorsim
+  ctest --test-dir build-mpi --output-on-failure -L mpi
+}
+
 stage format tools/check-format.sh
 stage default default_suite
 if [[ "${SECTORSIM_SANITIZE:-1}" != 0 ]]; then stage sanitizers sanitizer_suite; fi
+if [[ "${SECTORSIM_MPI:-1}" != 0 ]]; then stage mpi mpi_suite; fi
 fuzz_seconds=${SECTORSIM_FUZZ_SECONDS:-60}
 if [[ "$fuzz_seconds" != 0 ]]; then stage fuzz tools/fuzz.sh "$fuzz_seconds"; fi

@@ -43,7 +43,25 @@ void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t 
 
 namespace {
 
-// Shared state of one run.
+// Chunks first, first + step, first + 2 step, ... below `end`.
+struct ChunkSeq {
+  std::uint64_t first = 0, step = 1, end = 0;
+  std::uint64_t at(std::uint64_t k) const { return first + k * step; }
+  std::uint64_t pos(std::uint64_t chunk) const { return (chunk - first) / step; }
+  /// The first chunk >= from that is congruent to `offset` modulo step.
+  static ChunkSeq of(std::uint64_t from, std::uint64_t offset, std::uint64_t step,
+                     std::uint64_t end) {
+    const std::uint64_t r = from % step;
+    const std::uint64_t first = from - r + offset + (offset < r ? step : 0);
+    return ChunkSeq{first, step, end};
+  }
+};
+
+// Shared state of one run. Compute threads take this process's chunks from
+// an atomic counter; in a distributed run process 0 also has one receiver
+// thread per other process. Finished chunks wait in a reorder window and are
+// delivered in draw order by one thread at a time, outside the lock, so
+// sinks' work (HDF5 writes, sending a chunk away) never blocks compute threads.
 class RunState {
  public:
   RunState(const Model& model, const RunOptions& opt, const std::vector<ChunkSink*>& sinks)
@@ -51,36 +69,80 @@ class RunState {
         opt_(opt),
         sinks_(sinks),
         source_(make_source(model, opt)),
+        exchange_(opt.exchange),
         n_chunks_((opt.draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS),
-        window_(4 * static_cast<std::uint64_t>(std::max(opt.threads, 1))),
-        cells_(static_cast<std::size_t>(model.layout().n_cells())),
-        next_(opt.first_draw / CHUNK_DRAWS),
-        emitted_(opt.first_draw / CHUNK_DRAWS) {}
+        cells_(static_cast<std::size_t>(model.layout().n_cells())) {
+    const std::uint64_t c0 = opt.first_draw / CHUNK_DRAWS;
+    const auto ranks = static_cast<std::uint64_t>(exchange_ ? exchange_->size() : 1);
+    const auto rank = static_cast<std::uint64_t>(exchange_ ? exchange_->rank() : 0);
+    own_ = ChunkSeq::of(c0, rank, ranks, n_chunks_);
+    // Process 0 delivers every chunk; the others deliver (send) their own.
+    delivery_ = rank == 0 ? ChunkSeq{c0, 1, n_chunks_} : own_;
+    const auto threads = static_cast<std::uint64_t>(std::max(opt.threads, 1));
+    window_ = 4 * threads * (rank == 0 ? ranks : 1);
+  }
 
-  void worker() {
+  bool is_worker() const { return exchange_ && exchange_->rank() != 0; }
+
+  // Computes this process's chunks.
+  void compute() {
     const std::size_t batch = opt_.batch;
     std::vector<double> params(model_.parameters().size() * batch);
     std::vector<double> shocks(static_cast<std::size_t>(model_.n_shocks()) * batch);
     std::vector<double> work(model_.workspace_size(batch));
-    try {
+    guarded([&] {
       for (;;) {
-        const std::uint64_t c = next_.fetch_add(1);
+        const std::uint64_t c = own_.at(next_.fetch_add(1));
         if (c >= n_chunks_ || stopping()) return;
         std::unique_ptr<std::vector<double>> buf = acquire(c);
         if (!buf) return;
         const std::uint64_t first = c * CHUNK_DRAWS;
-        const std::size_t len = static_cast<std::size_t>(std::min(CHUNK_DRAWS, opt_.draws - first));
+        const std::size_t len = chunk_len(c);
         for (std::size_t b = 0; b < len; b += batch) {
           const std::size_t m = std::min(batch, len - b);
           draw_inputs(model_, source_, first + b, m, batch, params.data(), shocks.data());
           model_.simulate(BatchIn{m, batch, params.data(), shocks.data()},
                           BatchOut{CHUNK_DRAWS, buf->data() + b}, work.data());
         }
-        const ChunkView view = view_of(first, len, *buf);
-        for (ChunkSink* s : sinks_)
-          s->consume_unordered(view);
-        deliver(c, std::move(buf));
+        finished(c, std::move(buf));
       }
+    });
+  }
+
+  // Process 0 of a distributed run: receives the chunks of process `from`.
+  void receive(int from) {
+    guarded([&] {
+      const ChunkSeq seq =
+          ChunkSeq::of(delivery_.first, static_cast<std::uint64_t>(from), own_.step, n_chunks_);
+      for (std::uint64_t k = 0;; ++k) {
+        const std::uint64_t c = seq.at(k);
+        if (c >= n_chunks_ || stopping()) return;
+        std::unique_ptr<std::vector<double>> buf = acquire(c);
+        if (!buf) return;
+        if (!exchange_->receive_chunk(c, buf->data(), buf->size(), [&] { return stopping(); })) {
+          return;
+        }
+        finished(c, std::move(buf));
+      }
+    });
+  }
+
+  RunReport report() const {
+    RunReport r;
+    const std::uint64_t done_chunks = is_worker() ? 0 : delivery_.first + emitted_;
+    r.draws_done = std::min(done_chunks * CHUNK_DRAWS, opt_.draws);
+    r.interrupted = r.draws_done < opt_.draws;
+    return r;
+  }
+  std::uint64_t delivered() const { return emitted_; }
+
+  std::exception_ptr error() const { return error_; }
+
+ private:
+  template <class F>
+  void guarded(F&& body) {
+    try {
+      body();
     } catch (...) {
       std::lock_guard<std::mutex> lock(mu_);
       if (!error_) error_ = std::current_exception();
@@ -89,24 +151,19 @@ class RunState {
     }
   }
 
-  RunReport report() const {
-    RunReport r;
-    r.draws_done = std::min(emitted_ * CHUNK_DRAWS, opt_.draws);
-    r.interrupted = r.draws_done < opt_.draws;
-    return r;
-  }
-
-  std::exception_ptr error() const { return error_; }
-
- private:
   bool stopping() const {
-    return failed_.load() || (opt_.stop && opt_.stop->load(std::memory_order_relaxed));
+    if (failed_.load() || (opt_.stop && opt_.stop->load(std::memory_order_relaxed))) return true;
+    return is_worker() && exchange_->stop_requested();
   }
 
-  ChunkView view_of(std::uint64_t first, std::size_t len, const std::vector<double>& buf) const {
+  std::size_t chunk_len(std::uint64_t c) const {
+    return static_cast<std::size_t>(std::min(CHUNK_DRAWS, opt_.draws - c * CHUNK_DRAWS));
+  }
+
+  ChunkView view_of(std::uint64_t c, const std::vector<double>& buf) const {
     ChunkView v;
-    v.first_draw = first;
-    v.n = len;
+    v.first_draw = c * CHUNK_DRAWS;
+    v.n = chunk_len(c);
     v.stride = CHUNK_DRAWS;
     v.values = buf.data();
     v.layout = &model_.layout();
@@ -115,12 +172,13 @@ class RunState {
 
   // Waits until chunk c is inside the reorder window; returns a buffer.
   std::unique_ptr<std::vector<double>> acquire(std::uint64_t c) {
+    const std::uint64_t p = delivery_.pos(c);
     std::unique_lock<std::mutex> lock(mu_);
     // A stop request can leave a gap below c that is never filled: poll it.
-    while (!(c < emitted_ + window_) && !stopping()) {
+    while (!(p < emitted_ + window_) && !stopping()) {
       cv_.wait_for(lock, std::chrono::milliseconds(50));
     }
-    if (!(c < emitted_ + window_)) return nullptr;
+    if (!(p < emitted_ + window_)) return nullptr;
     if (!pool_.empty()) {
       auto b = std::move(pool_.back());
       pool_.pop_back();
@@ -129,36 +187,67 @@ class RunState {
     return std::make_unique<std::vector<double>>(cells_ * CHUNK_DRAWS);
   }
 
-  // Hands a finished chunk over; drains every chunk now in order.
-  void deliver(std::uint64_t c, std::unique_ptr<std::vector<double>> buf) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ready_.emplace(c, std::move(buf));
-    while (!ready_.empty() && ready_.begin()->first == emitted_) {
-      auto node = ready_.extract(ready_.begin());
-      const std::uint64_t first = emitted_ * CHUNK_DRAWS;
-      const std::size_t len = static_cast<std::size_t>(std::min(CHUNK_DRAWS, opt_.draws - first));
-      const ChunkView view = view_of(first, len, *node.mapped());
+  // A chunk is computed (or received): its unordered summaries now, then its
+  // ordered delivery with every chunk before it.
+  void finished(std::uint64_t c, std::unique_ptr<std::vector<double>> buf) {
+    if (!is_worker()) {
+      const ChunkView view = view_of(c, *buf);
       for (ChunkSink* s : sinks_)
-        s->consume(view);
+        s->consume_unordered(view);
+    }
+    deliver(c, std::move(buf));
+  }
+
+  // Hands a finished chunk over. The thread that finds the next chunk in
+  // order delivers it and every chunk after it that is ready, with the lock
+  // released; others return at once.
+  void deliver(std::uint64_t c, std::unique_ptr<std::vector<double>> buf) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.emplace(delivery_.pos(c), std::move(buf));
+    if (delivering_) return;
+    delivering_ = true;
+    while (!ready_.empty() && ready_.begin()->first == emitted_ && !failed_) {
+      auto node = ready_.extract(ready_.begin());
+      const std::uint64_t chunk = delivery_.at(emitted_);
+      lock.unlock();
+      try {
+        if (is_worker()) {
+          exchange_->send_chunk(chunk, node.mapped()->data(), node.mapped()->size());
+        } else {
+          const ChunkView view = view_of(chunk, *node.mapped());
+          for (ChunkSink* s : sinks_)
+            s->consume(view);
+          const std::uint64_t done = std::min((chunk + 1) * CHUNK_DRAWS, opt_.draws);
+          if (opt_.progress) opt_.progress(done, opt_.draws);
+        }
+      } catch (...) {
+        lock.lock();
+        delivering_ = false;
+        throw;
+      }
+      lock.lock();
       pool_.push_back(std::move(node.mapped()));
       ++emitted_;
-      if (opt_.progress) opt_.progress(std::min(emitted_ * CHUNK_DRAWS, opt_.draws), opt_.draws);
+      cv_.notify_all();
     }
-    cv_.notify_all();
+    delivering_ = false;
   }
 
   const Model& model_;
   const RunOptions& opt_;
   const std::vector<ChunkSink*>& sinks_;
   UniformSource source_;
+  ChunkExchange* exchange_;
   const std::uint64_t n_chunks_;
-  const std::uint64_t window_;
   const std::size_t cells_;
-  std::atomic<std::uint64_t> next_;
+  ChunkSeq own_, delivery_;
+  std::uint64_t window_ = 0;  // in delivery positions
+  std::atomic<std::uint64_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mu_;
   std::condition_variable cv_;
-  std::uint64_t emitted_;  // guarded by mu_
+  std::uint64_t emitted_ = 0;  // delivery positions done; guarded by mu_
+  bool delivering_ = false;    // guarded by mu_
   std::map<std::uint64_t, std::unique_ptr<std::vector<double>>> ready_;
   std::vector<std::unique_ptr<std::vector<double>>> pool_;
   std::exception_ptr error_;
@@ -175,14 +264,33 @@ RunReport run_draws(const Model& model, const RunOptions& options,
                                 " within the run");
   }
   RunState state(model, options, sinks);
-  if (options.threads == 1) {
-    state.worker();
-  } else {
+  ChunkExchange* ex = options.exchange;
+  const bool root = !ex || ex->rank() == 0;
+  {
     std::vector<std::thread> pool;
-    for (int t = 0; t < options.threads; ++t)
-      pool.emplace_back([&] { state.worker(); });
+    for (int t = 1; t < options.threads; ++t)
+      pool.emplace_back([&] { state.compute(); });
+    if (ex && root) {
+      for (int r = 1; r < ex->size(); ++r)
+        pool.emplace_back([&state, r] { state.receive(r); });
+    }
+    state.compute();
     for (auto& th : pool)
       th.join();
+  }
+  if (ex) {
+    if (!root) {
+      ex->finish_worker(state.delivered(), state.error() != nullptr);
+    } else {
+      const std::vector<int> failed = ex->finish_root();
+      if (!state.error() && !failed.empty()) {
+        std::string which;
+        for (int r : failed)
+          which += (which.empty() ? "" : ", ") + std::to_string(r);
+        throw std::runtime_error("process " + which +
+                                 " of the distributed run failed (its message is above)");
+      }
+    }
   }
   if (state.error()) std::rethrow_exception(state.error());
   return state.report();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/core/chunk.hpp"
+#include "engine/core/exchange.hpp"
 #include "engine/core/model.hpp"
 #include "engine/core/sampler.hpp"
 
@@ -41,6 +42,10 @@ struct RunOptions {
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   /// When set to true, no new chunk starts; finished ones are delivered.
   const std::atomic<bool>* stop = nullptr;
+  /// A distributed run: this process computes the chunks it owns; process 0
+  /// receives the others' and feeds every chunk to its sinks, the others pass
+  /// no sinks (engine/core/exchange.hpp). Null: one process does everything.
+  ChunkExchange* exchange = nullptr;
 };
 
 struct RunReport {

@@ -226,6 +226,7 @@ ResultsWriter::ResultsWriter(std::string path, bool overwrite, RunMeta meta)
   f.set_attribute("seed", w.meta.seed);
   f.set_attribute("generator", w.meta.generator);
   f.set_attribute("chunk_draws", w.meta.chunk_draws);
+  f.set_attribute("processes", w.meta.processes);
   w.scenarios = f.create_group("scenarios");
 }
 

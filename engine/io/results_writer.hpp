@@ -27,6 +27,7 @@ struct RunMeta {
   std::uint64_t seed = 0;
   std::string generator = "philox4x64-10";
   std::uint64_t chunk_draws = 0;  ///< draws per chunk delivered to the sinks
+  std::int32_t processes = 1;     ///< processes that computed the draws (MPI ranks)
 };
 
 /// What to store per scenario.
