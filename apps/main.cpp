@@ -374,11 +374,6 @@ void prepare_resume(const std::string& file, const po::variables_map& vm,
         "--resume continues the run as it was started: drop --draws, --sampler "
         "and --replicates");
   }
-  if (old.sampler == core::Sampler::Sobol) {
-    throw InputError(file +
-                     ": resuming a sobol run is not supported (its replicate sums are "
-                     "not checkpointed); rerun it");
-  }
   spec.run.seed = old.seed;
   spec.run.draws = old.draws_requested;
   spec.run.sampler = old.sampler;
@@ -437,6 +432,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
   if (cluster.rank() != 0) return run_worker(std::move(spec), cli, cluster, gate);
   const bool resume = vm.count("resume") > 0;
+  core::SummaryState saved;  // the checkpoint of the run being resumed
   std::string out_path;
   io::PathOptions popt;
   popt.keep_paths = vm.count("no-paths") == 0;
@@ -447,8 +443,14 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
           "--resume writes the file it resumes as it was started: drop -o, --no-paths, "
           "--float32 and --gzip");
     }
+    if (!vm["quantiles"].defaulted()) {
+      throw InputError(
+          "--resume keeps the quantile method of the run it continues: drop --quantiles");
+    }
     prepare_resume(out_path, vm, spec);
     popt = io::path_storage(out_path, spec.name);
+    saved = io::read_checkpoint(out_path, spec.name);
+    if (saved.replicates > 0) spec.run.replicates = saved.replicates;
   } else {
     apply_overrides(vm, spec.run);
     out_path = vm.count("output") ? vm["output"].as<std::string>() : spec.name + ".h5";
@@ -458,10 +460,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const models::SectorGrowthModel model(spec);
   auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, sector_ids(spec));
-  const bool sketch = use_sketch(vm["quantiles"].as<std::string>(), model.layout(), spec.run.draws);
-  if (sketch && resume) {
-    throw InputError("a run summarised by quantile sketches cannot be resumed");
-  }
+  const bool sketch =
+      resume ? saved.uses_sketch()
+             : use_sketch(vm["quantiles"].as<std::string>(), model.layout(), spec.run.draws);
 
   if (vm.count("float32")) popt.float32 = true;
   if (vm.count("gzip")) {
@@ -479,7 +480,6 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
                                    sketch ? SKETCH_K : 0, cli.threads);
   std::uint64_t first_draw = 0;
   if (resume) {
-    const core::SummaryState saved = io::read_checkpoint(out_path, spec.name);
     summary.restore(saved);
     first_draw = saved.draws;
   }
@@ -503,8 +503,10 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   std::unique_ptr<core::ReplicateAccumulator> replicas;
   if (spec.run.sampler == core::Sampler::Sobol) {
     replicas = std::make_unique<core::ReplicateAccumulator>(model.layout(), spec.run.replicates);
+    if (resume) replicas->restore(saved.draws, saved.replicate_sums, saved.replicate_counts);
     sinks.push_back(replicas.get());
   }
+  saved = core::SummaryState();  // restored: free its copy of the values
 
   core::RunOptions ro = run_options(spec.run, cli);
   ro.first_draw = first_draw;
@@ -532,14 +534,13 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   writer.end_scenario(result);
   if (rep.interrupted) {
     // A valid file marked incomplete, with what a resumed run needs.
-    if (sketch) {
-      writer.commit();
-      std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws
-                << " draws; " << out_path
-                << " holds them, marked incomplete (quantile sketches are not resumable)\n";
-      return EXIT_INTERRUPTED;
+    core::SummaryState state = summary.save(rep.draws_done);
+    if (replicas) {
+      std::uint64_t draws = 0;
+      replicas->save(draws, state.replicate_sums, state.replicate_counts);
+      state.replicates = replicas->replicates();
     }
-    writer.write_checkpoint(summary.save(rep.draws_done));
+    writer.write_checkpoint(state);
     writer.commit();
     std::cerr << "sectorsim: interrupted after " << rep.draws_done << " of " << spec.run.draws
               << " draws; " << out_path << " holds them, marked incomplete. Continue with:\n"

@@ -56,6 +56,10 @@ class Cli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  // Runs `cmd` (a run with paths) and sends it a real SIGINT part way: once
+  // the temporary file beside the target holds some chunks of paths (each
+  // about 2.6 MB). Expects exit 3.
+  void interrupt_part_way(const std::string& cmd);
   fs::path dir_;
 };
 
@@ -134,12 +138,8 @@ pid_t spawn(const std::string& cmd) {
   return pid;
 }
 
-TEST_F(Cli, InterruptedRunResumesBitIdentical) {
-  const std::string out = file("run.h5"), ref = file("ref.h5");
-  const std::string scenario = LUOHU + "plan-2022-2025.yaml";
-  const pid_t pid = spawn(CLI + " run " + scenario + " --draws 150000 -t 1 -o " + out);
-  // A real signal part way: once the temporary file beside the target holds
-  // some chunks of paths (each about 2.6 MB), interrupt.
+void Cli::interrupt_part_way(const std::string& cmd) {
+  const pid_t pid = spawn(cmd);
   bool signalled = false;
   for (int i = 0; i < 600 && !signalled; ++i) {
     for (const auto& e : fs::directory_iterator(dir_)) {
@@ -157,6 +157,31 @@ TEST_F(Cli, InterruptedRunResumesBitIdentical) {
   ASSERT_TRUE(signalled) << "the run ended before it could be interrupted";
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 3);
+}
+
+TEST_F(Cli, InterruptedSketchAndSobolRunResumesBitIdentical) {
+  // Quantile sketches and Sobol replicate sums are checkpointed too.
+  const std::string out = file("run.h5"), ref = file("ref.h5");
+  const std::string scenario = LUOHU + "plan-2022-2025.yaml";
+  const std::string how = " --draws 150000 --quantiles sketch --sampler sobol --replicates 16";
+  ASSERT_NO_FATAL_FAILURE(interrupt_part_way(CLI + " run " + scenario + how + " -t 1 -o " + out));
+  EXPECT_FALSE(io::read_scenario_info(out, "plan-2022-2025").complete);
+  const Result quantiles = sh(CLI + " run " + scenario + " --resume " + out + " --quantiles exact");
+  EXPECT_EQ(quantiles.status, 2) << quantiles.out;
+  EXPECT_NE(quantiles.out.find("drop --quantiles"), std::string::npos) << quantiles.out;
+  const Result resumed = sh(CLI + " run " + scenario + " --resume " + out + " -t 2 -q");
+  ASSERT_EQ(resumed.status, 0) << resumed.out;
+  ASSERT_EQ(sh(CLI + " run " + scenario + how + " -q -o " + ref).status, 0);
+  const Result r =
+      sh("/usr/bin/python3 " + SRC + "/tests/python/compare_files.py " + out + " " + ref);
+  EXPECT_EQ(r.status, 0) << r.out;
+}
+
+TEST_F(Cli, InterruptedRunResumesBitIdentical) {
+  const std::string out = file("run.h5"), ref = file("ref.h5");
+  const std::string scenario = LUOHU + "plan-2022-2025.yaml";
+  ASSERT_NO_FATAL_FAILURE(
+      interrupt_part_way(CLI + " run " + scenario + " --draws 150000 -t 1 -o " + out));
   const auto info = io::read_scenario_info(out, "plan-2022-2025");
   EXPECT_FALSE(info.complete);
   const auto partial = io::read_scenario(out, "plan-2022-2025");

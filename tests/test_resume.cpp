@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/core/replicates.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
@@ -101,6 +102,78 @@ TEST(Resume, StoppedSavedRestoredAndContinuedIsBitIdentical) {
     joined.insert(joined.end(), rest.values[c].begin(), rest.values[c].end());
     ASSERT_TRUE(same_bits(joined, whole_paths.values[c])) << "cell " << c;
   }
+}
+
+TEST(Resume, SketchesAndSobolReplicatesContinueBitIdentically) {
+  // Quantile sketches (k = 64: many compactions over eight chunks) and the
+  // Sobol replicate sums, saved part way and restored into fresh
+  // accumulators, finish as the uninterrupted run does, bit for bit.
+  const auto s = spec();
+  const models::SectorGrowthModel model(s);
+  const auto targets =
+      core::resolve_targets(s.targets, model.layout(), s.base_year, {"services", "industry"});
+  const std::uint64_t draws = 8 * core::CHUNK_DRAWS;
+  constexpr std::size_t K = 64;
+  core::RunOptions opt;
+  opt.draws = draws;
+  opt.seed = 7;
+  opt.threads = 2;
+  opt.sampler = core::Sampler::Sobol;
+  opt.replicates = 8;
+
+  core::SummaryAccumulator whole(model.layout(), targets, draws, core::CHUNK_DRAWS, K, 2);
+  core::ReplicateAccumulator whole_reps(model.layout(), 8);
+  ASSERT_FALSE(core::run_draws(model, opt, {&whole, &whole_reps}).interrupted);
+  core::ScenarioResult expected;
+  whole.finish(draws, expected);
+
+  std::atomic<bool> stop{false};
+  StopAt stopper(stop, 3 * core::CHUNK_DRAWS);
+  core::SummaryAccumulator first(model.layout(), targets, draws, core::CHUNK_DRAWS, K, 2);
+  core::ReplicateAccumulator first_reps(model.layout(), 8);
+  core::RunOptions o1 = opt;
+  o1.stop = &stop;
+  const auto r1 = core::run_draws(model, o1, {&first, &first_reps, &stopper});
+  ASSERT_TRUE(r1.interrupted);
+  core::SummaryState saved = first.save(r1.draws_done);
+  ASSERT_TRUE(saved.uses_sketch());
+  EXPECT_TRUE(saved.values.empty());
+  std::uint64_t rep_draws = 0;
+  first_reps.save(rep_draws, saved.replicate_sums, saved.replicate_counts);
+  EXPECT_EQ(rep_draws, r1.draws_done);
+
+  core::SummaryAccumulator second(model.layout(), targets, draws, core::CHUNK_DRAWS, K, 1);
+  second.restore(saved);
+  core::ReplicateAccumulator second_reps(model.layout(), 8);
+  second_reps.restore(rep_draws, saved.replicate_sums, saved.replicate_counts);
+  core::RunOptions o2 = opt;
+  o2.first_draw = r1.draws_done;
+  o2.threads = 1;
+  ASSERT_FALSE(core::run_draws(model, o2, {&second, &second_reps}).interrupted);
+  core::ScenarioResult resumed;
+  second.finish(draws, resumed);
+
+  EXPECT_EQ(expected.quantile_method, resumed.quantile_method);
+  for (std::size_t i = 0; i < expected.summaries.size(); ++i) {
+    EXPECT_TRUE(same_bits(expected.summaries[i].stats, resumed.summaries[i].stats))
+        << expected.summaries[i].info.name;
+  }
+  EXPECT_EQ(expected.all_targets.met, resumed.all_targets.met);
+  const auto a = whole_reps.finish(), b = second_reps.finish();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t c = 0; c < a.size(); ++c) {
+    ASSERT_EQ(0, std::memcmp(&a[c].mean, &b[c].mean, sizeof(double))) << "cell " << c;
+    ASSERT_EQ(0, std::memcmp(&a[c].std_error, &b[c].std_error, sizeof(double))) << "cell " << c;
+  }
+
+  // A state of the other kind, or of another sketch size, is refused.
+  core::SummaryAccumulator exact(model.layout(), targets, draws, core::CHUNK_DRAWS);
+  EXPECT_THROW(exact.restore(saved), std::invalid_argument);
+  core::SummaryAccumulator other_k(model.layout(), targets, draws, core::CHUNK_DRAWS, 2 * K);
+  EXPECT_THROW(other_k.restore(saved), std::invalid_argument);
+  core::ReplicateAccumulator other_r(model.layout(), 4);
+  EXPECT_THROW(other_r.restore(rep_draws, saved.replicate_sums, saved.replicate_counts),
+               std::invalid_argument);
 }
 
 TEST(Resume, RestoreRejectsAStateOfAnotherShape) {

@@ -3,6 +3,7 @@
 #include "engine/core/sketch.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -51,6 +52,49 @@ TEST(Sketch, RankErrorWithinTheStatedBound) {
                                                      : 0.0;
     EXPECT_LE(err, bound) << "p=" << p << " rank error " << err << " > stated bound " << bound;
   }
+}
+
+TEST(Sketch, SavedAndRestoredContinuesBitIdentically) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> dist(0, 1);
+  const std::size_t chunk = 1000, chunks = 40;
+  std::vector<std::vector<double>> runs(chunks, std::vector<double>(chunk));
+  for (auto& r : runs) {
+    for (double& v : r)
+      v = dist(rng);
+    std::sort(r.begin(), r.end());
+  }
+  core::QuantileSketch whole(64), first(64), second(64);
+  for (std::size_t c = 0; c < chunks; ++c) {
+    whole.add_sorted(runs[c].data(), chunk);
+    if (c < 17) first.add_sorted(runs[c].data(), chunk);
+  }
+  std::vector<std::uint64_t> index;
+  std::vector<double> items, error;
+  first.save(index, items, error);
+  std::size_t at = 0, item_at = 0, error_at = 0;
+  second.restore(index, at, items, item_at, error, error_at);
+  EXPECT_EQ(at, index.size());
+  EXPECT_EQ(item_at, items.size());
+  EXPECT_EQ(error_at, error.size());
+  for (std::size_t c = 17; c < chunks; ++c)
+    second.add_sorted(runs[c].data(), chunk);
+  std::vector<std::uint64_t> i1, i2;
+  std::vector<double> v1, v2, e1, e2;
+  whole.save(i1, v1, e1);
+  second.save(i2, v2, e2);
+  EXPECT_EQ(i1, i2);
+  EXPECT_EQ(0, std::memcmp(v1.data(), v2.data(), v1.size() * sizeof(double)));
+  EXPECT_EQ(v1.size(), v2.size());
+  EXPECT_EQ(e1, e2);
+  // Damaged or foreign states are refused.
+  core::QuantileSketch other(128);
+  at = item_at = error_at = 0;
+  EXPECT_THROW(other.restore(index, at, items, item_at, error, error_at), std::invalid_argument);
+  auto cut = index;
+  cut.resize(4);
+  at = item_at = error_at = 0;
+  EXPECT_THROW(second.restore(cut, at, items, item_at, error, error_at), std::invalid_argument);
 }
 
 TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {

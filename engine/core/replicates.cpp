@@ -82,6 +82,28 @@ void ReplicateAccumulator::consume(const ChunkView& chunk) {
   draws_ += chunk.n;
 }
 
+void ReplicateAccumulator::save(std::uint64_t& draws, std::vector<double>& sums,
+                                std::vector<std::uint64_t>& counts) const {
+  draws = draws_;
+  sums = sums_;
+  counts = counts_;
+}
+
+void ReplicateAccumulator::restore(std::uint64_t draws, const std::vector<double>& sums,
+                                   const std::vector<std::uint64_t>& counts) {
+  std::uint64_t total = 0;
+  for (std::uint64_t c : counts)
+    total += c;
+  if (sums.size() != sums_.size() || counts.size() != counts_.size() || total != draws) {
+    throw std::invalid_argument("saved replicate sums do not fit this run (" +
+                                std::to_string(replicates_) + " replicates, " +
+                                std::to_string(cells_) + " cells)");
+  }
+  draws_ = draws;
+  sums_ = sums;
+  counts_ = counts;
+}
+
 std::vector<double> ReplicateAccumulator::replicate_means(int cell) const {
   std::vector<double> means(static_cast<std::size_t>(replicates_));
   for (std::size_t r = 0; r < means.size(); ++r) {

@@ -54,6 +54,15 @@ class ReplicateAccumulator : public ChunkSink {
   /// Test: SobolReplicates.AccumulatorMatchesPerDrawValues.
   std::vector<ReplicateEstimate> finish() const;
 
+  /// The sums and counts over the draws consumed (for a checkpoint), and
+  /// their restoration into a fresh accumulator of the same layout and R;
+  /// restore throws std::invalid_argument on a mismatch. A resumed Sobol run
+  /// continues bit-identically. Test: SobolReplicates.SavedAndRestoredContinuesBitIdentically.
+  void save(std::uint64_t& draws, std::vector<double>& sums,
+            std::vector<std::uint64_t>& counts) const;
+  void restore(std::uint64_t draws, const std::vector<double>& sums,
+               const std::vector<std::uint64_t>& counts);
+
  private:
   int replicates_;
   std::size_t cells_;

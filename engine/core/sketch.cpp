@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace sectorsim::core {
@@ -83,6 +85,50 @@ void QuantileSketch::quantiles(const double* probs, int n, double* out) const {
     }
     out[i] = items[at].first;
   }
+}
+
+void QuantileSketch::save(std::vector<std::uint64_t>& index, std::vector<double>& items,
+                          std::vector<double>& error) const {
+  index.push_back(k_);
+  index.push_back(count_);
+  index.push_back(levels_.size());
+  for (std::size_t h = 0; h < levels_.size(); ++h) {
+    index.push_back(levels_[h].size());
+    index.push_back(offset_[h]);
+    items.insert(items.end(), levels_[h].begin(), levels_[h].end());
+  }
+  error.push_back(error_);
+  error.push_back(max_weight_);
+}
+
+void QuantileSketch::restore(const std::vector<std::uint64_t>& index, std::size_t& at,
+                             const std::vector<double>& items, std::size_t& item_at,
+                             const std::vector<double>& error, std::size_t& error_at) {
+  auto bad = [] { throw std::invalid_argument("saved quantile sketch is malformed"); };
+  if (at + 3 > index.size() || error_at + 2 > error.size()) bad();
+  if (index[at] != k_) {
+    throw std::invalid_argument("saved quantile sketch has k = " + std::to_string(index[at]) +
+                                ", this run uses " + std::to_string(k_));
+  }
+  const std::uint64_t count = index[at + 1];
+  const std::uint64_t n_levels = index[at + 2];
+  at += 3;
+  if (n_levels > 64 || at + 2 * n_levels > index.size()) bad();
+  levels_.assign(n_levels, {});
+  offset_.assign(n_levels, 0);
+  for (std::size_t h = 0; h < n_levels; ++h) {
+    const std::uint64_t size = index[at++];
+    const std::uint64_t offset = index[at++];
+    if (offset > 1 || size > items.size() - item_at) bad();
+    const auto from = items.begin() + static_cast<std::ptrdiff_t>(item_at);
+    levels_[h].assign(from, from + static_cast<std::ptrdiff_t>(size));
+    offset_[h] = static_cast<unsigned char>(offset);
+    item_at += size;
+  }
+  count_ = count;
+  error_ = error[error_at];
+  max_weight_ = error[error_at + 1];
+  error_at += 2;
 }
 
 std::size_t QuantileSketch::size() const {

@@ -40,6 +40,19 @@ class QuantileSketch {
   /// Items held (memory is about 8 bytes each).
   std::size_t size() const;
 
+  /// Everything the sketch holds, flattened for a checkpoint: `index` gets
+  /// k, count, the number of levels, then (size, next offset) of each level;
+  /// `items` the levels' items in level order; `error` the error sum and the
+  /// heaviest weight. restore() of what save() appended gives a sketch that
+  /// continues bit-identically. Covered by tests/test_sketch.cpp.
+  void save(std::vector<std::uint64_t>& index, std::vector<double>& items,
+            std::vector<double>& error) const;
+  /// Reads one sketch from index[at...], items[item_at...], error[error_at...]
+  /// and advances the positions; throws std::invalid_argument on a mismatch.
+  void restore(const std::vector<std::uint64_t>& index, std::size_t& at,
+               const std::vector<double>& items, std::size_t& item_at,
+               const std::vector<double>& error, std::size_t& error_at);
+
  private:
   void compact(std::size_t level);
 

@@ -366,9 +366,6 @@ void SummaryAccumulator::consume(const ChunkView& chunk) {
 }
 
 SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
-  if (sketch_k_ > 0) {
-    throw std::logic_error("a run summarised by quantile sketches cannot be checkpointed");
-  }
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
   const std::size_t width = targets_.size() * n_years_ + 1;
@@ -382,6 +379,17 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
   }
   st.chunk_counts.assign(chunk_counts_.begin(),
                          chunk_counts_.begin() + static_cast<std::ptrdiff_t>(n_chunks * width));
+  if (sketch_k_ > 0) {
+    // The sketches hold exactly the chunks delivered in order: the first `draws`.
+    for (const QuantileSketch& sk : sketches_) {
+      if (sk.count() != draws) {
+        throw std::logic_error("quantile sketch holds " + std::to_string(sk.count()) +
+                               " draws, the checkpoint " + std::to_string(draws));
+      }
+      sk.save(st.sketch_index, st.sketch_items, st.sketch_error);
+    }
+    return st;
+  }
   st.values.reserve(cells * draws);
   for (std::size_t c = 0; c < cells; ++c) {
     const auto col = store_.begin() + static_cast<std::ptrdiff_t>(c * max_draws_);
@@ -391,15 +399,19 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
 }
 
 void SummaryAccumulator::restore(const SummaryState& st) {
-  if (sketch_k_ > 0) {
-    throw std::invalid_argument("a run summarised by quantile sketches cannot be resumed");
+  if (st.uses_sketch() != (sketch_k_ > 0)) {
+    throw std::invalid_argument(st.uses_sketch()
+                                    ? "saved summary state holds quantile sketches, this run "
+                                      "keeps exact values"
+                                    : "saved summary state holds exact values, this run uses "
+                                      "quantile sketches");
   }
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (st.draws + chunk_draws_ - 1) / chunk_draws_;
   const std::size_t width = targets_.size() * n_years_ + 1;
   if (st.draws > max_draws_ || st.draws % chunk_draws_ != 0 || st.chunk_sizes.size() != n_chunks ||
       st.chunk_stats.size() != 4 * n_chunks * cells || st.chunk_counts.size() != n_chunks * width ||
-      st.values.size() != cells * st.draws) {
+      st.values.size() != (sketch_k_ > 0 ? 0 : cells * st.draws)) {
     throw std::invalid_argument("saved summary state does not fit this run (" +
                                 std::to_string(st.draws) + " draws, " + std::to_string(cells) +
                                 " cells, " + std::to_string(targets_.size()) + " targets)");
@@ -410,6 +422,18 @@ void SummaryAccumulator::restore(const SummaryState& st) {
                                 st.chunk_stats[4 * i + 2], st.chunk_stats[4 * i + 3]};
   }
   std::copy(st.chunk_counts.begin(), st.chunk_counts.end(), chunk_counts_.begin());
+  if (sketch_k_ > 0) {
+    std::size_t at = 0, item_at = 0, error_at = 0;
+    for (QuantileSketch& sk : sketches_) {
+      sk.restore(st.sketch_index, at, st.sketch_items, item_at, st.sketch_error, error_at);
+      if (sk.count() != st.draws) throw std::invalid_argument("saved quantile sketch is malformed");
+    }
+    if (at != st.sketch_index.size() || item_at != st.sketch_items.size() ||
+        error_at != st.sketch_error.size()) {
+      throw std::invalid_argument("saved quantile sketches do not fit this run");
+    }
+    return;
+  }
   for (std::size_t c = 0; c < cells; ++c) {
     const auto from = st.values.begin() + static_cast<std::ptrdiff_t>(c * st.draws);
     std::copy(from, from + static_cast<std::ptrdiff_t>(st.draws),

@@ -56,6 +56,15 @@ struct SummaryState {
   std::vector<std::uint64_t> chunk_counts;  ///< [chunk][target * n_years + year, joint]
   std::vector<std::uint64_t> chunk_sizes;   ///< [chunk]
   std::vector<double> values;               ///< [cell][draw]: every value, for exact quantiles
+  /// Quantile sketches instead of values, cell by cell (QuantileSketch::save).
+  std::vector<std::uint64_t> sketch_index;
+  std::vector<double> sketch_items;
+  std::vector<double> sketch_error;
+  bool uses_sketch() const { return !sketch_index.empty(); }
+  /// Sobol runs: the ReplicateAccumulator's state (replicates = 0 otherwise).
+  int replicates = 0;
+  std::vector<double> replicate_sums;           ///< [replicate][cell]
+  std::vector<std::uint64_t> replicate_counts;  ///< [replicate]
 };
 
 class SummaryAccumulator : public ChunkSink {

@@ -223,7 +223,18 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
   st.chunk_stats = cp.open_dataset("chunk_stats").read<double>();
   st.chunk_counts = cp.open_dataset("chunk_counts").read<std::uint64_t>();
   st.chunk_sizes = cp.open_dataset("chunk_sizes").read<std::uint64_t>();
-  st.values = cp.open_dataset("values").read<double>();
+  if (cp.has_link("sketch_index")) {
+    st.sketch_index = cp.open_dataset("sketch_index").read<std::uint64_t>();
+    st.sketch_items = cp.open_dataset("sketch_items").read<double>();
+    st.sketch_error = cp.open_dataset("sketch_error").read<double>();
+  } else {
+    st.values = cp.open_dataset("values").read<double>();
+  }
+  if (cp.has_attribute("replicates")) {
+    st.replicates = cp.attribute<std::int32_t>("replicates");
+    st.replicate_sums = cp.open_dataset("replicate_sums").read<double>();
+    st.replicate_counts = cp.open_dataset("replicate_counts").read<std::uint64_t>();
+  }
   return st;
 }
 

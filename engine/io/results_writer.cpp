@@ -367,7 +367,18 @@ void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
   put("chunk_stats", state.chunk_stats);
   put("chunk_counts", state.chunk_counts);
   put("chunk_sizes", state.chunk_sizes);
-  put("values", state.values);
+  if (state.uses_sketch()) {
+    put("sketch_index", state.sketch_index);
+    put("sketch_items", state.sketch_items);
+    put("sketch_error", state.sketch_error);
+  } else {
+    put("values", state.values);
+  }
+  if (state.replicates > 0) {
+    cp.set_attribute("replicates", std::int32_t{state.replicates});
+    put("replicate_sums", state.replicate_sums);
+    put("replicate_counts", state.replicate_counts);
+  }
   w.file->flush();
 }
 
