@@ -222,16 +222,6 @@ void refuse_existing(const std::string& path, bool overwrite) {
   }
 }
 
-void check_memory(const core::CellLayout& layout, std::uint64_t draws, std::size_t copies) {
-  const std::uint64_t need = core::SummaryAccumulator::store_bytes(layout, draws) * copies;
-  const std::uint64_t avail = cli::available_memory_bytes();
-  if (avail > 0 && need > avail / 10 * 8) {
-    throw InputError("exact quantiles of " + std::to_string(draws) + " draws need " +
-                     cli::human_bytes(need) + " of memory, more than 80% of the " +
-                     cli::human_bytes(avail) + " available; run fewer draws");
-  }
-}
-
 // Items a quantile sketch keeps per level: a rank-error bound of about
 // log2(draws / k) / (2k), 0.15% of the draws at ten million.
 constexpr std::size_t SKETCH_K = 4096;
@@ -619,7 +609,11 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   }
   const core::StackedModel stacked(members);
   const auto& layout = models[base]->layout();
-  check_memory(layout, run.draws, 2 * specs.size());
+  // Before anything is allocated or written: every scenario's exact store and
+  // its paired accumulator's; the file holds summaries only.
+  cli::check_resources(run.draws, 0,
+                       core::SummaryAccumulator::store_bytes(layout, run.draws) * 2 * specs.size(),
+                       out_path, false);
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
   std::vector<std::unique_ptr<core::MemberSink>> forwards;

@@ -46,21 +46,22 @@ AvailableResources available_resources(const std::string& out_path) {
 }
 
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
-                     std::uint64_t summary_bytes, const std::string& out_path) {
+                     std::uint64_t summary_bytes, const std::string& out_path, bool sketch_option) {
   check_resources(draws, path_bytes_per_draw, summary_bytes, out_path,
-                  available_resources(out_path));
+                  available_resources(out_path), sketch_option);
 }
 
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
-                     const AvailableResources& available) {
+                     const AvailableResources& available, bool sketch_option) {
   // Memory first: it fails harder (the kernel kills the run) and
   // --no-paths does not help it.
   if (available.memory_known && summary_bytes > available.memory_bytes / 5 * 4) {
     throw ResourceError("the summaries of " + std::to_string(draws) + " draws need " +
                         amount(summary_bytes) + " of memory, more than 80% of the " +
-                        human_bytes(available.memory_bytes) +
-                        " available; use --quantiles sketch, fewer --draws, or free memory");
+                        human_bytes(available.memory_bytes) + " available; use " +
+                        (sketch_option ? "--quantiles sketch, fewer --draws," : "fewer --draws") +
+                        " or free memory");
   }
   const std::uint64_t file_bytes =
       saturating_size(draws, path_bytes_per_draw, RESULTS_OVERHEAD_BYTES);

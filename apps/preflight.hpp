@@ -40,13 +40,15 @@ inline constexpr std::uint64_t RESULTS_OVERHEAD_BYTES = std::uint64_t{4} << 20;
 /// rename, so an existing file being replaced does not count as free), or
 /// whose in-memory summary store, summary_bytes, exceeds 80% of the available
 /// memory. Throws ResourceError; the message says what is needed, what is
-/// available and how to proceed.
+/// available and how to proceed (`--quantiles sketch` among the remedies
+/// only where the command has it).
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
-                     std::uint64_t summary_bytes, const std::string& out_path);
+                     std::uint64_t summary_bytes, const std::string& out_path,
+                     bool sketch_option = true);
 
 /// The same check against given amounts (tests, or a caller that knows better).
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
-                     const AvailableResources& available);
+                     const AvailableResources& available, bool sketch_option = true);
 
 }  // namespace sectorsim::cli

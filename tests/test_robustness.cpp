@@ -519,6 +519,13 @@ TEST(RobustPreflight, MemoryTooSmallForExactQuantiles) {
             }),
             "the summaries of 50000000 draws need 9.0 GiB of memory, more than 80% of the 10.0 "
             "GiB available; use --quantiles sketch, fewer --draws, or free memory");
+  // compare has no sketches: the remedy does not name an option it lacks.
+  EXPECT_EQ(message_of([] {
+              check_resources(50'000'000, 0, 9 * GiB, "c.h5", resources(GiB * 1024, 10 * GiB),
+                              false);
+            }),
+            "the summaries of 50000000 draws need 9.0 GiB of memory, more than 80% of the 10.0 "
+            "GiB available; use fewer --draws or free memory");
 }
 
 TEST(RobustPreflight, HugeDrawCountsSaturate) {
