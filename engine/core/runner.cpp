@@ -36,8 +36,7 @@ void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t 
   source.fill(Purpose::Shocks, n_shocks, first_draw, n, shocks, stride);
   for (std::size_t k = 0; k < static_cast<std::size_t>(n_shocks); ++k) {
     double* row = shocks + k * stride;
-    for (std::size_t i = 0; i < n; ++i)
-      row[i] = normal_quantile(row[i]);
+    normal_quantile_many(row, row, n);
   }
 }
 

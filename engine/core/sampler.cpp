@@ -1,5 +1,6 @@
 #include "engine/core/sampler.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <stdexcept>
@@ -18,6 +19,69 @@ void philox_block(std::uint64_t seed, Purpose purpose, std::uint64_t draw, std::
   const Gen::ctr_type r = Gen()(ctr, key);
   for (int i = 0; i < 4; ++i)
     out[i] = r[i];
+}
+
+namespace {
+
+// Philox4x64 constants (Random123's PHILOX_M4x64_0/1 and PHILOX_W64_0/1).
+constexpr std::uint64_t PHILOX_M0 = 0xD2E7470EE14C6C93ULL;
+constexpr std::uint64_t PHILOX_M1 = 0xCA5A826395121157ULL;
+constexpr std::uint64_t PHILOX_W0 = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t PHILOX_W1 = 0xBB67AE8584CAA73BULL;
+__extension__ using U128 = unsigned __int128;
+
+// Philox4x64-10 on PHILOX_GROUP blocks at once under one key, structure of
+// arrays (x[word][block]): Random123's rounds (round, then bump the key),
+// with eight independent multiply chains in flight instead of one
+// latency-bound chain (8.7 against 16 ns a block). Fully unrolled, so that
+// the words live in registers where they can.
+constexpr std::size_t PHILOX_GROUP = 8;
+[[gnu::always_inline]] inline void philox_group(std::uint64_t k0, std::uint64_t k1,
+                                                std::uint64_t (&x)[4][PHILOX_GROUP]) {
+#pragma GCC unroll 10
+  for (int r = 0; r < 10; ++r) {
+#pragma GCC unroll 8
+    for (std::size_t g = 0; g < PHILOX_GROUP; ++g) {
+      const U128 p0 = static_cast<U128>(PHILOX_M0) * x[0][g];
+      const U128 p1 = static_cast<U128>(PHILOX_M1) * x[2][g];
+      const std::uint64_t hi0 = static_cast<std::uint64_t>(p0 >> 64);
+      const std::uint64_t hi1 = static_cast<std::uint64_t>(p1 >> 64);
+      x[0][g] = hi1 ^ x[1][g] ^ k0;
+      x[1][g] = static_cast<std::uint64_t>(p1);
+      x[2][g] = hi0 ^ x[3][g] ^ k1;
+      x[3][g] = static_cast<std::uint64_t>(p0);
+    }
+    k0 += PHILOX_W0;
+    k1 += PHILOX_W1;
+  }
+}
+
+// to_unit(x), bit for bit, in operations SSE2 has for pairs of lanes: x >> 12
+// is below 2^52, so 2^52 + (x >> 12) is exact as the double with those
+// mantissa bits, and subtracting 2^52 leaves static_cast<double>(x >> 12).
+inline double to_unit_vectorisable(std::uint64_t x) {
+  const double k = std::bit_cast<double>((x >> 12) | 0x4330000000000000ULL) - 0x1p52;
+  return (k + 0.5) * 0x1.0p-52;
+}
+
+}  // namespace
+
+void philox_many(std::uint64_t key0, std::uint64_t key1, const std::uint64_t* ctr0,
+                 const std::uint64_t* ctr1, std::size_t n, std::uint64_t* out) {
+  std::uint64_t x[4][PHILOX_GROUP];
+  for (std::size_t i0 = 0; i0 < n; i0 += PHILOX_GROUP) {
+    const std::size_t m = std::min(PHILOX_GROUP, n - i0);
+    for (std::size_t g = 0; g < PHILOX_GROUP; ++g) {
+      x[0][g] = g < m ? ctr0[i0 + g] : 0;
+      x[1][g] = g < m ? ctr1[i0 + g] : 0;
+      x[2][g] = 0;
+      x[3][g] = 0;
+    }
+    philox_group(key0, key1, x);
+    for (std::size_t g = 0; g < m; ++g)
+      for (std::size_t k = 0; k < 4; ++k)
+        out[4 * (i0 + g) + k] = x[k][g];
+  }
 }
 
 namespace {
@@ -232,14 +296,30 @@ void UniformSource::fill(Purpose purpose, int n_dims, std::uint64_t first_draw, 
     return;
   }
   const std::size_t dims = static_cast<std::size_t>(n_dims);
-  std::uint64_t r[4];
-  for (std::size_t lane = 0; lane < n; ++lane) {
-    const std::uint64_t draw = first_draw + lane;
-    for (std::size_t j = 0; j < dims; j += 4) {
-      philox_block(seed_, purpose, draw, j / 4, r);
-      const std::size_t m = dims - j < 4 ? dims - j : 4;
-      for (std::size_t k = 0; k < m; ++k)
-        u[(j + k) * stride + lane] = to_unit(r[k]);
+  // Block b of every lane, PHILOX_GROUP consecutive lanes at a time: the
+  // same values philox_block gives one by one (test: SamplerPhilox.*), and
+  // each group fills whole cache lines of rows 4b ... 4b + 3 (lane-major
+  // order would write 2 KB-strided columns, which thrash the L1 sets).
+  const std::size_t blocks = (dims + 3) / 4;
+  const std::uint64_t key1 = static_cast<std::uint64_t>(purpose);
+  std::uint64_t x[4][PHILOX_GROUP];
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t j = 4 * b;
+    const std::size_t len = dims - j < 4 ? dims - j : 4;
+    for (std::size_t l0 = 0; l0 < n; l0 += PHILOX_GROUP) {
+      const std::size_t m = std::min(PHILOX_GROUP, n - l0);
+      for (std::size_t g = 0; g < PHILOX_GROUP; ++g) {
+        x[0][g] = first_draw + l0 + g;
+        x[1][g] = b;
+        x[2][g] = 0;
+        x[3][g] = 0;
+      }
+      philox_group(seed_, key1, x);
+      for (std::size_t k = 0; k < len; ++k) {
+        double* row = u + (j + k) * stride + l0;
+        for (std::size_t g = 0; g < m; ++g)
+          row[g] = to_unit_vectorisable(x[k][g]);
+      }
     }
   }
   if (sampler_ != Sampler::LatinHypercube) return;

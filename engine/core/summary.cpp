@@ -270,6 +270,47 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
   chunk_sizes_.assign(n_chunks, 0);
 }
 
+namespace {
+
+// Draws i < n with x[i] / den[i] (x[i] without den) meeting `threshold` under
+// CMP; clears joint[i] (when given) where not met.
+template <class Cmp>
+std::uint64_t count_met_as(const double* x, const double* den, double threshold, std::size_t n,
+                           std::uint64_t* joint, Cmp cmp) {
+  std::uint64_t met = 0;
+  if (den) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t ok = cmp(x[i] / den[i], threshold) ? 1 : 0;
+      met += ok;
+      if (joint) joint[i] &= ok;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t ok = cmp(x[i], threshold) ? 1 : 0;
+      met += ok;
+      if (joint) joint[i] &= ok;
+    }
+  }
+  return met;
+}
+
+std::uint64_t count_met(Op op, const double* x, const double* den, double threshold, std::size_t n,
+                        std::uint64_t* joint) {
+  switch (op) {
+    case Op::Greater:
+      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v > th; });
+    case Op::GreaterEqual:
+      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v >= th; });
+    case Op::Less:
+      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v < th; });
+    case Op::LessEqual:
+      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v <= th; });
+  }
+  return 0;
+}
+
+}  // namespace
+
 void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t c = chunk.first_draw / chunk_draws_;
@@ -287,48 +328,79 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     }
   }
   if (sketch_k_ > 0) sorted.resize(cells * chunk.n);
-  for (std::size_t cell = 0; cell < cells; ++cell) {
-    const double* x = chunk.cell(static_cast<int>(cell));
-    if (sketch_k_ > 0) {
-      double* to = sorted.data() + cell * chunk.n;
-      std::copy(x, x + chunk.n, to);
-      std::sort(to, to + chunk.n);
-    } else {
-      std::copy(x, x + chunk.n,
-                store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+  // Statistics of CELL_GROUP cells at a time: each cell's sums still run in
+  // draw order (the same bits as one cell at a time), but the groups's
+  // independent addition chains overlap instead of waiting on each other.
+  constexpr std::size_t CELL_GROUP = 8;
+  for (std::size_t cell0 = 0; cell0 < cells; cell0 += CELL_GROUP) {
+    const std::size_t g = std::min(CELL_GROUP, cells - cell0);
+    const double* xs[CELL_GROUP];
+    for (std::size_t k = 0; k < CELL_GROUP; ++k)
+      xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
+    for (std::size_t k = 0; k < g; ++k) {
+      const std::size_t cell = cell0 + k;
+      const double* x = xs[k];
+      if (sketch_k_ > 0) {
+        double* to = sorted.data() + cell * chunk.n;
+        std::copy(x, x + chunk.n, to);
+        std::sort(to, to + chunk.n);
+      } else {
+        std::copy(
+            x, x + chunk.n,
+            store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+      }
     }
-    double sum = 0, lo = x[0], hi = x[0];
+    double sum[CELL_GROUP], lo[CELL_GROUP], hi[CELL_GROUP], mean[CELL_GROUP], m2[CELL_GROUP];
+    for (std::size_t k = 0; k < CELL_GROUP; ++k) {
+      sum[k] = 0;
+      lo[k] = xs[k][0];
+      hi[k] = xs[k][0];
+    }
     for (std::size_t i = 0; i < chunk.n; ++i) {
-      sum += x[i];
-      lo = std::min(lo, x[i]);
-      hi = std::max(hi, x[i]);
+      for (std::size_t k = 0; k < CELL_GROUP; ++k) {
+        const double v = xs[k][i];
+        sum[k] += v;
+        lo[k] = std::min(lo[k], v);
+        hi[k] = std::max(hi[k], v);
+      }
     }
-    const double mean = sum * inv_n;
-    double m2 = 0;
-    for (std::size_t i = 0; i < chunk.n; ++i)
-      m2 += (x[i] - mean) * (x[i] - mean);
-    chunk_stats_[c * cells + cell] = CellStats{mean, m2, lo, hi};
+    for (std::size_t k = 0; k < CELL_GROUP; ++k) {
+      mean[k] = sum[k] * inv_n;
+      m2[k] = 0;
+    }
+    for (std::size_t i = 0; i < chunk.n; ++i) {
+      for (std::size_t k = 0; k < CELL_GROUP; ++k) {
+        const double d = xs[k][i] - mean[k];
+        m2[k] += d * d;
+      }
+    }
+    for (std::size_t k = 0; k < g; ++k)
+      chunk_stats_[c * cells + cell0 + k] = CellStats{mean[k], m2[k], lo[k], hi[k]};
   }
   if (sketch_k_ > 0) {
     std::lock_guard<std::mutex> lock(sorted_->mu);
     sorted_->ready[chunk.first_draw] = std::move(sorted);
   }
+  // Target counts per target and year over the draws (branch-free loops,
+  // one comparison each), the joint count from a flag per draw: the same
+  // integers as the draw-by-draw loop. Without a relative cell the indicator
+  // is compared directly (x / 1.0 is x exactly).
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::uint64_t* counts = chunk_counts_.data() + c * width;
-  for (std::size_t i = 0; i < chunk.n; ++i) {
-    bool all = true;
-    for (std::size_t t = 0; t < targets_.size(); ++t) {
-      const auto& rt = targets_[t];
-      const double denom = rt.relative_cell >= 0 ? chunk.cell(rt.relative_cell)[i] : 1.0;
-      for (std::size_t y = 0; y < n_years_; ++y) {
-        const double v = chunk.cell(rt.cells[y])[i] / denom;
-        const bool ok = meets(rt.spec.op, v, rt.spec.threshold);
-        counts[t * n_years_ + y] += ok ? 1 : 0;
-        if (y == static_cast<std::size_t>(rt.year_index) && !ok) all = false;
-      }
+  std::vector<std::uint64_t> all(chunk.n, 1);
+  for (std::size_t t = 0; t < targets_.size(); ++t) {
+    const auto& rt = targets_[t];
+    const double* den = rt.relative_cell >= 0 ? chunk.cell(rt.relative_cell) : nullptr;
+    for (std::size_t y = 0; y < n_years_; ++y) {
+      std::uint64_t* joint = y == static_cast<std::size_t>(rt.year_index) ? all.data() : nullptr;
+      counts[t * n_years_ + y] +=
+          count_met(rt.spec.op, chunk.cell(rt.cells[y]), den, rt.spec.threshold, chunk.n, joint);
     }
-    counts[width - 1] += all ? 1 : 0;
   }
+  std::uint64_t met_all = 0;
+  for (std::size_t i = 0; i < chunk.n; ++i)
+    met_all += all[i];
+  counts[width - 1] += met_all;
 }
 
 void SummaryAccumulator::consume(const ChunkView& chunk) {

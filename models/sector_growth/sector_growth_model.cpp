@@ -7,6 +7,8 @@
 
 #include <Eigen/Dense>
 
+#include "engine/core/fastmath.hpp"
+
 namespace sectorsim::models {
 
 namespace {
@@ -75,6 +77,64 @@ inline void split_lag(double lag, int& whole, double& frac) {
   const double f = std::floor(lag);
   whole = static_cast<int>(f);
   frac = lag - f;
+}
+
+// Capital and floor space of one sector-year, and the ratios whose logs drive
+// output (restrict: every row is a distinct array, so the loop vectorises).
+void step_stocks(std::size_t n, const double* __restrict iota, const double* __restrict yy,
+                 const double* __restrict lev, const double* __restrict fund,
+                 const double* __restrict delta, const double* __restrict sigma, double sshare,
+                 const double* __restrict as, double lshare, const double* __restrict al,
+                 double* __restrict kk, double* __restrict ss, double* __restrict dlnk,
+                 double* __restrict dlns) {
+  for (std::size_t l = 0; l < n; ++l) {
+    const double invest = iota[l] * yy[l] + lev[l] * fund[l];
+    const double k_new = (1.0 - delta[l]) * kk[l] + invest;
+    const double s_new = ss[l] * (1.0 + sigma[l]) + sshare * as[l] + lshare * al[l];
+    dlnk[l] = k_new / kk[l];
+    dlns[l] = s_new / ss[l];
+    kk[l] = k_new;
+    ss[l] = s_new;
+  }
+}
+
+// AR(1) shock and log output of one sector-year.
+void step_output(std::size_t n, const double* __restrict rho, const double* __restrict vol,
+                 const double* __restrict uj, const double* __restrict tfp,
+                 const double* __restrict pi, const double* __restrict alpha,
+                 const double* __restrict dlnk, const double* __restrict gamma,
+                 const double* __restrict dlns, const double* __restrict beta,
+                 const double* __restrict lg, double* __restrict ee, double* __restrict ly) {
+  for (std::size_t l = 0; l < n; ++l) {
+    ee[l] = rho[l] * ee[l] + vol[l] * uj[l];
+    ly[l] += tfp[l] + pi[l] + alpha[l] * dlnk[l] + gamma[l] * dlns[l] + beta[l] * lg[l] + ee[l];
+  }
+}
+
+// One sector's cells of a year and its share of the sums. Every row is a
+// distinct array: restrict lets the loop vectorise without alias checks.
+void write_sector(std::size_t n, const double* __restrict y, const double* __restrict k,
+                  const double* __restrict s, const double* __restrict tau, double d,
+                  double inv_ratio, double svc_w, double mp_w, double pillar_threshold,
+                  double* __restrict va, double* __restrict cap, double* __restrict spc,
+                  double* __restrict tx, double* __restrict rev, double* __restrict gdp,
+                  double* __restrict svc, double* __restrict mp, double* __restrict tax,
+                  double* __restrict svc_tax, double* __restrict pillars) {
+  for (std::size_t l = 0; l < n; ++l) {
+    const double v = y[l] + d;
+    const double tv = tau[l] * v;
+    va[l] = v;
+    cap[l] = k[l];
+    spc[l] = s[l];
+    tx[l] = tv;
+    rev[l] = v * inv_ratio;
+    gdp[l] += v;
+    svc[l] += svc_w * v;
+    mp[l] += mp_w * v;
+    tax[l] += tv;
+    svc_tax[l] += svc_w * tv;
+    pillars[l] += v > pillar_threshold ? 1.0 : 0.0;
+  }
 }
 
 }  // namespace
@@ -198,8 +258,9 @@ std::size_t SectorGrowthModel::workspace_size(std::size_t n) const {
   const std::size_t ns = static_cast<std::size_t>(n_sectors_);
   const std::size_t ny = static_cast<std::size_t>(n_years_);
   // lnY, Y, K, S, e per sector; correlated shocks; city; land completions and
-  // absorbed space (two kinds) per year.
-  return n * (5 * ns + (ns + 1) + 1 + 3 * ny);
+  // absorbed space (two kinds) per year; three rows of scratch (fund, and the
+  // two log arguments of a sector-year).
+  return n * (5 * ns + (ns + 1) + 1 + 3 * ny + 3);
 }
 
 void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& out,
@@ -228,6 +289,9 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   double* done_land = take(ny);  // floor space completed on released land, by year
   double* abs_space = take(ny);  // absorbed released space, by year
   double* abs_land = take(ny);   // absorbed space built on released land, by year
+  double* fund = take(1);        // lagged fund of one sector-year
+  double* dlnk = take(1);        // capital ratio, then its logarithm
+  double* dlns = take(1);        // space ratio, then its logarithm
   auto row = [n](double* base, std::size_t i) { return base + i * n; };
 
   // Land: floor space = land * plot ratio, completed after the construction
@@ -312,6 +376,8 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
       const double* as = row(abs_space, t);
       const double* al = row(abs_land, t);
       const double sshare = space_share_[j], lshare = land_share_[j];
+      // The lagged fund needs a table look-up per lane: a loop of its own, so
+      // that the arithmetic below vectorises.
       for (std::size_t l = 0; l < n; ++l) {
         int whole;
         double frac;
@@ -319,22 +385,22 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
         const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(t) - whole;
         const double f0 = t0 >= 0 ? funds_[static_cast<std::size_t>(t0) * ns + j] : 0.0;
         const double f1 = t0 >= 1 ? funds_[static_cast<std::size_t>(t0 - 1) * ns + j] : 0.0;
-        const double fund = (1.0 - frac) * f0 + frac * f1;
-        const double invest = iota[l] * yy[l] + lev[l] * fund;
-        const double k_new = (1.0 - delta[l]) * kk[l] + invest;
-        const double dlnk = std::log(k_new / kk[l]);
-        const double s_new = ss[l] * (1.0 + sigma[l]) + sshare * as[l] + lshare * al[l];
-        const double dlns = std::log(s_new / ss[l]);
-        ee[l] = rho[l] * ee[l] + vol[l] * uj[l];
-        ly[l] += tfp[l] + pi[l] + alpha[l] * dlnk + gamma[l] * dlns + beta[l] * lg[l] + ee[l];
-        yy[l] = std::exp(ly[l]);
-        kk[l] = k_new;
-        ss[l] = s_new;
+        fund[l] = (1.0 - frac) * f0 + frac * f1;
       }
+      step_stocks(n, iota, yy, lev, fund, delta, sigma, sshare, as, lshare, al, kk, ss, dlnk, dlns);
+      // Project-owned log and exp (engine/core/fastmath.hpp): vectorised, and
+      // the same bits on every machine.
+      core::log_many(dlnk, dlnk, n);
+      core::log_many(dlns, dlns, n);
+      step_output(n, rho, vol, uj, tfp, pi, alpha, dlnk, gamma, dlns, beta, lg, ee, ly);
+      core::exp_many(ly, yy, n);
     }
     const double* uc = row(u, ns);
     for (std::size_t l = 0; l < n; ++l)
-      city[l] *= std::exp(g_city[l] + city_vol[l] * uc[l]);
+      fund[l] = g_city[l] + city_vol[l] * uc[l];
+    core::exp_many(fund, fund, n);
+    for (std::size_t l = 0; l < n; ++l)
+      city[l] *= fund[l];
     write_year(static_cast<int>(t), n, y, k, s, city, in.params, st, out);
   }
 }
@@ -359,21 +425,8 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
            *rev = cell(REVENUE, j);
     const double d = demand[j], inv_ratio = 1.0 / va_ratio_[j];
     const double svc_w = service_[j], mp_w = modern_producer_[j];
-    for (std::size_t l = 0; l < n; ++l) {
-      const double v = y[j * n + l] + d;
-      const double tv = tau[l] * v;
-      va[l] = v;
-      cap[l] = k[j * n + l];
-      spc[l] = s[j * n + l];
-      tx[l] = tv;
-      rev[l] = v * inv_ratio;
-      gdp[l] += v;
-      svc[l] += svc_w * v;
-      mp[l] += mp_w * v;
-      tax[l] += tv;
-      svc_tax[l] += svc_w * tv;
-      pillars[l] += v > pillar_threshold_ ? 1.0 : 0.0;
-    }
+    write_sector(n, y + j * n, k + j * n, s + j * n, tau, d, inv_ratio, svc_w, mp_w,
+                 pillar_threshold_, va, cap, spc, tx, rev, gdp, svc, mp, tax, svc_tax, pillars);
   }
   double *share = cell(SERVICE_SHARE), *per_km2 = cell(GDP_PER_KM2), *cg = cell(CITY_GDP),
          *ratio = cell(AREA_RATIO);
