@@ -11,16 +11,24 @@ namespace sectorsim::core {
 
 QuantileSketch::QuantileSketch(std::size_t k) : k_(std::max<std::size_t>(k, 2)) {}
 
+std::vector<double>& QuantileSketch::merge_buffer() {
+  thread_local std::vector<double> buffer;
+  return buffer;
+}
+
 void QuantileSketch::add_sorted(const double* x, std::size_t n) {
   if (n == 0) return;
   if (levels_.empty()) {
     levels_.emplace_back();
     offset_.push_back(0);
   }
+  // One merge buffer per thread, not per sketch: a run holds a sketch per
+  // cell (240 for Luohu), and a buffer each would cost tens of MB.
+  std::vector<double>& scratch = merge_buffer();
   std::vector<double>& l0 = levels_[0];
-  scratch_.resize(l0.size() + n);
-  std::merge(l0.begin(), l0.end(), x, x + n, scratch_.begin());
-  l0.swap(scratch_);
+  scratch.resize(l0.size() + n);
+  std::merge(l0.begin(), l0.end(), x, x + n, scratch.begin());
+  l0.swap(scratch);
   count_ += n;
   for (std::size_t h = 0; h < levels_.size(); ++h) {
     if (levels_[h].size() >= 2 * k_) compact(h);
@@ -44,11 +52,15 @@ void QuantileSketch::compact(std::size_t h) {
   const bool odd = from.size() % 2 == 1;
   const double last = odd ? from.back() : 0.0;
   from.clear();
+  // Levels above 0 fill slowly (one compaction below adds about k items):
+  // hold only what they hold, so memory follows the items, not their peak.
+  if (h > 0) from.shrink_to_fit();
   if (odd) from.push_back(last);
   std::vector<double>& to = levels_[h + 1];
-  scratch_.resize(to.size() + up.size());
-  std::merge(to.begin(), to.end(), up.begin(), up.end(), scratch_.begin());
-  to.swap(scratch_);
+  std::vector<double>& scratch = merge_buffer();
+  scratch.resize(to.size() + up.size());
+  std::merge(to.begin(), to.end(), up.begin(), up.end(), scratch.begin());
+  to.assign(scratch.begin(), scratch.end());
   const double weight = std::ldexp(1.0, static_cast<int>(h));
   error_ += weight;
   max_weight_ = std::max(max_weight_, 2 * weight);

@@ -55,11 +55,11 @@ class QuantileSketch {
 
  private:
   void compact(std::size_t level);
+  static std::vector<double>& merge_buffer();
 
   std::size_t k_;
   std::vector<std::vector<double>> levels_;
   std::vector<unsigned char> offset_;  // alternating start of the next compaction
-  std::vector<double> scratch_;
   std::uint64_t count_ = 0;
   double error_ = 0;       // sum of the weights of all compactions
   double max_weight_ = 1;  // weight of the heaviest item: the resolution of a rank

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/core/sort.hpp"
+
 namespace sectorsim::core {
 
 Proportion wilson(std::uint64_t met, std::uint64_t n, double z) {
@@ -58,7 +60,7 @@ double quantile_type7(std::vector<double>& v, double p) {
   const double a = v[lo];
   if (lo + 1 >= v.size()) return a;
   const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-  return a + (h - static_cast<double>(lo)) * (b - a);
+  return a == b ? a : a + (h - static_cast<double>(lo)) * (b - a);
 }
 
 void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out) {
@@ -77,75 +79,69 @@ void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, d
     double b = a;
     if (lo + 1 < v.size())
       b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-    out[i] = a + (h - static_cast<double>(lo)) * (b - a);
+    out[i] = a == b ? a : a + (h - static_cast<double>(lo)) * (b - a);
     from = lo;
   }
 }
 
 namespace {
 
-// Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, in one pass:
-// a sorted systematic sample brackets each rank; one pass counts the values
-// below each bracket and gathers those inside it; a small selection in the
-// bracket finishes. Returns false (the caller falls back to nth_element) when
-// a bracket misses its rank or the data hold NaN; the values it returns are
-// exact either way, so the result never depends on the sample.
+// Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, exactly, in
+// three passes instead of a selection per rank: the extremes; a histogram of
+// BINS equal-width bins between them (the bin is monotone in the value, so
+// bin counts give each rank's bin and its rank inside); the values of the
+// bins that hold a wanted rank, gathered and selected in. Returns false (the
+// caller falls back to nth_element) for data with NaN or infinities.
 bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
                       double* out) {
-  constexpr std::size_t SAMPLE = 16384;
-  if (n < 8 * SAMPLE) return false;
-  std::vector<double> sample(SAMPLE);
-  const std::size_t step = n / SAMPLE;
-  for (std::size_t i = 0; i < SAMPLE; ++i)
-    sample[i] = x[i * step];
-  std::sort(sample.begin(), sample.end());
-  // Bracket half-width in sample positions: 5 standard deviations of the
-  // sample rank sqrt(m p (1 - p)), plus slack for the systematic sample.
-  struct Bracket {
-    double lo, hi;
-    std::size_t below = 0;
-    std::vector<double> inside;
+  constexpr std::size_t BINS = 4096;
+  if (n < 4 * BINS) return false;
+  double lo = x[0], hi = x[0];
+  for (std::size_t i = 0; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  const double range = hi - lo;
+  // NaN anywhere, or an infinite value (range inf or NaN), or no spread.
+  bool nan = false;
+  for (std::size_t i = 0; i < n; ++i)
+    nan |= x[i] != x[i];
+  if (nan || !(range < std::numeric_limits<double>::infinity()) || !(range > 0)) return false;
+  const double scale = static_cast<double>(BINS) / range;
+  auto bin_of = [&](double v) {
+    return std::min(static_cast<std::size_t>((v - lo) * scale), BINS - 1);
   };
-  std::vector<Bracket> br;
-  for (std::size_t k : ranks) {
-    const double p = static_cast<double>(k) / static_cast<double>(n);
-    const auto pos = static_cast<std::ptrdiff_t>(p * static_cast<double>(SAMPLE));
-    const auto half = static_cast<std::ptrdiff_t>(
-        5.0 * std::sqrt(static_cast<double>(SAMPLE) * p * (1 - p)) + 16);
-    const auto a = std::clamp<std::ptrdiff_t>(pos - half, 0, SAMPLE - 1);
-    const auto b = std::clamp<std::ptrdiff_t>(pos + half, 0, SAMPLE - 1);
-    const double lo = a == 0 ? -std::numeric_limits<double>::infinity() : sample[a];
-    const double hi = b == SAMPLE - 1 ? std::numeric_limits<double>::infinity() : sample[b];
-    if (!br.empty() && lo <= br.back().hi) {
-      br.back().hi = std::max(br.back().hi, hi);  // overlapping: merge
-    } else {
-      br.push_back({lo, hi, 0, {}});
+  std::vector<std::uint64_t> count(BINS, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    ++count[bin_of(x[i])];
+  // Each rank's bin, and the first rank of that bin.
+  std::vector<std::int32_t> slot(BINS, -1);  // bin -> index into `gathered`
+  std::vector<std::vector<double>> gathered;
+  std::vector<std::size_t> rank_slot(ranks.size()), rank_base(ranks.size());
+  std::size_t b = 0, below = 0;
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    if (r > 0 && ranks[r] < ranks[r - 1]) return false;  // ranks must increase
+    while (below + count[b] <= ranks[r]) {
+      below += count[b];
+      ++b;
     }
+    if (slot[b] < 0) {
+      slot[b] = static_cast<std::int32_t>(gathered.size());
+      gathered.emplace_back();
+      gathered.back().reserve(count[b]);
+    }
+    rank_slot[r] = static_cast<std::size_t>(slot[b]);
+    rank_base[r] = below;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    if (v != v) return false;
-    for (Bracket& b : br) {
-      if (v < b.lo) {
-        ++b.below;
-      } else if (v <= b.hi) {
-        b.inside.push_back(v);
-      }
-    }
+    const std::int32_t s = slot[bin_of(x[i])];
+    if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(x[i]);
   }
   for (std::size_t r = 0; r < ranks.size(); ++r) {
-    const std::size_t k = ranks[r];
-    bool found = false;
-    for (Bracket& b : br) {
-      if (k >= b.below && k < b.below + b.inside.size()) {
-        const auto at = b.inside.begin() + static_cast<std::ptrdiff_t>(k - b.below);
-        std::nth_element(b.inside.begin(), at, b.inside.end());
-        out[r] = *at;
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
+    std::vector<double>& g = gathered[rank_slot[r]];
+    const auto at = g.begin() + static_cast<std::ptrdiff_t>(ranks[r] - rank_base[r]);
+    std::nth_element(g.begin(), at, g.end());
+    out[r] = *at;
   }
   return true;
 }
@@ -178,7 +174,7 @@ void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_
     const double h = static_cast<double>(n - 1) * probs[i];
     const double a = stats[2 * static_cast<std::size_t>(i)];
     const double b = stats[2 * static_cast<std::size_t>(i) + 1];
-    out[i] = a + (h - std::floor(h)) * (b - a);
+    out[i] = a == b ? a : a + (h - std::floor(h)) * (b - a);  // a == b: no inf - inf
   }
 }
 
@@ -343,7 +339,8 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
       if (sketch_k_ > 0) {
         double* to = sorted.data() + cell * chunk.n;
         std::copy(x, x + chunk.n, to);
-        std::sort(to, to + chunk.n);
+        thread_local std::vector<std::uint64_t> keys;
+        sort_doubles(to, chunk.n, keys);
       } else {
         std::copy(
             x, x + chunk.n,

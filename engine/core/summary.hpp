@@ -42,8 +42,10 @@ bool meets(Op op, double x, double threshold);
 double quantile_type7(std::vector<double>& v, double p);
 /// Type-7 quantiles at increasing probabilities probs[0..n_probs) (reorders `v`).
 void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out);
-/// The same, exact, for x[0..n) left untouched: one bracketing pass over the
-/// data instead of a selection per probability (scratch is reused storage).
+/// The same, exact, for x[0..n) left untouched: a histogram between the
+/// extremes finds each rank's bin, and only those bins' values are selected
+/// in, instead of a selection per probability over all (scratch is reused
+/// storage for the fallback on data with NaN or infinities).
 /// Covered by tests/test_summary.cpp against quantile_type7.
 void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
                      std::vector<double>& scratch);
