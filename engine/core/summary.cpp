@@ -259,7 +259,7 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
     sketches_.assign(cells, QuantileSketch(sketch_k_));
     sorted_ = std::make_unique<Sorted>();
   } else {
-    store_.assign(cells * max_draws, 0.0);
+    store_.resize(cells * max_draws);  // uninitialised: see store_
   }
   chunk_stats_.assign(n_chunks * cells, CellStats{0, 0, 0, 0});
   chunk_counts_.assign(n_chunks * (targets_.size() * n_years_ + 1), 0);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/chunk.hpp"
@@ -112,9 +113,32 @@ class SummaryAccumulator : public ChunkSink {
   std::uint64_t max_draws_;
   std::uint64_t chunk_draws_;
   std::size_t n_years_;
-  std::vector<double> store_;                // [cell][draw]
-  std::vector<CellStats> chunk_stats_;       // [chunk][cell]
-  std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
+  // Allocates without zeroing: the store is written chunk by chunk before any
+  // of it is read (only delivered draws are), so a pass over gigabytes of
+  // zeros before the first draw is saved; pages are faulted in by the
+  // workers as they fill them.
+  template <class T>
+  struct UninitAlloc : std::allocator<T> {
+    using value_type = T;
+    template <class U>
+    struct rebind {
+      using other = UninitAlloc<U>;
+    };
+    UninitAlloc() = default;
+    template <class U>
+    UninitAlloc(const UninitAlloc<U>& /*other*/) noexcept {}
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... A>
+    void construct(U* p, A&&... a) {
+      ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+    }
+  };
+  std::vector<double, UninitAlloc<double>> store_;  // [cell][draw]
+  std::vector<CellStats> chunk_stats_;              // [chunk][cell]
+  std::vector<std::uint64_t> chunk_counts_;         // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
   // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
   // values sorted beforehand (in parallel, by consume_unordered).
