@@ -42,17 +42,16 @@ void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t 
 
 namespace {
 
-// Chunks first, first + step, first + 2 step, ... below `end`.
+// Chunks first, first + step, first + 2 step, ... (the run's chunk count ends it).
 struct ChunkSeq {
-  std::uint64_t first = 0, step = 1, end = 0;
+  std::uint64_t first = 0, step = 1;
   std::uint64_t at(std::uint64_t k) const { return first + k * step; }
   std::uint64_t pos(std::uint64_t chunk) const { return (chunk - first) / step; }
   /// The first chunk >= from that is congruent to `offset` modulo step.
-  static ChunkSeq of(std::uint64_t from, std::uint64_t offset, std::uint64_t step,
-                     std::uint64_t end) {
+  static ChunkSeq of(std::uint64_t from, std::uint64_t offset, std::uint64_t step) {
     const std::uint64_t r = from % step;
     const std::uint64_t first = from - r + offset + (offset < r ? step : 0);
-    return ChunkSeq{first, step, end};
+    return ChunkSeq{first, step};
   }
 };
 
@@ -74,9 +73,9 @@ class RunState {
     const std::uint64_t c0 = opt.first_draw / CHUNK_DRAWS;
     const auto ranks = static_cast<std::uint64_t>(exchange_ ? exchange_->size() : 1);
     const auto rank = static_cast<std::uint64_t>(exchange_ ? exchange_->rank() : 0);
-    own_ = ChunkSeq::of(c0, rank, ranks, n_chunks_);
+    own_ = ChunkSeq::of(c0, rank, ranks);
     // Process 0 delivers every chunk; the others deliver (send) their own.
-    delivery_ = rank == 0 ? ChunkSeq{c0, 1, n_chunks_} : own_;
+    delivery_ = rank == 0 ? ChunkSeq{c0, 1} : own_;
     const auto threads = static_cast<std::uint64_t>(std::max(opt.threads, 1));
     window_ = 4 * threads * (rank == 0 ? ranks : 1);
   }
@@ -112,7 +111,7 @@ class RunState {
   void receive(int from) {
     guarded([&] {
       const ChunkSeq seq =
-          ChunkSeq::of(delivery_.first, static_cast<std::uint64_t>(from), own_.step, n_chunks_);
+          ChunkSeq::of(delivery_.first, static_cast<std::uint64_t>(from), own_.step);
       for (std::uint64_t k = 0;; ++k) {
         const std::uint64_t c = seq.at(k);
         if (c >= n_chunks_ || stopping()) return;
