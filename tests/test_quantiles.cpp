@@ -14,14 +14,28 @@
 namespace sectorsim {
 namespace {
 
+// The selection, with the extremes found by itself and given by the caller
+// as the summaries give them (std::min/std::max from the first value on, so
+// a NaN first value makes them NaN and later NaNs are skipped), against
+// nth_element on a copy.
 void expect_same_as_reference(const std::vector<double>& x, const char* what) {
-  double fast[5];
+  double fast[5], given[5];
   std::vector<double> scratch;
   core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, fast, scratch);
+  core::Extremes known{0, 0};
+  if (!x.empty()) {
+    known = {x[0], x[0]};
+    for (double v : x) {
+      known.min = std::min(known.min, v);
+      known.max = std::max(known.max, v);
+    }
+  }
+  core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, given, scratch, &known);
   for (int i = 0; i < 5; ++i) {
     std::vector<double> copy = x;
     const double ref = core::quantile_type7(copy, core::QUANTILE_PROBS[i]);
     EXPECT_EQ(fast[i], ref) << what << " p=" << core::QUANTILE_PROBS[i];
+    EXPECT_EQ(given[i], ref) << what << " p=" << core::QUANTILE_PROBS[i] << " (extremes given)";
   }
 }
 
@@ -59,6 +73,58 @@ TEST(QuantileSelect, AdversarialOrderStillExact) {
     x[i] = (i % 48 == 0) ? 1000.0 + static_cast<double>(i) : static_cast<double>(i % 977);
   }
   expect_same_as_reference(x, "adversarial");
+}
+
+TEST(QuantileSelect, DataWithNanHaveNanQuantiles) {
+  // NaN has no order; numpy's quantile gives nan, and so does the selection,
+  // whether it finds the extremes itself or is given them as the summaries
+  // give them (std::min/max skip a NaN after the first value, so constant
+  // data with a NaN look constant: the one-value shortcut must not say 2.5).
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  for (std::size_t n : {std::size_t{100}, std::size_t{100000}}) {
+    std::vector<double> constant(n, 2.5), spread(n);
+    for (double& v : spread)
+      v = normal(rng);
+    for (std::vector<double>* x : {&constant, &spread}) {
+      (*x)[n / 3] = std::numeric_limits<double>::quiet_NaN();
+      core::Extremes known{(*x)[0], (*x)[0]};
+      for (double v : *x) {
+        known.min = std::min(known.min, v);
+        known.max = std::max(known.max, v);
+      }
+      double found[5], given[5];
+      std::vector<double> scratch;
+      core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, found, scratch);
+      core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, given, scratch, &known);
+      for (int i = 0; i < 5; ++i) {
+        EXPECT_TRUE(std::isnan(found[i])) << "n=" << n << " p=" << core::QUANTILE_PROBS[i];
+        EXPECT_TRUE(std::isnan(given[i])) << "n=" << n << " p=" << core::QUANTILE_PROBS[i];
+      }
+    }
+  }
+}
+
+TEST(QuantileSelect, ValuesOutsideGivenExtremesStillExact) {
+  // Extremes that do not hold every value (a caller's mistake) must not cost
+  // exactness: the selection notices and falls back.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal;
+  std::vector<double> x(50000);
+  for (double& v : x)
+    v = normal(rng);
+  const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+  for (const core::Extremes wrong :
+       {core::Extremes{*mn + 0.5, *mx}, core::Extremes{*mn, *mx - 0.5}, core::Extremes{0.0, 0.0}}) {
+    double out[5];
+    std::vector<double> scratch;
+    core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, out, scratch, &wrong);
+    for (int i = 0; i < 5; ++i) {
+      std::vector<double> copy = x;
+      EXPECT_EQ(out[i], core::quantile_type7(copy, core::QUANTILE_PROBS[i]))
+          << "extremes [" << wrong.min << ", " << wrong.max << "] p=" << core::QUANTILE_PROBS[i];
+    }
+  }
 }
 
 TEST(QuantileSelect, EmptyGivesNaN) {

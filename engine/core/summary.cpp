@@ -87,33 +87,54 @@ void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, d
 namespace {
 
 // Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, exactly, in
-// three passes instead of a selection per rank: the extremes; a histogram of
-// BINS equal-width bins between them (the bin is monotone in the value, so
-// bin counts give each rank's bin and its rank inside); the values of the
-// bins that hold a wanted rank, gathered and selected in. Returns false (the
-// caller falls back to nth_element) for data with NaN or infinities.
+// two passes instead of a selection per rank: a histogram of BINS equal-width
+// bins between the extremes (the bin is monotone in the value, so bin counts
+// give each rank's bin and its rank inside), then the values of the bins that
+// hold a wanted rank, gathered and selected in. The extremes come from the
+// caller when it knows them (the summaries' chunk records), else from one
+// more pass. Returns false (the caller falls back to nth_element) for data
+// with NaN or infinities, or values outside the given extremes.
 bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
-                      double* out) {
+                      const Extremes* known, double* out) {
   constexpr std::size_t BINS = 4096;
   if (n < 4 * BINS) return false;
   double lo = x[0], hi = x[0];
-  for (std::size_t i = 0; i < n; ++i) {
-    lo = x[i] < lo ? x[i] : lo;
-    hi = x[i] > hi ? x[i] : hi;
+  if (known) {
+    lo = known->min;
+    hi = known->max;
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      lo = x[i] < lo ? x[i] : lo;
+      hi = x[i] > hi ? x[i] : hi;
+    }
+  }
+  // NaN extremes, an infinite one, or no spread.
+  if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi)) return false;
+  bool bad = false;  // a NaN, or a value outside [lo, hi]
+  if (lo == hi) {
+    // One value throughout (the base year's observed data): every order
+    // statistic is it, unless a NaN hides among the draws.
+    for (std::size_t i = 0; i < n; ++i)
+      bad |= x[i] != lo;
+    if (bad) return false;
+    std::fill(out, out + ranks.size(), lo);
+    return true;
   }
   const double range = hi - lo;
-  // NaN anywhere, or an infinite value (range inf or NaN), or no spread.
-  bool nan = false;
-  for (std::size_t i = 0; i < n; ++i)
-    nan |= x[i] != x[i];
-  if (nan || !(range < std::numeric_limits<double>::infinity()) || !(range > 0)) return false;
+  if (!(range < std::numeric_limits<double>::infinity())) return false;
   const double scale = static_cast<double>(BINS) / range;
   auto bin_of = [&](double v) {
-    return std::min(static_cast<std::size_t>((v - lo) * scale), BINS - 1);
+    const double pos = (v - lo) * scale;
+    return pos < static_cast<double>(BINS) ? (pos > 0 ? static_cast<std::size_t>(pos) : 0)
+                                           : BINS - 1;
   };
   std::vector<std::uint64_t> count(BINS, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    ++count[bin_of(x[i])];
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    bad |= !(v >= lo && v <= hi);
+    ++count[bin_of(v)];
+  }
+  if (bad) return false;
   // Each rank's bin, and the first rank of that bin.
   std::vector<std::int32_t> slot(BINS, -1);  // bin -> index into `gathered`
   std::vector<std::vector<double>> gathered;
@@ -149,7 +170,7 @@ bool order_statistics(const double* x, std::size_t n, const std::vector<std::siz
 }  // namespace
 
 void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
-                     std::vector<double>& scratch) {
+                     std::vector<double>& scratch, const Extremes* extremes) {
   if (n == 0) {
     for (int i = 0; i < n_probs; ++i)
       out[i] = std::numeric_limits<double>::quiet_NaN();
@@ -162,7 +183,13 @@ void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_
     ranks.push_back(std::min(lo + 1, n - 1));
   }
   std::vector<double> stats(ranks.size());
-  if (!order_statistics(x, n, ranks, stats.data())) {
+  if (!order_statistics(x, n, ranks, extremes, stats.data())) {
+    // NaN has no place in an order: data holding one have NaN quantiles (as
+    // numpy's quantile gives), never an artefact of where the NaN sat.
+    if (std::any_of(x, x + n, [](double v) { return std::isnan(v); })) {
+      std::fill(out, out + n_probs, std::numeric_limits<double>::quiet_NaN());
+      return;
+    }
     scratch.assign(x, x + n);
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       const auto at = scratch.begin() + static_cast<std::ptrdiff_t>(ranks[r]);
@@ -550,7 +577,8 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
       sketches_[cell].quantiles(QUANTILE_PROBS, 5, stats + 3);
     } else {
       const double* col = store_.data() + cell * max_draws_;
-      quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch);
+      const Extremes known{st.min, st.max};
+      quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch, &known);
     }
     stats[8] = st.max;
   };

@@ -43,13 +43,20 @@ bool meets(Op op, double x, double threshold);
 double quantile_type7(std::vector<double>& v, double p);
 /// Type-7 quantiles at increasing probabilities probs[0..n_probs) (reorders `v`).
 void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out);
+/// Smallest and largest value of some data, where the caller already knows them.
+struct Extremes {
+  double min, max;
+};
 /// The same, exact, for x[0..n) left untouched: a histogram between the
 /// extremes finds each rank's bin, and only those bins' values are selected
 /// in, instead of a selection per probability over all (scratch is reused
-/// storage for the fallback on data with NaN or infinities).
-/// Covered by tests/test_summary.cpp against quantile_type7.
+/// storage for the fallback on data with infinities). Data holding a NaN
+/// have NaN quantiles. `extremes`, when given, saves the pass that finds
+/// them; a value outside them sends the selection to the fallback, so the
+/// result stays exact.
+/// Covered by tests/test_quantiles.cpp against quantile_type7.
 void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
-                     std::vector<double>& scratch);
+                     std::vector<double>& scratch, const Extremes* extremes = nullptr);
 
 /// Everything a SummaryAccumulator knows about the first `draws` draws: what
 /// an interrupted run saves so that a resumed one finishes bit-identically.
