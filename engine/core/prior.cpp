@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/lognormal.hpp>
@@ -169,18 +172,46 @@ class BetaTable {
   static constexpr double TOL = 1e-11;  // on the [0, 1] scale of the standard beta
 
   BetaTable(double a, double b) : dist_(a, b) {
-    const int n0 = 32;
-    double u0 = U_LO, x0 = exact(u0), s0 = slope(x0);
-    u_.push_back(u0);
-    x_.push_back(x0);
-    s_.push_back(s0);
-    for (int i = 1; i <= n0; ++i) {
-      const double u1 = U_LO + (1.0 - 2.0 * U_LO) * static_cast<double>(i) / n0;
-      const double x1 = exact(u1), s1 = slope(x1);
-      refine(u0, x0, s0, u1, x1, s1, 0);
-      u0 = u1;
-      x0 = x1;
-      s0 = s1;
+    // N0 equal pieces, each refined on its own (on several threads: the
+    // pieces are independent and joined in order, so the table is the same
+    // whatever the thread count). A table takes thousands of exact quantiles.
+    constexpr int N0 = 32;
+    Breaks ends, pieces[N0];
+    for (int i = 0; i <= N0; ++i) {
+      const double u = i == 0 ? U_LO : U_LO + (1.0 - 2.0 * U_LO) * static_cast<double>(i) / N0;
+      const double x = exact(u);
+      ends.push(u, x, slope(x));
+    }
+    std::atomic<int> next{0};
+    std::exception_ptr error;
+    std::mutex error_mu;
+    auto work = [&] {
+      for (int i = next++; i < N0; i = next++) {
+        try {
+          refine(ends.u[i], ends.x[i], ends.s[i], ends.u[i + 1], ends.x[i + 1], ends.s[i + 1], 0,
+                 pieces[i]);
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (!error) error = std::current_exception();
+        }
+      }
+    };
+    const int threads = static_cast<int>(
+        std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(BUILD_THREADS)));
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t)
+      pool.emplace_back(work);
+    work();
+    for (auto& th : pool)
+      th.join();
+    if (error) std::rethrow_exception(error);
+    u_.push_back(ends.u[0]);
+    x_.push_back(ends.x[0]);
+    s_.push_back(ends.s[0]);
+    for (const Breaks& piece : pieces) {
+      u_.insert(u_.end(), piece.u.begin(), piece.u.end());
+      x_.insert(x_.end(), piece.x.begin(), piece.x.end());
+      s_.insert(s_.end(), piece.s.begin(), piece.s.end());
     }
     // first_[b]: the interval holding the left edge of bin b.
     const std::size_t bins = 4 * u_.size();
@@ -287,21 +318,32 @@ class BetaTable {
     return cubic(u_[i], x_[i], s_[i], u_[i + 1], x_[i + 1], s_[i + 1], u);
   }
 
-  // Appends the breakpoints of (u0, u1], bisecting until the interpolant
-  // matches the exact quantile at the midpoint, where the error of a cubic
-  // Hermite interpolant with exact slopes, ~ t^2 (1 - t)^2, peaks.
-  void refine(double u0, double x0, double s0, double u1, double x1, double s1, int depth) {
+  // Breakpoints (u, x, slope) in increasing u.
+  struct Breaks {
+    std::vector<double> u, x, s;
+    void push(double uu, double xx, double ss) {
+      u.push_back(uu);
+      x.push_back(xx);
+      s.push_back(ss);
+    }
+  };
+  // Threads a table build uses at most (fewer where the machine has fewer).
+  static constexpr unsigned BUILD_THREADS = 8;
+
+  // Appends the breakpoints of (u0, u1] to `out`, bisecting until the
+  // interpolant matches the exact quantile at the midpoint, where the error
+  // of a cubic Hermite interpolant with exact slopes, ~ t^2 (1 - t)^2, peaks.
+  void refine(double u0, double x0, double s0, double u1, double x1, double s1, int depth,
+              Breaks& out) const {
     const double um = 0.5 * (u0 + u1);
     const double xm = exact(um);
     if (depth >= 40 || std::fabs(cubic(u0, x0, s0, u1, x1, s1, um) - xm) <= TOL) {
-      u_.push_back(u1);
-      x_.push_back(x1);
-      s_.push_back(s1);
+      out.push(u1, x1, s1);
       return;
     }
     const double sm = slope(xm);
-    refine(u0, x0, s0, um, xm, sm, depth + 1);
-    refine(um, xm, sm, u1, x1, s1, depth + 1);
+    refine(u0, x0, s0, um, xm, sm, depth + 1, out);
+    refine(um, xm, sm, u1, x1, s1, depth + 1, out);
   }
 
   boost::math::beta_distribution<double> dist_;
