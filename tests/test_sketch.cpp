@@ -169,6 +169,51 @@ TEST(Sort, RadixSortEqualsStdSortOnRandomData) {
   }
 }
 
+TEST(SketchMerge, SameAsStdMerge) {
+  // Sorted runs with ties across the runs, signed zeros (equal under <, told
+  // apart by their bits), infinities, and NaN (no order: the one-chain
+  // merge must reproduce std::merge's interleaving), of every small size and
+  // some large ones, odd and even totals.
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<int> pick(0, 9);
+  std::normal_distribution<double> normal;
+  auto make = [&](std::size_t n, bool with_nan) {
+    std::vector<double> v(n);
+    for (double& x : v) {
+      switch (pick(rng)) {
+        case 0:
+          x = 1.5;
+          break;
+        case 1:
+          x = (pick(rng) % 2) ? 0.0 : -0.0;
+          break;
+        case 2:
+          x = -std::numeric_limits<double>::infinity();
+          break;
+        default:
+          x = std::round(4 * normal(rng)) / 4;  // many ties
+      }
+    }
+    std::sort(v.begin(), v.end());  // operator<: the order std::merge assumes
+    if (with_nan && n > 0) v[n / 2] = std::numeric_limits<double>::quiet_NaN();
+    return v;
+  };
+  for (bool with_nan : {false, true}) {
+    for (std::size_t na : {0, 1, 2, 3, 7, 64, 1000, 4096}) {
+      for (std::size_t nb : {0, 1, 2, 5, 63, 999, 4096}) {
+        const std::vector<double> a = make(na, with_nan), b = make(nb, false);
+        std::vector<double> expected(na + nb), got(na + nb);
+        std::merge(a.begin(), a.end(), b.begin(), b.end(), expected.begin());
+        core::merge_sorted(a.data(), na, b.data(), nb, got.data());
+        if (na + nb > 0) {
+          ASSERT_EQ(0, std::memcmp(got.data(), expected.data(), (na + nb) * sizeof(double)))
+              << "na = " << na << ", nb = " << nb << (with_nan ? ", with NaN" : "");
+        }
+      }
+    }
+  }
+}
+
 TEST(Sort, TotalOrderPutsNegativeZeroFirstAndNaNsAtTheEnds) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> x = {1.0, 0.0, nan, -0.0, -2.0, std::numeric_limits<double>::infinity(),

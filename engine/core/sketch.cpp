@@ -11,6 +11,72 @@ namespace sectorsim::core {
 
 QuantileSketch::QuantileSketch(std::size_t k) : k_(std::max<std::size_t>(k, 2)) {}
 
+namespace {
+
+// std::merge's result, bit for bit: an item of b goes before one of a only
+// when it compares less, so ties (and NaN) take a's item first. Without a
+// branch per item (on interleaved sorted data std::merge's branch is
+// mispredicted about every other item), and from both ends at once: the
+// front chain writes the first half, the back chain the second, two
+// independent dependency chains instead of one. Taking the larger item from
+// the back, a's only when it compares greater, is the same merge read
+// backwards for data without NaN (a strict weak order); data with NaN, or
+// chains that do not meet, take the one-chain merge.
+void merge_forward(const double* a, std::size_t na, const double* b, std::size_t nb, double* out) {
+  std::size_t i = 0, j = 0, k = 0;
+  while (i < na && j < nb) {
+    const double x = a[i], y = b[j];
+    const bool second = y < x;
+    out[k++] = second ? y : x;
+    j += second ? 1 : 0;
+    i += second ? 0 : 1;
+  }
+  for (; i < na; ++i)
+    out[k++] = a[i];
+  for (; j < nb; ++j)
+    out[k++] = b[j];
+}
+
+bool has_nan(const double* x, std::size_t n) {
+  bool nan = false;
+  for (std::size_t i = 0; i < n; ++i)
+    nan |= x[i] != x[i];
+  return nan;
+}
+
+}  // namespace
+
+void merge_sorted(const double* a, std::size_t na, const double* b, std::size_t nb, double* out) {
+  if (na == 0 || nb == 0 || has_nan(a, na) || has_nan(b, nb)) {
+    merge_forward(a, na, b, nb, out);
+    return;
+  }
+  const std::size_t n = na + nb, half = n / 2;
+  std::size_t fi = 0, fj = 0, fk = 0;    // front: next items, next output
+  std::size_t bi = na, bj = nb, bk = n;  // back: one past them
+  while (fk < half && bk > half && fi < na && fj < nb && bi > 0 && bj > 0) {
+    const double x = a[fi], y = b[fj];
+    const bool second = y < x;
+    out[fk++] = second ? y : x;
+    fj += second ? 1 : 0;
+    fi += second ? 0 : 1;
+    const double xb = a[bi - 1], yb = b[bj - 1];
+    const bool first = xb > yb;
+    out[--bk] = first ? xb : yb;
+    bi -= first ? 1 : 0;
+    bj -= first ? 0 : 1;
+  }
+  while (fk < half) {
+    const bool take_a = fi < na && (fj >= nb || !(b[fj] < a[fi]));
+    out[fk++] = take_a ? a[fi++] : b[fj++];
+  }
+  while (bk > half) {
+    const bool take_a = bi > 0 && (bj == 0 || a[bi - 1] > b[bj - 1]);
+    out[--bk] = take_a ? a[--bi] : b[--bj];
+  }
+  if (fi != bi || fj != bj) merge_forward(a, na, b, nb, out);  // cannot happen without NaN
+}
+
 std::vector<double>& QuantileSketch::merge_buffer() {
   thread_local std::vector<double> buffer;
   return buffer;
@@ -27,7 +93,7 @@ void QuantileSketch::add_sorted(const double* x, std::size_t n) {
   std::vector<double>& scratch = merge_buffer();
   std::vector<double>& l0 = levels_[0];
   scratch.resize(l0.size() + n);
-  std::merge(l0.begin(), l0.end(), x, x + n, scratch.begin());
+  merge_sorted(l0.data(), l0.size(), x, n, scratch.data());
   l0.swap(scratch);
   count_ += n;
   for (std::size_t h = 0; h < levels_.size(); ++h) {
@@ -45,10 +111,10 @@ void QuantileSketch::compact(std::size_t h) {
   const std::size_t pairs = from.size() / 2;
   const std::size_t start = offset_[h];
   offset_[h] ^= 1;
-  std::vector<double> up;
-  up.reserve(pairs);
+  thread_local std::vector<double> up;  // reused: no allocation per compaction
+  up.resize(pairs);
   for (std::size_t i = 0; i < pairs; ++i)
-    up.push_back(from[2 * i + start]);
+    up[i] = from[2 * i + start];
   const bool odd = from.size() % 2 == 1;
   const double last = odd ? from.back() : 0.0;
   from.clear();
@@ -59,7 +125,7 @@ void QuantileSketch::compact(std::size_t h) {
   std::vector<double>& to = levels_[h + 1];
   std::vector<double>& scratch = merge_buffer();
   scratch.resize(to.size() + up.size());
-  std::merge(to.begin(), to.end(), up.begin(), up.end(), scratch.begin());
+  merge_sorted(to.data(), to.size(), up.data(), up.size(), scratch.data());
   to.assign(scratch.begin(), scratch.end());
   const double weight = std::ldexp(1.0, static_cast<int>(h));
   error_ += weight;

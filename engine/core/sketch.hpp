@@ -18,6 +18,11 @@
 
 namespace sectorsim::core {
 
+/// out[0, na + nb) = std::merge of the sorted runs a and b, bit for bit (ties
+/// and NaN take a's item first), branch-free and from both ends at once.
+/// Test: SketchMerge.SameAsStdMerge in tests/test_sketch.cpp.
+void merge_sorted(const double* a, std::size_t na, const double* b, std::size_t nb, double* out);
+
 class QuantileSketch {
  public:
   /// k: items a level keeps after compaction (memory about 2k per level).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <limits>
 
 namespace sectorsim::core {
 
@@ -47,7 +48,7 @@ void insertion_sort(std::uint64_t* k, std::size_t n) {
 void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch) {
   if (n < 2) return;
   // Keys, and their extremes.
-  scratch.resize(2 * n + BUCKETS_PER_KEY * n + 2);
+  scratch.resize(2 * n);
   std::uint64_t* a = scratch.data();
   std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -59,6 +60,15 @@ void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch)
     hi = std::max(hi, k);
   }
   if (lo == hi) return;  // one value throughout: sorted as it is
+  if (n > std::numeric_limits<std::uint32_t>::max()) {
+    // Bucket starts below count in 32 bits; beyond, a comparison sort.
+    std::sort(a, a + n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t v = bits_of(a[i]);
+      std::memcpy(x + i, &v, sizeof v);
+    }
+    return;
+  }
   // Spread the keys over about BUCKETS_PER_KEY * n buckets by their offset
   // from the smallest (a bucket's keys all precede the next bucket's), then
   // sort each bucket. A chunk's values of one cell lie close together, so
@@ -70,21 +80,29 @@ void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch)
   const int shift = std::max(0, span_bits - target_bits);
   const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
   std::uint64_t* b = a + n;
-  std::uint64_t* start = b + n;  // buckets + 1 entries
-  std::fill(start, start + buckets + 1, 0);
+  // Bucket starts, 32 bits each: for a chunk of 4096 keys, 8192 buckets
+  // take 32 KB and stay in the L1 cache.
+  thread_local std::vector<std::uint32_t> start_storage;
+  start_storage.assign(buckets + 1, 0);
+  std::uint32_t* start = start_storage.data();
   for (std::size_t i = 0; i < n; ++i)
     ++start[((a[i] - lo) >> shift) + 1];
-  for (std::size_t j = 0; j < buckets; ++j)
+  std::uint32_t largest = 0;
+  for (std::size_t j = 0; j < buckets; ++j) {
+    largest = std::max(largest, start[j + 1]);
     start[j + 1] += start[j];
+  }
   for (std::size_t i = 0; i < n; ++i)
     b[start[(a[i] - lo) >> shift]++] = a[i];
   // start[j] is now the end of bucket j: large buckets sorted on their
   // own, then one insertion pass over all (keys only move within a bucket).
-  std::size_t from = 0;
-  for (std::size_t j = 0; j < buckets; ++j) {
-    const std::size_t to = start[j];
-    if (to - from > INSERTION_MAX) std::sort(b + from, b + to);
-    from = to;
+  if (largest > INSERTION_MAX) {
+    std::size_t from = 0;
+    for (std::size_t j = 0; j < buckets; ++j) {
+      const std::size_t to = start[j];
+      if (to - from > INSERTION_MAX) std::sort(b + from, b + to);
+      from = to;
+    }
   }
   insertion_sort(b, n);
   for (std::size_t i = 0; i < n; ++i) {
