@@ -267,11 +267,13 @@ TEST(PriorBatch, ManyMatchesScalarBitForBit) {
 
 TEST(PriorBatch, NormalQuantileManyMatchesScalarBitForBit) {
   const std::vector<double> u = test_uniforms();
-  std::vector<double> z(u.size()), alias = u;
+  std::vector<double> z(u.size()), z2(u.size()), alias = u;
   core::normal_quantile_many(u.data(), z.data(), u.size());
+  core::normal_quantile_many_sse2(u.data(), z2.data(), u.size());
   core::normal_quantile_many(alias.data(), alias.data(), alias.size());
   for (std::size_t i = 0; i < u.size(); ++i) {
     ASSERT_TRUE(same_bits(z[i], core::normal_quantile(u[i]))) << "u = " << u[i];
+    ASSERT_TRUE(same_bits(z2[i], z[i])) << "two-lane form, u = " << u[i];
     ASSERT_TRUE(same_bits(alias[i], z[i])) << "aliased, u = " << u[i];
   }
 }

@@ -47,13 +47,6 @@ template <class VecD, class VecU, bool EXP>
   apply_many<Vec4D, Vec4U, false>(x, y, n);
 }
 
-bool has_avx2() {
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") != 0;
-  }();
-  return yes;
-}
 #else
 // Elsewhere the two-lane path serves (generic vectors: the same operations).
 void exp_many_avx2(const double* x, double* y, std::size_t n) {
@@ -62,12 +55,21 @@ void exp_many_avx2(const double* x, double* y, std::size_t n) {
 void log_many_avx2(const double* x, double* y, std::size_t n) {
   apply_many<Vec2D, Vec2U, false>(x, y, n);
 }
-bool has_avx2() {
-  return false;
-}
 #endif
 
 }  // namespace
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") != 0;
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
 
 void exp_many_sse2(const double* x, double* y, std::size_t n) {
   apply_many<Vec2D, Vec2U, true>(x, y, n);
@@ -78,7 +80,7 @@ void log_many_sse2(const double* x, double* y, std::size_t n) {
 }
 
 void exp_many(const double* x, double* y, std::size_t n) {
-  if (has_avx2()) {
+  if (cpu_has_avx2()) {
     exp_many_avx2(x, y, n);
   } else {
     exp_many_sse2(x, y, n);
@@ -86,7 +88,7 @@ void exp_many(const double* x, double* y, std::size_t n) {
 }
 
 void log_many(const double* x, double* y, std::size_t n) {
-  if (has_avx2()) {
+  if (cpu_has_avx2()) {
     log_many_avx2(x, y, n);
   } else {
     log_many_sse2(x, y, n);

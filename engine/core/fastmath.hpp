@@ -30,6 +30,11 @@ using Vec2U = std::uint64_t __attribute__((vector_size(16)));
 using Vec4D = double __attribute__((vector_size(32)));
 using Vec4U = std::uint64_t __attribute__((vector_size(32)));
 
+/// Whether this CPU runs AVX2 (x86-64 only; false elsewhere). Batch loops
+/// that execute the same IEEE operations per lane in either form pick their
+/// four-lane form by it.
+bool cpu_has_avx2();
+
 /// x = e^x lane by lane (see the file comment for accuracy and special
 /// values); VecD, VecU: Vec2D, Vec2U or Vec4D, Vec4U. In place, by reference:
 /// a 32-byte vector passed by value would have a different calling

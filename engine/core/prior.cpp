@@ -20,6 +20,8 @@
 #include <boost/math/distributions/triangular.hpp>
 #include <boost/math/distributions/uniform.hpp>
 
+#include "engine/core/fastmath.hpp"
+
 namespace sectorsim::core {
 
 namespace {
@@ -140,11 +142,15 @@ double normal_quantile(double u) {
   return std::fabs(q) <= 0.425 ? as241::central(q) : as241::tail(u);
 }
 
-void normal_quantile_many(const double* u, double* z, std::size_t n) {
-  // The central formula for every lane first (a branch-free loop the compiler
-  // vectorises), then the tails (15% of lanes) one by one. Each lane gets the
-  // same operations as normal_quantile, so results are identical bit for bit.
-  // z may alias u: keep the arguments of a block while its values are written.
+namespace {
+
+// The central formula for every lane of a block first (a branch-free loop
+// the compiler vectorises), then the tails (15% of lanes) one by one. Each
+// lane gets the same operations as normal_quantile, so results are identical
+// bit for bit. z may alias u: keep the arguments of a block while its values
+// are written.
+[[gnu::always_inline]] inline void normal_quantile_blocks(const double* u, double* z,
+                                                          std::size_t n) {
   constexpr std::size_t B = 64;
   double a[B];
   for (std::size_t i0 = 0; i0 < n; i0 += B) {
@@ -154,6 +160,63 @@ void normal_quantile_many(const double* u, double* z, std::size_t n) {
       z[i0 + k] = as241::central(a[k] - 0.5);
     as241::tails_many(a, z + i0, m);
   }
+}
+
+// x[i] = the truncated normal's quantile at u[i] (Prior::quantile, bit for
+// bit), in blocks: the normal quantile's argument for every lane, its central
+// formula branch-free, the tails (rare) lane by lane, then scale and clamp.
+// c0, c1, c2: Prior's constants; mean, sd, low, high: its parameters.
+[[gnu::always_inline]] inline void truncated_normal_blocks(const double* u, double* x,
+                                                           std::size_t n, const double (&c)[3],
+                                                           const double (&p)[4]) {
+  constexpr std::size_t B = 64;
+  double a[B], z[B];
+  for (std::size_t i0 = 0; i0 < n; i0 += B) {
+    const std::size_t m = std::min(B, n - i0);
+    for (std::size_t k = 0; k < m; ++k) {
+      const double v = c[2] < 0 ? 1.0 - u[i0 + k] : u[i0 + k];
+      a[k] = c[0] + v * c[1];
+    }
+    for (std::size_t k = 0; k < m; ++k)
+      z[k] = as241::central(a[k] - 0.5);
+    as241::tails_many(a, z, m);
+    for (std::size_t k = 0; k < m; ++k)
+      x[i0 + k] = std::clamp(p[0] + p[1] * (c[2] * z[k]), p[2], p[3]);
+  }
+}
+
+// Four lanes in AVX2 registers where the CPU has AVX2 (no FMA: the same IEEE
+// operations per lane, so the same bits), two in SSE2 registers elsewhere.
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] void normal_quantile_avx2(const double* u, double* z, std::size_t n) {
+  normal_quantile_blocks(u, z, n);
+}
+[[gnu::target("avx2")]] void truncated_normal_avx2(const double* u, double* x, std::size_t n,
+                                                   const double (&c)[3], const double (&p)[4]) {
+  truncated_normal_blocks(u, x, n, c, p);
+}
+#else
+void normal_quantile_avx2(const double* u, double* z, std::size_t n) {
+  normal_quantile_blocks(u, z, n);
+}
+void truncated_normal_avx2(const double* u, double* x, std::size_t n, const double (&c)[3],
+                           const double (&p)[4]) {
+  truncated_normal_blocks(u, x, n, c, p);
+}
+#endif
+
+}  // namespace
+
+void normal_quantile_many(const double* u, double* z, std::size_t n) {
+  if (cpu_has_avx2()) {
+    normal_quantile_avx2(u, z, n);
+  } else {
+    normal_quantile_blocks(u, z, n);
+  }
+}
+
+void normal_quantile_many_sse2(const double* u, double* z, std::size_t n) {
+  normal_quantile_blocks(u, z, n);
 }
 
 double normal_cdf(double x) {
@@ -532,23 +595,13 @@ void Prior::quantile_many(const double* u, double* x, std::size_t n) const {
         x[i] = c0_ + c1_ * u[i];
       return;
     case Dist::TruncatedNormal: {
-      // As quantile(), in blocks: the normal quantile's argument for every
-      // lane, its central formula branch-free, the tails (rare) lane by lane,
-      // then scale and clamp. Each lane gets quantile()'s operations, so the
-      // bits agree (test: PriorBatch.ManyMatchesScalar).
-      constexpr std::size_t B = 64;
-      double a[B], z[B];
-      for (std::size_t i0 = 0; i0 < n; i0 += B) {
-        const std::size_t m = std::min(B, n - i0);
-        for (std::size_t k = 0; k < m; ++k) {
-          const double v = c2_ < 0 ? 1.0 - u[i0 + k] : u[i0 + k];
-          a[k] = c0_ + v * c1_;
-        }
-        for (std::size_t k = 0; k < m; ++k)
-          z[k] = as241::central(a[k] - 0.5);
-        as241::tails_many(a, z, m);
-        for (std::size_t k = 0; k < m; ++k)
-          x[i0 + k] = std::clamp(p_[0] + p_[1] * (c2_ * z[k]), p_[2], p_[3]);
+      // As quantile(), in blocks (test: PriorBatch.ManyMatchesScalar).
+      const double c[3] = {c0_, c1_, c2_};
+      const double p[4] = {p_[0], p_[1], p_[2], p_[3]};
+      if (cpu_has_avx2()) {
+        truncated_normal_avx2(u, x, n, c, p);
+      } else {
+        truncated_normal_blocks(u, x, n, c, p);
       }
       return;
     }

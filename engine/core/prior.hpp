@@ -25,8 +25,12 @@ const char* dist_name(Dist d);
 /// Standard normal quantile (Wichura 1988, algorithm AS241 PPND16); relative
 /// error about 1e-16 on (0, 1). Returns -inf/+inf at 0/1.
 double normal_quantile(double u);
-/// z[i] = normal_quantile(u[i]) for i < n, bit for bit (z may alias u).
+/// z[i] = normal_quantile(u[i]) for i < n, bit for bit (z may alias u); four
+/// lanes at a time in AVX2 registers where the CPU has AVX2.
 void normal_quantile_many(const double* u, double* z, std::size_t n);
+/// The same in two-lane SSE2 registers whatever the CPU (what machines
+/// without AVX2 run; exposed so that tests compare both forms).
+void normal_quantile_many_sse2(const double* u, double* z, std::size_t n);
 
 /// Standard normal CDF via erfc (relative error about 1e-16 (1 + x^2)).
 double normal_cdf(double x);
