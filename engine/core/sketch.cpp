@@ -111,8 +111,7 @@ void QuantileSketch::compact(std::size_t h) {
   const std::size_t pairs = from.size() / 2;
   const std::size_t start = offset_[h];
   offset_[h] ^= 1;
-  thread_local std::vector<double> up;  // reused: no allocation per compaction
-  up.resize(pairs);
+  std::vector<double> up(pairs);
   for (std::size_t i = 0; i < pairs; ++i)
     up[i] = from[2 * i + start];
   const bool odd = from.size() % 2 == 1;
