@@ -1,17 +1,25 @@
 // Micro-benchmarks: random streams, prior quantiles, one batch of the model,
-// the summary update, and whole summary-only runs of the shipped plan.
+// the summary update of one chunk (exact store and sketches), sorting a
+// chunk's cell for the sketches, writing one chunk of paths to HDF5, and
+// whole summary-only runs of the shipped plan.
 //
 //   build/bench/bench_core --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/config/scenario_loader.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/sampler.hpp"
+#include "engine/core/sort.hpp"
 #include "engine/core/summary.hpp"
+#include "engine/core/version.hpp"
+#include "engine/io/results_writer.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace {
@@ -140,16 +148,123 @@ void BM_ModelBatch(benchmark::State& state) {
 }
 BENCHMARK(BM_ModelBatch)->Arg(256);
 
+std::vector<std::string> plan_sector_ids() {
+  std::vector<std::string> ids;
+  for (const auto& s : plan().sectors)
+    ids.push_back(s.id);
+  return ids;
+}
+
+// One chunk (CHUNK_DRAWS draws) of the plan's model output, computed once.
+const std::vector<double>& plan_chunk() {
+  static const std::vector<double> values = [] {
+    const models::SectorGrowthModel model(plan());
+    const std::size_t n = core::CHUNK_DRAWS;
+    const core::UniformSource src(1, core::Sampler::MonteCarlo, n);
+    std::vector<double> p(model.parameters().size() * n),
+        z(static_cast<std::size_t>(model.n_shocks()) * n),
+        out(static_cast<std::size_t>(model.layout().n_cells()) * n), work(model.workspace_size(n));
+    core::draw_inputs(model, src, 0, n, n, p.data(), z.data());
+    model.simulate({n, n, p.data(), z.data()}, {n, out.data()}, work.data());
+    return out;
+  }();
+  return values;
+}
+
+// The summary update of one chunk: per-chunk statistics, target counts and
+// the values into the exact-quantile store (range 0), or sorted into the
+// per-cell sketches (range 1, k = 4096 as `--quantiles sketch`).
+void BM_SummaryChunk(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  const auto targets =
+      core::resolve_targets(plan().targets, model.layout(), plan().base_year, plan_sector_ids());
+  const bool sketch = state.range(0) == 1;
+  constexpr std::uint64_t CHUNKS = 64;  // the store's size; positions are reused
+  core::SummaryAccumulator summary(model.layout(), targets, CHUNKS * core::CHUNK_DRAWS,
+                                   core::CHUNK_DRAWS, sketch ? 4096 : 0);
+  core::ChunkView view;
+  view.n = core::CHUNK_DRAWS;
+  view.stride = core::CHUNK_DRAWS;
+  view.values = plan_chunk().data();
+  view.layout = &model.layout();
+  std::uint64_t c = 0;
+  for (auto _ : state) {
+    view.first_draw = (c++ % CHUNKS) * core::CHUNK_DRAWS;
+    summary.consume_unordered(view);
+    summary.consume(view);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(core::CHUNK_DRAWS));
+  state.SetLabel(sketch ? "sketches; items = draws" : "exact store; items = draws");
+}
+BENCHMARK(BM_SummaryChunk)->Arg(0)->Arg(1);
+
+// Sorting one cell of a chunk (4096 values of district GDP in the last
+// year), as the sketches need every cell of every chunk.
+void BM_SortCell(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  const auto& layout = model.layout();
+  const int cell = layout.cell(0, layout.n_years() - 1);
+  const double* from = plan_chunk().data() + static_cast<std::size_t>(cell) * core::CHUNK_DRAWS;
+  std::vector<double> x(core::CHUNK_DRAWS);
+  std::vector<std::uint64_t> scratch;
+  for (auto _ : state) {
+    std::copy(from, from + core::CHUNK_DRAWS, x.begin());
+    core::sort_doubles(x.data(), x.size(), scratch);
+    benchmark::DoNotOptimize(x.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(core::CHUNK_DRAWS));
+  state.SetLabel("items = values (copy included)");
+}
+BENCHMARK(BM_SortCell);
+
+// Writing the plan's paths to HDF5, chunk by chunk (hyperslab writes into
+// chunked datasets), as `sectorsim run` does: 16 chunks a file, float64, no
+// compression; file creation and removal are outside the timing.
+void BM_H5PathChunks(benchmark::State& state) {
+  const models::SectorGrowthModel model(plan());
+  constexpr std::uint64_t CHUNKS = 16;
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("bench-core-paths-" + std::to_string(::getpid()) + ".h5"))
+                               .string();
+  core::ChunkView view;
+  view.n = core::CHUNK_DRAWS;
+  view.stride = core::CHUNK_DRAWS;
+  view.values = plan_chunk().data();
+  view.layout = &model.layout();
+  std::uint64_t bytes = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    io::RunMeta meta;
+    meta.engine_version = core::ENGINE_VERSION;
+    meta.seed = 1;
+    meta.chunk_draws = core::CHUNK_DRAWS;
+    auto writer = std::make_unique<io::ResultsWriter>(path, true, meta);
+    core::ChunkSink* sink =
+        writer->begin_scenario(plan(), model.layout(), CHUNKS * core::CHUNK_DRAWS, {});
+    state.ResumeTiming();
+    for (std::uint64_t c = 0; c < CHUNKS; ++c) {
+      view.first_draw = c * core::CHUNK_DRAWS;
+      sink->consume(view);
+    }
+    state.PauseTiming();
+    writer.reset();  // not committed: the temporary file is removed
+    state.ResumeTiming();
+    bytes += CHUNKS * core::CHUNK_DRAWS * static_cast<std::uint64_t>(model.layout().n_cells()) *
+             sizeof(double);
+  }
+  state.SetItemsProcessed(state.iterations() *
+                          static_cast<std::int64_t>(CHUNKS * core::CHUNK_DRAWS));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.SetLabel("items = draws; bytes = path values");
+}
+BENCHMARK(BM_H5PathChunks)->Unit(benchmark::kMillisecond);
+
 // Whole summary-only runs of the plan, 1 and 2 threads.
 void BM_RunSummaryOnly(benchmark::State& state) {
   const models::SectorGrowthModel model(plan());
   const std::uint64_t draws = 16 * core::CHUNK_DRAWS;
-  const auto targets = core::resolve_targets(plan().targets, model.layout(), plan().base_year, [] {
-    std::vector<std::string> ids;
-    for (const auto& s : plan().sectors)
-      ids.push_back(s.id);
-    return ids;
-  }());
+  const auto targets =
+      core::resolve_targets(plan().targets, model.layout(), plan().base_year, plan_sector_ids());
   for (auto _ : state) {
     core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
     core::RunOptions opt;
