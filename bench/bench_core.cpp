@@ -171,6 +171,16 @@ const std::vector<double>& plan_chunk() {
   return values;
 }
 
+// A view of plan_chunk() as the runner hands chunks to its sinks.
+core::ChunkView plan_chunk_view(const core::CellLayout& layout) {
+  core::ChunkView view;
+  view.n = core::CHUNK_DRAWS;
+  view.stride = core::CHUNK_DRAWS;
+  view.values = plan_chunk().data();
+  view.layout = &layout;
+  return view;
+}
+
 // The summary update of one chunk: per-chunk statistics, target counts and
 // the values into the exact-quantile store (range 0), or sorted into the
 // per-cell sketches (range 1, k = 4096 as `--quantiles sketch`).
@@ -182,11 +192,7 @@ void BM_SummaryChunk(benchmark::State& state) {
   constexpr std::uint64_t CHUNKS = 64;  // the store's size; positions are reused
   core::SummaryAccumulator summary(model.layout(), targets, CHUNKS * core::CHUNK_DRAWS,
                                    core::CHUNK_DRAWS, sketch ? 4096 : 0);
-  core::ChunkView view;
-  view.n = core::CHUNK_DRAWS;
-  view.stride = core::CHUNK_DRAWS;
-  view.values = plan_chunk().data();
-  view.layout = &model.layout();
+  core::ChunkView view = plan_chunk_view(model.layout());
   std::uint64_t c = 0;
   for (auto _ : state) {
     view.first_draw = (c++ % CHUNKS) * core::CHUNK_DRAWS;
@@ -226,11 +232,7 @@ void BM_H5PathChunks(benchmark::State& state) {
   const std::string path = (std::filesystem::temp_directory_path() /
                             ("bench-core-paths-" + std::to_string(::getpid()) + ".h5"))
                                .string();
-  core::ChunkView view;
-  view.n = core::CHUNK_DRAWS;
-  view.stride = core::CHUNK_DRAWS;
-  view.values = plan_chunk().data();
-  view.layout = &model.layout();
+  core::ChunkView view = plan_chunk_view(model.layout());
   std::uint64_t bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
