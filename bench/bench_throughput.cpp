@@ -8,10 +8,16 @@
 //   paths      whole runs writing every path to HDF5
 //   disk       the same bytes written with write(2) and fsync (raw bandwidth)
 //
-// usage: bench_throughput [SCENARIO.yaml] [--draws N] [--threads T] [--dir DIR]
+// The phases run in R interleaved rounds (uniforms, variates, summary run,
+// path run, disk; then again), and each figure is the median over the rounds
+// with its range: a shared machine's slow minutes then touch every phase
+// alike, and a ratio is of medians taken in the same minutes.
+//
+// usage: bench_throughput [SCENARIO.yaml] [--draws N] [--threads T] [--dir DIR] [--rounds R]
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -136,6 +142,7 @@ int main(int argc, char** argv) {
   std::uint64_t draws = 400000;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string dir = std::filesystem::temp_directory_path().string();
+  int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--draws" && i + 1 < argc) {
@@ -144,6 +151,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(argv[++i]);
     } else if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
+    } else if (a == "--rounds" && i + 1 < argc) {
+      rounds = std::max(1, std::stoi(argv[++i]));
     } else {
       scenario = a;
     }
@@ -163,43 +172,78 @@ int main(int argc, char** argv) {
     p[t].resize(n_params * 256);
     z[t].resize(n_shocks * 256);
   }
-  const double t_uniform =
-      parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
-        for (std::size_t b = 0; b < n; b += 256) {
-          const std::size_t m = std::min<std::size_t>(256, n - b);
-          source.fill(core::Purpose::Parameters, static_cast<int>(n_params), first + b, m,
-                      p[t].data(), 256);
-          source.fill(core::Purpose::Shocks, static_cast<int>(n_shocks), first + b, m, z[t].data(),
-                      256);
-        }
-      });
-  const double t_variates =
-      parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
-        for (std::size_t b = 0; b < n; b += 256) {
-          const std::size_t m = std::min<std::size_t>(256, n - b);
-          core::draw_inputs(model, source, first + b, m, 256, p[t].data(), z[t].data());
-        }
-      });
-  double t_summary_draws = 0, t_paths_draws = 0;
-  const double t_summary = run_once(spec, model, draws, threads, "", nullptr, &t_summary_draws);
+  // Seconds of each phase, one entry per round.
+  std::vector<double> t_uniform, t_variates, t_summary, t_summary_draws, t_paths, t_paths_draws,
+      t_disk;
   std::uint64_t bytes = 0;
   const std::string h5 = dir + "/bench-throughput.h5";
-  const double t_paths = run_once(spec, model, draws, threads, h5, &bytes, &t_paths_draws);
-  std::filesystem::remove(h5);
-  const double t_disk = raw_disk_seconds(dir + "/bench-throughput.raw", bytes);
+  for (int r = 0; r < rounds; ++r) {
+    t_uniform.push_back(
+        parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
+          for (std::size_t b = 0; b < n; b += 256) {
+            const std::size_t m = std::min<std::size_t>(256, n - b);
+            source.fill(core::Purpose::Parameters, static_cast<int>(n_params), first + b, m,
+                        p[t].data(), 256);
+            source.fill(core::Purpose::Shocks, static_cast<int>(n_shocks), first + b, m,
+                        z[t].data(), 256);
+          }
+        }));
+    t_variates.push_back(
+        parallel_chunks(draws, threads, [&](std::uint64_t first, std::size_t n, int t) {
+          for (std::size_t b = 0; b < n; b += 256) {
+            const std::size_t m = std::min<std::size_t>(256, n - b);
+            core::draw_inputs(model, source, first + b, m, 256, p[t].data(), z[t].data());
+          }
+        }));
+    double draw_s = 0;
+    t_summary.push_back(run_once(spec, model, draws, threads, "", nullptr, &draw_s));
+    t_summary_draws.push_back(draw_s);
+    t_paths.push_back(run_once(spec, model, draws, threads, h5, &bytes, &draw_s));
+    t_paths_draws.push_back(draw_s);
+    std::filesystem::remove(h5);
+    t_disk.push_back(raw_disk_seconds(dir + "/bench-throughput.raw", bytes));
+  }
 
+  // Median and range of a phase's seconds.
+  struct Stat {
+    double median, low, high;
+  };
+  auto stat = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    const double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    return Stat{median, v.front(), v.back()};
+  };
   const double d = static_cast<double>(draws);
-  std::printf("%-34s %12.4g draws/s\n", "uniforms only (Philox)", d / t_uniform);
-  std::printf("%-34s %12.4g draws/s\n", "variates (priors + normals)", d / t_variates);
-  std::printf("%-34s %12.4g draws/s   %.2f of variate throughput\n",
-              "run, summaries only: draw phase", d / t_summary_draws, t_variates / t_summary_draws);
-  std::printf("%-34s %12.4g draws/s   (exact quantiles, allocation included)\n", "  ... whole run",
-              d / t_summary);
-  std::printf("%-34s %12.4g draws/s   file %.1f MB\n", "run with paths: draw phase",
-              d / t_paths_draws, static_cast<double>(bytes) / 1e6);
-  std::printf("%-34s %12.4g draws/s\n", "  ... whole run", d / t_paths);
-  std::printf("%-34s %12.4g MB/s        HDF5 run %.2f s vs raw write %.2f s: ratio %.2f\n",
-              "raw disk write + fsync", static_cast<double>(bytes) / 1e6 / t_disk, t_paths, t_disk,
-              t_paths / t_disk);
+  // Draws per second at the median time, and the range over the rounds.
+  auto rate = [&](const char* what, const std::vector<double>& t, const std::string& tail) {
+    const Stat st = stat(t);
+    std::printf("%-34s %12.4g draws/s  [%.4g, %.4g]%s\n", what, d / st.median, d / st.high,
+                d / st.low, tail.c_str());
+  };
+  auto ratio = [&](const std::vector<double>& num, const std::vector<double>& den) {
+    std::vector<double> per_round;
+    for (std::size_t i = 0; i < num.size(); ++i)
+      per_round.push_back(num[i] / den[i]);
+    const Stat st = stat(per_round);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%.2f (rounds %.2f to %.2f)",
+                  stat(num).median / stat(den).median, st.low, st.high);
+    return std::string(buf);
+  };
+  std::printf("%d rounds; median rate [slowest, fastest round]\n", rounds);
+  rate("uniforms only (Philox)", t_uniform, "");
+  rate("variates (priors + normals)", t_variates, "");
+  rate("run, summaries only: draw phase", t_summary_draws,
+       "  " + ratio(t_variates, t_summary_draws) + " of variate throughput");
+  rate("  ... whole run", t_summary, "  (exact quantiles, allocation included)");
+  char mb[64];
+  std::snprintf(mb, sizeof mb, "  file %.1f MB", static_cast<double>(bytes) / 1e6);
+  rate("run with paths: draw phase", t_paths_draws, mb);
+  rate("  ... whole run", t_paths, "");
+  const Stat disk = stat(t_disk), paths = stat(t_paths);
+  std::printf("%-34s %12.4g MB/s        HDF5 run %.2f s vs raw write %.2f s: ratio %s\n",
+              "raw disk write + fsync", static_cast<double>(bytes) / 1e6 / disk.median,
+              paths.median, disk.median, ratio(t_paths, t_disk).c_str());
   return 0;
 }
