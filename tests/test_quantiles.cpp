@@ -14,14 +14,10 @@
 namespace sectorsim {
 namespace {
 
-// The selection, with the extremes found by itself and given by the caller
-// as the summaries give them (std::min/std::max from the first value on, so
-// a NaN first value makes them NaN and later NaNs are skipped), against
-// nth_element on a copy.
-void expect_same_as_reference(const std::vector<double>& x, const char* what) {
-  double fast[5], given[5];
-  std::vector<double> scratch;
-  core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, fast, scratch);
+// The extremes as the summaries' chunk records keep them: std::min/std::max
+// from the first value on, so a NaN first value makes them NaN and later
+// NaNs are skipped.
+core::Extremes extremes_as_summaries_keep(const std::vector<double>& x) {
   core::Extremes known{0, 0};
   if (!x.empty()) {
     known = {x[0], x[0]};
@@ -30,6 +26,16 @@ void expect_same_as_reference(const std::vector<double>& x, const char* what) {
       known.max = std::max(known.max, v);
     }
   }
+  return known;
+}
+
+// The selection, with the extremes found by itself and given by the caller,
+// against nth_element on a copy.
+void expect_same_as_reference(const std::vector<double>& x, const char* what) {
+  double fast[5], given[5];
+  std::vector<double> scratch;
+  core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, fast, scratch);
+  const core::Extremes known = extremes_as_summaries_keep(x);
   core::quantiles_type7(x.data(), x.size(), core::QUANTILE_PROBS, 5, given, scratch, &known);
   for (int i = 0; i < 5; ++i) {
     std::vector<double> copy = x;
@@ -88,11 +94,7 @@ TEST(QuantileSelect, DataWithNanHaveNanQuantiles) {
       v = normal(rng);
     for (std::vector<double>* x : {&constant, &spread}) {
       (*x)[n / 3] = std::numeric_limits<double>::quiet_NaN();
-      core::Extremes known{(*x)[0], (*x)[0]};
-      for (double v : *x) {
-        known.min = std::min(known.min, v);
-        known.max = std::max(known.max, v);
-      }
+      const core::Extremes known = extremes_as_summaries_keep(*x);
       double found[5], given[5];
       std::vector<double> scratch;
       core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, found, scratch);

@@ -138,7 +138,7 @@ TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {
 namespace sectorsim {
 namespace {
 
-TEST(Sort, RadixSortEqualsStdSortOnRandomData) {
+TEST(Sort, EqualsStdSortOnRandomData) {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0, 1e3);
   std::uniform_int_distribution<int> pick(0, 9);

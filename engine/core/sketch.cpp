@@ -20,8 +20,9 @@ namespace {
 // front chain writes the first half, the back chain the second, two
 // independent dependency chains instead of one. Taking the larger item from
 // the back, a's only when it compares greater, is the same merge read
-// backwards for data without NaN (a strict weak order); data with NaN, or
-// chains that do not meet, take the one-chain merge.
+// backwards for data without NaN (a strict weak order: the two chains meet
+// exactly where std::merge's output splits); data with NaN take the
+// one-chain merge.
 void merge_forward(const double* a, std::size_t na, const double* b, std::size_t nb, double* out) {
   std::size_t i = 0, j = 0, k = 0;
   while (i < na && j < nb) {
@@ -54,7 +55,8 @@ void merge_sorted(const double* a, std::size_t na, const double* b, std::size_t 
   const std::size_t n = na + nb, half = n / 2;
   std::size_t fi = 0, fj = 0, fk = 0;    // front: next items, next output
   std::size_t bi = na, bj = nb, bk = n;  // back: one past them
-  while (fk < half && bk > half && fi < na && fj < nb && bi > 0 && bj > 0) {
+  // Both chains step together while neither can run out (bk = n - fk > half).
+  while (fk < half && fi < na && fj < nb && bi > 0 && bj > 0) {
     const double x = a[fi], y = b[fj];
     const bool second = y < x;
     out[fk++] = second ? y : x;
@@ -74,7 +76,6 @@ void merge_sorted(const double* a, std::size_t na, const double* b, std::size_t 
     const bool take_a = bi > 0 && (bj == 0 || a[bi - 1] > b[bj - 1]);
     out[--bk] = take_a ? a[--bi] : b[--bj];
   }
-  if (fi != bi || fj != bj) merge_forward(a, na, b, nb, out);  // cannot happen without NaN
 }
 
 std::vector<double>& QuantileSketch::merge_buffer() {
