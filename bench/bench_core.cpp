@@ -183,21 +183,33 @@ core::ChunkView plan_chunk_view(const core::CellLayout& layout) {
 
 // The summary update of one chunk: per-chunk statistics, target counts and
 // the values into the exact-quantile store (range 0), or sorted into the
-// per-cell sketches (range 1, k = 4096 as `--quantiles sketch`).
+// per-cell sketches (range 1, k = 4096 as `--quantiles sketch`). As in a run,
+// every chunk's values land on store memory never touched before: the
+// accumulator is made anew, outside the timing, every CHUNKS chunks.
 void BM_SummaryChunk(benchmark::State& state) {
   const models::SectorGrowthModel model(plan());
   const auto targets =
       core::resolve_targets(plan().targets, model.layout(), plan().base_year, plan_sector_ids());
   const bool sketch = state.range(0) == 1;
-  constexpr std::uint64_t CHUNKS = 64;  // the store's size; positions are reused
-  core::SummaryAccumulator summary(model.layout(), targets, CHUNKS * core::CHUNK_DRAWS,
-                                   core::CHUNK_DRAWS, sketch ? 4096 : 0);
+  constexpr std::uint64_t CHUNKS = 16;
+  auto make = [&] {
+    return std::make_unique<core::SummaryAccumulator>(
+        model.layout(), targets, CHUNKS * core::CHUNK_DRAWS, core::CHUNK_DRAWS, sketch ? 4096 : 0);
+  };
+  std::unique_ptr<core::SummaryAccumulator> summary = make();
   core::ChunkView view = plan_chunk_view(model.layout());
   std::uint64_t c = 0;
   for (auto _ : state) {
-    view.first_draw = (c++ % CHUNKS) * core::CHUNK_DRAWS;
-    summary.consume_unordered(view);
-    summary.consume(view);
+    if (c == CHUNKS) {
+      state.PauseTiming();
+      summary.reset();
+      summary = make();
+      c = 0;
+      state.ResumeTiming();
+    }
+    view.first_draw = c++ * core::CHUNK_DRAWS;
+    summary->consume_unordered(view);
+    summary->consume(view);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(core::CHUNK_DRAWS));
   state.SetLabel(sketch ? "sketches; items = draws" : "exact store; items = draws");

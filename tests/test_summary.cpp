@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -15,9 +16,13 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "engine/core/chunk.hpp"
 #include "engine/core/indicators.hpp"
+#include "engine/core/pages.hpp"
 #include "engine/core/results.hpp"
 
 namespace sectorsim {
@@ -452,6 +457,49 @@ TEST_F(SummaryAccumulatorTest, RejectsMisalignedChunks) {
   // min, max) per cell.
   EXPECT_EQ(core::SummaryAccumulator::store_bytes(layout, kDraws),
             6u * 10u * sizeof(double) + 6u * 4u * sizeof(double));
+}
+
+// ---------------------------------------------------------------------------
+// Mapping in the store's pages ahead of the writes (engine/core/pages.hpp).
+
+// Whether the running kernel is at least major.minor (uname's release).
+bool kernel_at_least(int major, int minor) {
+  utsname u{};
+  if (uname(&u) != 0) return false;
+  int a = 0, b = 0;
+  if (std::sscanf(u.release, "%d.%d", &a, &b) != 2) return false;
+  return a > major || (a == major && b >= minor);
+}
+
+TEST(Pages, PopulateMapsExactlyTheSpannedPagesAndKeepsTheirBytes) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  constexpr std::size_t PAGES = 16;
+  void* m = mmap(nullptr, PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(m, MAP_FAILED);
+  // Page by page, as the store is faulted in (no huge or multi-page folios).
+  madvise(m, PAGES * page, MADV_NOHUGEPAGE);
+  auto* bytes = static_cast<unsigned char*>(m);
+  bytes[page + 5] = 42;  // page 1 is written before
+  // From the middle of page 1 to the middle of page 4: pages 1 to 4.
+  const bool done = core::populate_for_write(bytes + page + 100, 3 * page);
+  if (kernel_at_least(5, 14)) {
+    EXPECT_TRUE(done) << "MADV_POPULATE_WRITE refused";
+  }
+  std::vector<unsigned char> resident(PAGES);
+  ASSERT_EQ(mincore(m, PAGES * page, resident.data()), 0);
+  for (std::size_t i = 0; i < PAGES; ++i) {
+    const bool expected = i == 1 || (done && i >= 1 && i <= 4);
+    EXPECT_EQ((resident[i] & 1) != 0, expected) << "page " << i;
+  }
+  EXPECT_EQ(bytes[page + 5], 42);
+  for (std::size_t i = page; i < 5 * page; ++i) {
+    if (i != page + 5) {
+      ASSERT_EQ(bytes[i], 0) << "byte " << i;
+    }
+  }
+  EXPECT_FALSE(core::populate_for_write(nullptr, page));
+  EXPECT_FALSE(core::populate_for_write(m, 0));
+  munmap(m, PAGES * page);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/core/pages.hpp"
 #include "engine/core/sort.hpp"
 
 namespace sectorsim::core {
@@ -369,9 +370,13 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
         thread_local std::vector<std::uint64_t> keys;
         sort_doubles(to, chunk.n, keys);
       } else {
-        std::copy(
-            x, x + chunk.n,
-            store_.begin() + static_cast<std::ptrdiff_t>(cell * max_draws_ + chunk.first_draw));
+        // The store's pages for this chunk are fresh: mapped in with one call
+        // instead of a fault per page (see pages.hpp). A copy of its own
+        // (string moves, whole cache lines) beats storing each value in the
+        // statistics' pass below.
+        double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
+        populate_for_write(to, chunk.n * sizeof(double));
+        std::copy(x, x + chunk.n, to);
       }
     }
     double sum[CELL_GROUP], lo[CELL_GROUP], hi[CELL_GROUP], mean[CELL_GROUP], m2[CELL_GROUP];
