@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -454,9 +455,98 @@ TEST_F(SummaryAccumulatorTest, RejectsMisalignedChunks) {
   expect_rejected(2, 4);  // not on a chunk boundary
   expect_rejected(8, 4);  // runs past the last draw
   // Every value of 6 cells for 10 draws, plus one chunk record (mean, m2,
-  // min, max) per cell.
+  // min, max, and whether the values are stored) per cell.
   EXPECT_EQ(core::SummaryAccumulator::store_bytes(layout, kDraws),
-            6u * 10u * sizeof(double) + 6u * 4u * sizeof(double));
+            6u * 10u * sizeof(double) + 6u * (4u * sizeof(double) + 1u));
+}
+
+// Chunks whose values of a cell are all one value leave the store untouched
+// (the chunk's record holds it). Quantiles, saved values and a restored run
+// are still exactly those of every value: cells of one value throughout, one
+// value a chunk, one-value chunks among varied ones, signed zeros (equal, not
+// the same bits: stored), NaN (never one value) and infinity. 5 chunks of
+// 4096 draws, enough for the histogram selection.
+TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStored) {
+  constexpr std::uint64_t CHUNK = 4096, CHUNKS = 5, DRAWS = CHUNK * CHUNKS;
+  constexpr int CELLS = 7;
+  const core::CellLayout layout({{"x", "1", "one indicator", false}}, CELLS, 1);
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::vector<double>> x(CELLS, std::vector<double>(DRAWS));
+  for (std::uint64_t i = 0; i < DRAWS; ++i) {
+    const std::uint64_t c = i / CHUNK;
+    const double varied = std::sin(0.37 * static_cast<double>(i)) * 100.0;
+    x[0][i] = 7.25;                                         // one value throughout
+    x[1][i] = static_cast<double>(c % 2);                   // one value a chunk
+    x[2][i] = c == 1 || c == 3 ? varied : 5.0;              // mixed
+    x[3][i] = c == 2 ? (i % 3 == 0 ? -0.0 : 0.0) : varied;  // signed zeros
+    x[4][i] = c == 4 ? nan : varied;                        // NaN chunk
+    x[5][i] = inf;                                          // infinity throughout
+    x[6][i] = c == 0 ? -inf : varied;                       // one-value chunk of -inf
+  }
+  auto deliver = [&](core::SummaryAccumulator& acc, std::uint64_t chunks) {
+    std::vector<double> buf(CELLS * CHUNK);
+    for (std::uint64_t c = chunks; c-- > 0;) {  // out of order
+      for (int cell = 0; cell < CELLS; ++cell)
+        std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), CHUNK,
+                    buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
+      acc.consume_unordered(core::ChunkView{c * CHUNK, CHUNK, CHUNK, buf.data(), &layout});
+    }
+  };
+  auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
+  auto expect_exact = [&](const core::ScenarioResult& r, const std::string& what) {
+    ASSERT_EQ(r.summaries.size(), 1u);
+    const auto& stats = r.summaries[0].stats;  // [stat][year]
+    for (int cell = 0; cell < CELLS; ++cell) {
+      std::vector<double> all = x[static_cast<std::size_t>(cell)];
+      const bool has_nan =
+          std::any_of(all.begin(), all.end(), [](double v) { return std::isnan(v); });
+      for (int q = 0; q < 5; ++q) {
+        std::vector<double> copy = all;
+        const double expected = has_nan ? nan : core::quantile_type7(copy, core::QUANTILE_PROBS[q]);
+        const double got = stats[static_cast<std::size_t>((3 + q) * CELLS + cell)];
+        EXPECT_TRUE(same(got, expected))
+            << what << ": cell " << cell << ", " << core::STAT_NAMES[3 + q] << ": calculated "
+            << got << ", expected " << expected;
+      }
+    }
+  };
+  core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
+  deliver(acc, CHUNKS);
+  core::ScenarioResult r;
+  acc.finish(DRAWS, r, 2);
+  expect_exact(r, "whole run");
+  EXPECT_EQ(r.summaries[0].stats[static_cast<std::size_t>(2 * CELLS + 6)], -inf);  // min
+  // A checkpoint holds every value, bit for bit.
+  const core::SummaryState saved = acc.save(3 * CHUNK);
+  ASSERT_EQ(saved.values.size(), CELLS * 3 * CHUNK);
+  for (int cell = 0; cell < CELLS; ++cell) {
+    for (std::uint64_t i = 0; i < 3 * CHUNK; ++i) {
+      std::uint64_t a, b;
+      std::memcpy(&a, &saved.values[cell * 3 * CHUNK + i], 8);
+      std::memcpy(&b, &x[static_cast<std::size_t>(cell)][i], 8);
+      ASSERT_EQ(a, b) << "saved value of cell " << cell << ", draw " << i;
+    }
+  }
+  // Resumed from it, the last two chunks added: the same bits as the whole run.
+  core::SummaryAccumulator resumed(layout, {}, DRAWS, CHUNK);
+  resumed.restore(saved);
+  {
+    std::vector<double> buf(CELLS * CHUNK);
+    for (std::uint64_t c = 3; c < CHUNKS; ++c) {
+      for (int cell = 0; cell < CELLS; ++cell)
+        std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), CHUNK,
+                    buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
+      resumed.consume_unordered(core::ChunkView{c * CHUNK, CHUNK, CHUNK, buf.data(), &layout});
+    }
+  }
+  core::ScenarioResult rr;
+  resumed.finish(DRAWS, rr);
+  ASSERT_EQ(rr.summaries.size(), 1u);
+  const auto& a = r.summaries[0].stats;
+  const auto& b = rr.summaries[0].stats;
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(double)));
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -243,7 +244,7 @@ namespace {
 // Per-chunk records (mean, squared deviations, extremes) of every cell.
 std::uint64_t record_bytes(const CellLayout& layout, std::uint64_t draws) {
   const std::uint64_t chunks = (draws + 4095) / 4096;
-  return chunks * static_cast<std::uint64_t>(layout.n_cells()) * 4 * sizeof(double);
+  return chunks * static_cast<std::uint64_t>(layout.n_cells()) * (4 * sizeof(double) + 1);
 }
 
 }  // namespace
@@ -290,6 +291,7 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
     store_.resize(cells * max_draws);  // uninitialised: see store_
   }
   chunk_stats_.assign(n_chunks * cells, CellStats{0, 0, 0, 0});
+  stored_.assign(sketch_k_ > 0 ? 0 : n_chunks * cells, 1);
   chunk_counts_.assign(n_chunks * (targets_.size() * n_years_ + 1), 0);
   chunk_sizes_.assign(n_chunks, 0);
 }
@@ -316,6 +318,19 @@ std::uint64_t count_met_as(const double* x, const double* den, double threshold,
     }
   }
   return met;
+}
+
+// Whether x[0, n) are all x[0], bit for bit.
+bool same_bits(const double* x, std::size_t n) {
+  std::uint64_t first;
+  std::memcpy(&first, x, sizeof first);
+  std::uint64_t differ = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    std::uint64_t b;
+    std::memcpy(&b, x + i, sizeof b);
+    differ |= b ^ first;
+  }
+  return differ == 0;
 }
 
 std::uint64_t count_met(Op op, const double* x, const double* den, double threshold, std::size_t n,
@@ -361,24 +376,6 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     const double* xs[CELL_GROUP];
     for (std::size_t k = 0; k < CELL_GROUP; ++k)
       xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
-    for (std::size_t k = 0; k < g; ++k) {
-      const std::size_t cell = cell0 + k;
-      const double* x = xs[k];
-      if (sketch_k_ > 0) {
-        double* to = sorted.data() + cell * chunk.n;
-        std::copy(x, x + chunk.n, to);
-        thread_local std::vector<std::uint64_t> keys;
-        sort_doubles(to, chunk.n, keys);
-      } else {
-        // The store's pages for this chunk are fresh: mapped in with one call
-        // instead of a fault per page (see pages.hpp). A copy of its own
-        // (string moves, whole cache lines) beats storing each value in the
-        // statistics' pass below.
-        double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
-        populate_for_write(to, chunk.n * sizeof(double));
-        std::copy(x, x + chunk.n, to);
-      }
-    }
     double sum[CELL_GROUP], lo[CELL_GROUP], hi[CELL_GROUP], mean[CELL_GROUP], m2[CELL_GROUP];
     for (std::size_t k = 0; k < CELL_GROUP; ++k) {
       sum[k] = 0;
@@ -391,6 +388,30 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
         sum[k] += v;
         lo[k] = std::min(lo[k], v);
         hi[k] = std::max(hi[k], v);
+      }
+    }
+    // The group's values are in cache now: each cell's go where they are
+    // kept.
+    for (std::size_t k = 0; k < g; ++k) {
+      const std::size_t cell = cell0 + k;
+      const double* x = xs[k];
+      if (sketch_k_ > 0) {
+        double* to = sorted.data() + cell * chunk.n;
+        std::copy(x, x + chunk.n, to);
+        thread_local std::vector<std::uint64_t> keys;
+        sort_doubles(to, chunk.n, keys);
+      } else if (lo[k] == hi[k] && same_bits(x, chunk.n)) {
+        // One value throughout: the record's min (x[0]'s bits) stands for it.
+        stored_[c * cells + cell] = 0;
+      } else {
+        // The store's pages for this chunk are fresh: mapped in with one call
+        // instead of a fault per page (see pages.hpp). A copy of its own
+        // (string moves, whole cache lines) beats storing each value in the
+        // statistics' pass above.
+        double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
+        populate_for_write(to, chunk.n * sizeof(double));
+        std::copy(x, x + chunk.n, to);
+        stored_[c * cells + cell] = 1;
       }
     }
     for (std::size_t k = 0; k < CELL_GROUP; ++k) {
@@ -466,6 +487,43 @@ void SummaryAccumulator::consume(const ChunkView& chunk) {
   sorted_->pool.push_back(std::move(sorted));
 }
 
+const double* SummaryAccumulator::column(std::size_t cell, std::uint64_t draws,
+                                         std::vector<double>& buf) const {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  const double* col = store_.data() + cell * max_draws_;
+  bool all_stored = true;
+  for (std::size_t c = 0; c < n_chunks; ++c)
+    all_stored = all_stored && stored_[c * cells + cell] != 0;
+  if (all_stored) return col;
+  buf.resize(draws);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    const std::size_t first = c * chunk_draws_;
+    const std::size_t n = std::min<std::uint64_t>(chunk_draws_, draws - first);
+    if (stored_[c * cells + cell] != 0) {
+      std::copy(col + first, col + first + n, buf.begin() + static_cast<std::ptrdiff_t>(first));
+    } else {
+      std::fill_n(buf.begin() + static_cast<std::ptrdiff_t>(first), n,
+                  chunk_stats_[c * cells + cell].min);
+    }
+  }
+  return buf.data();
+}
+
+const double* SummaryAccumulator::one_value(std::size_t cell, std::uint64_t draws) const {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  if (n_chunks == 0) return nullptr;
+  const double* first = &chunk_stats_[cell].min;
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    if (stored_[c * cells + cell] != 0 ||
+        std::memcmp(&chunk_stats_[c * cells + cell].min, first, sizeof(double)) != 0) {
+      return nullptr;
+    }
+  }
+  return first;
+}
+
 SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
@@ -492,9 +550,10 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
     return st;
   }
   st.values.reserve(cells * draws);
-  for (std::size_t c = 0; c < cells; ++c) {
-    const auto col = store_.begin() + static_cast<std::ptrdiff_t>(c * max_draws_);
-    st.values.insert(st.values.end(), col, col + static_cast<std::ptrdiff_t>(draws));
+  std::vector<double> buf;
+  for (std::size_t cell = 0; cell < cells; ++cell) {
+    const double* col = column(cell, draws, buf);
+    st.values.insert(st.values.end(), col, col + draws);
   }
   return st;
 }
@@ -540,6 +599,7 @@ void SummaryAccumulator::restore(const SummaryState& st) {
     std::copy(from, from + static_cast<std::ptrdiff_t>(st.draws),
               store_.begin() + static_cast<std::ptrdiff_t>(c * max_draws_));
   }
+  std::fill_n(stored_.begin(), n_chunks * cells, std::uint8_t{1});
 }
 
 void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int threads) const {
@@ -571,7 +631,7 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   out.summaries.clear();
   const auto& series = layout_.series();
   std::vector<double> flat(cells * N_STATS);
-  auto summarise = [&](std::size_t cell, std::vector<double>& scratch) {
+  auto summarise = [&](std::size_t cell, std::vector<double>& scratch, std::vector<double>& buf) {
     const CellStats& st = total[cell];
     const double n = count[cell];
     double* stats = flat.data() + cell * N_STATS;
@@ -580,8 +640,12 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
     stats[2] = st.min;
     if (sketch_k_ > 0) {
       sketches_[cell].quantiles(QUANTILE_PROBS, 5, stats + 3);
+    } else if (const double* one = one_value(cell, draws)) {
+      // One value in every chunk, the same bits: every quantile is it (what
+      // the selection below gives such data).
+      std::fill(stats + 3, stats + 8, *one);
     } else {
-      const double* col = store_.data() + cell * max_draws_;
+      const double* col = column(cell, draws, buf);
       const Extremes known{st.min, st.max};
       quantiles_type7(col, draws, QUANTILE_PROBS, 5, stats + 3, scratch, &known);
     }
@@ -590,9 +654,9 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    std::vector<double> scratch;
+    std::vector<double> scratch, buf;
     for (std::size_t c = next++; c < cells; c = next++)
-      summarise(c, scratch);
+      summarise(c, scratch, buf);
   };
   std::vector<std::thread> pool;
   for (std::size_t t = 1; t < n_threads; ++t)

@@ -145,7 +145,18 @@ class SummaryAccumulator : public ChunkSink {
   };
   std::vector<double, UninitAlloc<double>> store_;  // [cell][draw]
   std::vector<CellStats> chunk_stats_;              // [chunk][cell]
-  std::vector<std::uint64_t> chunk_counts_;         // [chunk][target * (n_years + 1) + 1]
+  // [chunk][cell]: 1 where the chunk's values are in the store, 0 where they
+  // are all one value (bit for bit), which its record's min then holds: the
+  // store's pages for those are never touched (the base year's observed
+  // data, a sixth of the Luohu plan's cells).
+  std::vector<std::uint8_t> stored_;
+  /// The values of `cell` over the first `draws` draws: the store's column,
+  /// or (where a chunk kept one value) a copy into `buf` with it filled in.
+  const double* column(std::size_t cell, std::uint64_t draws, std::vector<double>& buf) const;
+  /// The one value (its record's min) of `cell` where every chunk of the
+  /// first `draws` draws kept the same one value; nullptr otherwise.
+  const double* one_value(std::size_t cell, std::uint64_t draws) const;
+  std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
   // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
   // values sorted beforehand (in parallel, by consume_unordered).
