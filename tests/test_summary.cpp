@@ -460,6 +460,65 @@ TEST_F(SummaryAccumulatorTest, RejectsMisalignedChunks) {
             6u * 10u * sizeof(double) + 6u * (4u * sizeof(double) + 1u));
 }
 
+// Each chunk's record (mean, m2, min, max) has the bits of the plain loop over
+// one cell in draw order, whatever vector width computes it: 9 cells (two
+// groups of four and one more), a last chunk of 4093 draws (not a multiple of
+// four), signed zeros, infinities and a NaN.
+TEST(SummaryChunkRecords, SameBitsAsThePlainLoopOverEachCell) {
+  constexpr std::uint64_t CHUNK = 4096, DRAWS = 2 * CHUNK - 3;
+  constexpr int CELLS = 9;
+  const core::CellLayout layout({{"x", "1", "one indicator", false}}, CELLS, 1);
+  std::vector<std::vector<double>> x(CELLS, std::vector<double>(DRAWS));
+  for (int cell = 0; cell < CELLS; ++cell) {
+    for (std::uint64_t i = 0; i < DRAWS; ++i) {
+      x[cell][i] = std::sin(0.1 * static_cast<double>(i) + cell) * std::pow(10.0, cell - 4);
+    }
+  }
+  x[2][7] = -0.0;
+  x[2][8] = 0.0;
+  x[3][100] = std::numeric_limits<double>::infinity();
+  x[5][4095] = -std::numeric_limits<double>::infinity();
+  x[8][5000] = std::numeric_limits<double>::quiet_NaN();
+  core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
+  for (std::uint64_t c = 0; c < 2; ++c) {
+    const std::size_t n = std::min(CHUNK, DRAWS - c * CHUNK);
+    std::vector<double> buf(CELLS * CHUNK);
+    for (int cell = 0; cell < CELLS; ++cell) {
+      std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), n,
+                  buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
+    }
+    acc.consume_unordered(core::ChunkView{c * CHUNK, n, CHUNK, buf.data(), &layout});
+  }
+  const core::SummaryState st = acc.save(DRAWS);
+  ASSERT_EQ(st.chunk_stats.size(), 2u * CELLS * 4u);
+  for (std::uint64_t c = 0; c < 2; ++c) {
+    const std::size_t first = c * CHUNK, n = std::min(CHUNK, DRAWS - first);
+    for (int cell = 0; cell < CELLS; ++cell) {
+      const double* v = x[cell].data() + first;
+      double sum = 0, lo = v[0], hi = v[0];
+      for (std::size_t i = 0; i < n; ++i) {
+        sum += v[i];
+        lo = std::min(lo, v[i]);
+        hi = std::max(hi, v[i]);
+      }
+      const double mean = sum * (1.0 / static_cast<double>(n));
+      double m2 = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = v[i] - mean;
+        m2 += d * d;
+      }
+      const double expected[4] = {mean, m2, lo, hi};
+      const char* const names[4] = {"mean", "m2", "min", "max"};
+      const double* got = &st.chunk_stats[(c * CELLS + cell) * 4];
+      for (int k = 0; k < 4; ++k) {
+        EXPECT_EQ(0, std::memcmp(&got[k], &expected[k], sizeof(double)))
+            << "chunk " << c << ", cell " << cell << ", " << names[k] << ": calculated " << got[k]
+            << ", expected " << expected[k];
+      }
+    }
+  }
+}
+
 // Chunks whose values of a cell are all one value leave the store untouched
 // (the chunk's record holds it). Quantiles, saved values and a restored run
 // are still exactly those of every value: cells of one value throughout, one

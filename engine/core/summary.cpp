@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/core/fastmath.hpp"
 #include "engine/core/pages.hpp"
 #include "engine/core/sort.hpp"
 
@@ -320,6 +321,99 @@ std::uint64_t count_met_as(const double* x, const double* den, double threshold,
   return met;
 }
 
+// Per-chunk statistics of four cells, x[0..3][0, n): sums, extremes and
+// sums of squared deviations from the mean, each in draw order. Four values
+// of each row are transposed so that one vector holds the four cells' values
+// of one draw; per lane the operations are the scalar loop's (sum += v;
+// lo = v < lo ? v : lo, as std::min(lo, v); the same for hi), so the bits are
+// too, on any vector width.
+template <class V>
+[[gnu::always_inline]] inline void transpose4(const double* const* x, std::size_t i, V (&v)[4]) {
+  V a, b, c, d;
+  std::memcpy(&a, x[0] + i, sizeof a);
+  std::memcpy(&b, x[1] + i, sizeof b);
+  std::memcpy(&c, x[2] + i, sizeof c);
+  std::memcpy(&d, x[3] + i, sizeof d);
+  const V t0 = __builtin_shufflevector(a, b, 0, 4, 2, 6);
+  const V t1 = __builtin_shufflevector(a, b, 1, 5, 3, 7);
+  const V t2 = __builtin_shufflevector(c, d, 0, 4, 2, 6);
+  const V t3 = __builtin_shufflevector(c, d, 1, 5, 3, 7);
+  v[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+  v[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+  v[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+  v[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+}
+
+struct QuadStats {
+  double mean[4], m2[4], lo[4], hi[4];
+};
+
+template <class V>
+[[gnu::always_inline]] inline QuadStats quad_stats(const double* const* x, std::size_t n,
+                                                   double inv_n) {
+  const std::size_t n4 = n & ~std::size_t{3};
+  V s = V{}, l = {x[0][0], x[1][0], x[2][0], x[3][0]}, h = l;
+  for (std::size_t i = 0; i < n4; i += 4) {
+    V v[4];
+    transpose4(x, i, v);
+    for (const V& e : v) {
+      s += e;
+      l = e < l ? e : l;
+      h = e > h ? e : h;
+    }
+  }
+  QuadStats q;
+  double sum[4];
+  for (int k = 0; k < 4; ++k) {
+    sum[k] = s[k];
+    q.lo[k] = l[k];
+    q.hi[k] = h[k];
+    for (std::size_t i = n4; i < n; ++i) {
+      const double v = x[k][i];
+      sum[k] += v;
+      q.lo[k] = std::min(q.lo[k], v);
+      q.hi[k] = std::max(q.hi[k], v);
+    }
+    q.mean[k] = sum[k] * inv_n;
+  }
+  const V mean = {q.mean[0], q.mean[1], q.mean[2], q.mean[3]};
+  V m2 = V{};
+  for (std::size_t i = 0; i < n4; i += 4) {
+    V v[4];
+    transpose4(x, i, v);
+    for (const V& e : v) {
+      const V d = e - mean;
+      m2 += d * d;
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    q.m2[k] = m2[k];
+    for (std::size_t i = n4; i < n; ++i) {
+      const double d = x[k][i] - q.mean[k];
+      q.m2[k] += d * d;
+    }
+  }
+  return q;
+}
+
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] QuadStats quad_stats_avx2(const double* const* x, std::size_t n,
+                                                  double inv_n) {
+  return quad_stats<Vec4D>(x, n, inv_n);
+}
+#endif
+
+QuadStats quad_stats_sse2(const double* const* x, std::size_t n, double inv_n) {
+  return quad_stats<Vec4D>(x, n, inv_n);
+}
+
+QuadStats quad_stats_any(const double* const* x, std::size_t n, double inv_n) {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return quad_stats_avx2(x, n, inv_n);
+#endif
+  return quad_stats_sse2(x, n, inv_n);
+}
+
 // Whether x[0, n) are all x[0], bit for bit.
 bool same_bits(const double* x, std::size_t n) {
   std::uint64_t first;
@@ -367,65 +461,36 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     }
   }
   if (sketch_k_ > 0) sorted.resize(cells * chunk.n);
-  // Statistics of CELL_GROUP cells at a time: each cell's sums still run in
-  // draw order (the same bits as one cell at a time), but the groups's
-  // independent addition chains overlap instead of waiting on each other.
-  constexpr std::size_t CELL_GROUP = 8;
-  for (std::size_t cell0 = 0; cell0 < cells; cell0 += CELL_GROUP) {
-    const std::size_t g = std::min(CELL_GROUP, cells - cell0);
-    const double* xs[CELL_GROUP];
-    for (std::size_t k = 0; k < CELL_GROUP; ++k)
+  // Statistics of four cells at a time (quad_stats: the same bits as one
+  // cell at a time); then each cell's values go where they are kept, while
+  // the four rows are still in cache.
+  for (std::size_t cell0 = 0; cell0 < cells; cell0 += 4) {
+    const std::size_t g = std::min<std::size_t>(4, cells - cell0);
+    const double* xs[4];
+    for (std::size_t k = 0; k < 4; ++k)
       xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
-    double sum[CELL_GROUP], lo[CELL_GROUP], hi[CELL_GROUP], mean[CELL_GROUP], m2[CELL_GROUP];
-    for (std::size_t k = 0; k < CELL_GROUP; ++k) {
-      sum[k] = 0;
-      lo[k] = xs[k][0];
-      hi[k] = xs[k][0];
-    }
-    for (std::size_t i = 0; i < chunk.n; ++i) {
-      for (std::size_t k = 0; k < CELL_GROUP; ++k) {
-        const double v = xs[k][i];
-        sum[k] += v;
-        lo[k] = std::min(lo[k], v);
-        hi[k] = std::max(hi[k], v);
-      }
-    }
-    // The group's values are in cache now: each cell's go where they are
-    // kept.
+    const QuadStats q = quad_stats_any(xs, chunk.n, inv_n);
     for (std::size_t k = 0; k < g; ++k) {
       const std::size_t cell = cell0 + k;
       const double* x = xs[k];
+      chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
       if (sketch_k_ > 0) {
         double* to = sorted.data() + cell * chunk.n;
         std::copy(x, x + chunk.n, to);
         thread_local std::vector<std::uint64_t> keys;
         sort_doubles(to, chunk.n, keys);
-      } else if (lo[k] == hi[k] && same_bits(x, chunk.n)) {
+      } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
         // One value throughout: the record's min (x[0]'s bits) stands for it.
         stored_[c * cells + cell] = 0;
       } else {
         // The store's pages for this chunk are fresh: mapped in with one call
-        // instead of a fault per page (see pages.hpp). A copy of its own
-        // (string moves, whole cache lines) beats storing each value in the
-        // statistics' pass above.
+        // instead of a fault per page (see pages.hpp).
         double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
         populate_for_write(to, chunk.n * sizeof(double));
         std::copy(x, x + chunk.n, to);
         stored_[c * cells + cell] = 1;
       }
     }
-    for (std::size_t k = 0; k < CELL_GROUP; ++k) {
-      mean[k] = sum[k] * inv_n;
-      m2[k] = 0;
-    }
-    for (std::size_t i = 0; i < chunk.n; ++i) {
-      for (std::size_t k = 0; k < CELL_GROUP; ++k) {
-        const double d = xs[k][i] - mean[k];
-        m2[k] += d * d;
-      }
-    }
-    for (std::size_t k = 0; k < g; ++k)
-      chunk_stats_[c * cells + cell0 + k] = CellStats{mean[k], m2[k], lo[k], hi[k]};
   }
   if (sketch_k_ > 0) {
     std::lock_guard<std::mutex> lock(sorted_->mu);
