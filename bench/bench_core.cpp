@@ -112,6 +112,19 @@ void BM_BetaExactBoost(benchmark::State& state) {
 }
 BENCHMARK(BM_BetaExactBoost);
 
+// Building one PERT prior's quantile table (what a scenario's set-up pays per
+// beta or PERT shape; 61 shapes in the Luohu plan). Each prior is dropped
+// before the next is made, so no table is shared between iterations.
+void BM_PertTableBuild(benchmark::State& state) {
+  for (auto _ : state) {
+    const auto p = core::Prior::pert(1, 2.5, 5);
+    benchmark::DoNotOptimize(p.quantile(0.5));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetLabel("items = tables");
+}
+BENCHMARK(BM_PertTableBuild)->Unit(benchmark::kMillisecond);
+
 // Uniforms, priors and normals for one batch of draws (the runner's input side).
 void BM_DrawInputs(benchmark::State& state) {
   const models::SectorGrowthModel model(plan());
