@@ -7,6 +7,8 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "engine/config/scenario_loader.hpp"
+#include "engine/core/prior.hpp"
 #include "engine/core/runner.hpp"
 #include "engine/core/sampler.hpp"
 #include "engine/core/sort.hpp"
@@ -228,6 +231,31 @@ void BM_SummaryChunk(benchmark::State& state) {
   state.SetLabel(sketch ? "sketches; items = draws" : "exact store; items = draws");
 }
 BENCHMARK(BM_SummaryChunk)->Arg(0)->Arg(1);
+
+// Exact quantiles of one cell at the end of a run (the five of the
+// summaries, type 7, extremes known from the chunk records): 1,000,000
+// values, lognormal as the plan's levels are.
+void BM_ExactQuantiles(benchmark::State& state) {
+  constexpr std::size_t N = 1000000;
+  std::vector<double> x(N);
+  std::uint64_t h = 0x9e3779b97f4a7c15u;
+  for (double& v : x) {
+    h = h * 6364136223846793005u + 1442695040888963407u;
+    const double u = (static_cast<double>(h >> 11) + 0.5) * 0x1p-53;
+    v = 3000.0 * std::exp(0.1 * core::normal_quantile(u));
+  }
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  const core::Extremes known{*lo, *hi};
+  std::vector<double> scratch;
+  double out[5];
+  for (auto _ : state) {
+    core::quantiles_type7(x.data(), N, core::QUANTILE_PROBS, 5, out, scratch, &known);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(N));
+  state.SetLabel("items = values");
+}
+BENCHMARK(BM_ExactQuantiles);
 
 // Sorting one cell of a chunk (4096 values of district GDP in the last
 // year), as the sketches need every cell of every chunk.

@@ -89,6 +89,66 @@ void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, d
 
 namespace {
 
+constexpr std::size_t HIST_BINS = 4096;
+constexpr std::size_t BIN_BLOCK = 256;
+
+// Bins of x[0, m) (m <= BIN_BLOCK) among HIST_BINS equal-width bins from lo at
+// `scale` bins per unit, clamped to the first and last bin (NaN to the
+// first); returns whether a value is NaN or outside [lo, hi]. Four lanes at a
+// time without branches (one ymm register in the AVX2 variant, two xmm in the
+// baseline one); both give the same bins.
+[[gnu::always_inline]] inline bool bin_block_impl(const double* x, std::size_t m, double lo,
+                                                  double hi, double scale, std::uint32_t* bins) {
+  using Vec4I32 = std::int32_t __attribute__((vector_size(16)));
+  using Vec4I64 = std::int64_t __attribute__((vector_size(32)));
+  constexpr double LAST = static_cast<double>(HIST_BINS - 1);
+  const Vec4D vlo = Vec4D{} + lo, vhi = Vec4D{} + hi, vscale = Vec4D{} + scale;
+  const Vec4D zero = Vec4D{}, last = Vec4D{} + LAST;
+  Vec4I64 outside = Vec4I64{};
+  std::size_t k = 0;
+  for (; k + 4 <= m; k += 4) {
+    Vec4D v;
+    std::memcpy(&v, x + k, sizeof v);
+    outside |= ~((v >= vlo) & (v <= vhi));
+    Vec4D pos = (v - vlo) * vscale;
+    pos = zero < pos ? pos : zero;  // NaN to 0
+    pos = pos < last ? pos : last;
+    const Vec4I32 b = __builtin_convertvector(pos, Vec4I32);
+    std::memcpy(bins + k, &b, sizeof b);
+  }
+  bool bad = (outside[0] | outside[1] | outside[2] | outside[3]) != 0;
+  for (; k < m; ++k) {
+    const double v = x[k];
+    bad |= !(v >= lo && v <= hi);
+    double pos = (v - lo) * scale;
+    pos = 0.0 < pos ? pos : 0.0;
+    pos = pos < LAST ? pos : LAST;
+    bins[k] = static_cast<std::uint32_t>(static_cast<std::int32_t>(pos));
+  }
+  return bad;
+}
+
+#if defined(__x86_64__)
+[[gnu::target("avx2")]] bool bin_block_avx2(const double* x, std::size_t m, double lo, double hi,
+                                            double scale, std::uint32_t* bins) {
+  return bin_block_impl(x, m, lo, hi, scale, bins);
+}
+#endif
+
+bool bin_block_sse2(const double* x, std::size_t m, double lo, double hi, double scale,
+                    std::uint32_t* bins) {
+  return bin_block_impl(x, m, lo, hi, scale, bins);
+}
+
+using BinBlock = bool (*)(const double*, std::size_t, double, double, double, std::uint32_t*);
+
+BinBlock bin_block() {
+#if defined(__x86_64__)
+  if (cpu_has_avx2()) return bin_block_avx2;
+#endif
+  return bin_block_sse2;
+}
+
 // Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, exactly, in
 // two passes instead of a selection per rank: a histogram of BINS equal-width
 // bins between the extremes (the bin is monotone in the value, so bin counts
@@ -99,7 +159,7 @@ namespace {
 // with NaN or infinities, or values outside the given extremes.
 bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
                       const Extremes* known, double* out) {
-  constexpr std::size_t BINS = 4096;
+  constexpr std::size_t BINS = HIST_BINS;
   if (n < 4 * BINS) return false;
   double lo = x[0], hi = x[0];
   if (known) {
@@ -126,16 +186,16 @@ bool order_statistics(const double* x, std::size_t n, const std::vector<std::siz
   const double range = hi - lo;
   if (!(range < std::numeric_limits<double>::infinity())) return false;
   const double scale = static_cast<double>(BINS) / range;
-  auto bin_of = [&](double v) {
-    const double pos = (v - lo) * scale;
-    return pos < static_cast<double>(BINS) ? (pos > 0 ? static_cast<std::size_t>(pos) : 0)
-                                           : BINS - 1;
-  };
-  std::vector<std::uint64_t> count(BINS, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    bad |= !(v >= lo && v <= hi);
-    ++count[bin_of(v)];
+  // Bins a block at a time (vectorised), counted in 32 bits (n below 2^32).
+  if (n > std::numeric_limits<std::uint32_t>::max()) return false;
+  const BinBlock bins_of = bin_block();
+  std::uint32_t bins[BIN_BLOCK];
+  std::vector<std::uint32_t> count(BINS, 0);
+  for (std::size_t i0 = 0; i0 < n; i0 += BIN_BLOCK) {
+    const std::size_t m = std::min(BIN_BLOCK, n - i0);
+    bad |= bins_of(x + i0, m, lo, hi, scale, bins);
+    for (std::size_t k = 0; k < m; ++k)
+      ++count[bins[k]];
   }
   if (bad) return false;
   // Each rank's bin, and the first rank of that bin.
@@ -157,9 +217,13 @@ bool order_statistics(const double* x, std::size_t n, const std::vector<std::siz
     rank_slot[r] = static_cast<std::size_t>(slot[b]);
     rank_base[r] = below;
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::int32_t s = slot[bin_of(x[i])];
-    if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(x[i]);
+  for (std::size_t i0 = 0; i0 < n; i0 += BIN_BLOCK) {
+    const std::size_t m = std::min(BIN_BLOCK, n - i0);
+    bins_of(x + i0, m, lo, hi, scale, bins);
+    for (std::size_t k = 0; k < m; ++k) {
+      const std::int32_t s = slot[bins[k]];
+      if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(x[i0 + k]);
+    }
   }
   for (std::size_t r = 0; r < ranks.size(); ++r) {
     std::vector<double>& g = gathered[rank_slot[r]];
