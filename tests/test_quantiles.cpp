@@ -88,20 +88,26 @@ TEST(QuantileSelect, DataWithNanHaveNanQuantiles) {
   // data with a NaN look constant: the one-value shortcut must not say 2.5).
   std::mt19937_64 rng(3);
   std::normal_distribution<double> normal;
-  for (std::size_t n : {std::size_t{100}, std::size_t{100000}}) {
-    std::vector<double> constant(n, 2.5), spread(n);
-    for (double& v : spread)
-      v = normal(rng);
-    for (std::vector<double>* x : {&constant, &spread}) {
-      (*x)[n / 3] = std::numeric_limits<double>::quiet_NaN();
-      const core::Extremes known = extremes_as_summaries_keep(*x);
-      double found[5], given[5];
-      std::vector<double> scratch;
-      core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, found, scratch);
-      core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, given, scratch, &known);
-      for (int i = 0; i < 5; ++i) {
-        EXPECT_TRUE(std::isnan(found[i])) << "n=" << n << " p=" << core::QUANTILE_PROBS[i];
-        EXPECT_TRUE(std::isnan(given[i])) << "n=" << n << " p=" << core::QUANTILE_PROBS[i];
+  // The NaN in the body or as the very last value (100,003 values: the
+  // last, partial block of the vectorised binning has a scalar tail).
+  for (std::size_t n : {std::size_t{100}, std::size_t{100000}, std::size_t{100003}}) {
+    for (std::size_t at : {n / 3, n - 1}) {
+      std::vector<double> constant(n, 2.5), spread(n);
+      for (double& v : spread)
+        v = normal(rng);
+      for (std::vector<double>* x : {&constant, &spread}) {
+        (*x)[at] = std::numeric_limits<double>::quiet_NaN();
+        const core::Extremes known = extremes_as_summaries_keep(*x);
+        double found[5], given[5];
+        std::vector<double> scratch;
+        core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, found, scratch);
+        core::quantiles_type7(x->data(), n, core::QUANTILE_PROBS, 5, given, scratch, &known);
+        for (int i = 0; i < 5; ++i) {
+          EXPECT_TRUE(std::isnan(found[i]))
+              << "n=" << n << " NaN at " << at << " p=" << core::QUANTILE_PROBS[i];
+          EXPECT_TRUE(std::isnan(given[i]))
+              << "n=" << n << " NaN at " << at << " p=" << core::QUANTILE_PROBS[i];
+        }
       }
     }
   }
