@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -135,9 +136,30 @@ double raw_disk_seconds(const std::string& path, std::uint64_t bytes) {
   return s;
 }
 
-}  // namespace
+constexpr const char* USAGE =
+    "usage: bench_throughput [SCENARIO.yaml] [--draws N] [--threads T] [--dir DIR] [--rounds R]\n"
+    "  SCENARIO.yaml  scenario to run (default: the Luohu plan)\n"
+    "  --draws N      draws of each run (default 400000)\n"
+    "  --threads T    threads (default: all cores)\n"
+    "  --dir DIR      directory for the results and raw-write files (default: the temp dir)\n"
+    "  --rounds R     interleaved rounds of every phase; medians are printed (default 3)\n";
 
-int main(int argc, char** argv) {
+// A whole, positive number given to option `name`.
+std::uint64_t positive(const std::string& name, const std::string& text) {
+  std::size_t used = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || v == 0 || text[0] == '-') {
+    throw std::invalid_argument(name + ": expected a whole number above 0, got '" + text + "'");
+  }
+  return v;
+}
+
+int run(int argc, char** argv) {
   std::string scenario = SECTORSIM_SOURCE_DIR "/scenarios/luohu/plan-2022-2025.yaml";
   std::uint64_t draws = 400000;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -145,14 +167,22 @@ int main(int argc, char** argv) {
   int rounds = 3;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(USAGE, stdout);
+      return 0;
+    }
     if (a == "--draws" && i + 1 < argc) {
-      draws = std::stoull(argv[++i]);
+      draws = positive(a, argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {
-      threads = std::stoi(argv[++i]);
+      threads = static_cast<int>(std::min<std::uint64_t>(positive(a, argv[++i]), 4096));
     } else if (a == "--dir" && i + 1 < argc) {
       dir = argv[++i];
     } else if (a == "--rounds" && i + 1 < argc) {
-      rounds = std::max(1, std::stoi(argv[++i]));
+      rounds = static_cast<int>(std::min<std::uint64_t>(positive(a, argv[++i]), 1000));
+    } else if (a.rfind("-", 0) == 0) {
+      std::fprintf(stderr, "bench_throughput: unknown option or missing value: %s\n%s", a.c_str(),
+                   USAGE);
+      return 2;
     } else {
       scenario = a;
     }
@@ -246,4 +276,15 @@ int main(int argc, char** argv) {
               "raw disk write + fsync", static_cast<double>(bytes) / 1e6 / disk.median,
               paths.median, disk.median, ratio(t_paths, t_disk).c_str());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_throughput: %s\n", e.what());
+    return 1;
+  }
 }
