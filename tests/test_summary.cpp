@@ -460,6 +460,22 @@ TEST_F(SummaryAccumulatorTest, RejectsMisalignedChunks) {
             6u * 10u * sizeof(double) + 6u * (4u * sizeof(double) + 1u));
 }
 
+// Hands `acc` chunk c of the values x[cell][draw] (chunks of `chunk` draws,
+// the last one shorter), laid out as the runner does: [cell][lane], stride
+// `chunk`.
+void consume_chunk(core::SummaryAccumulator& acc, const core::CellLayout& layout,
+                   const std::vector<std::vector<double>>& x, std::uint64_t c, std::size_t chunk) {
+  const std::uint64_t first = c * chunk;
+  const std::size_t n =
+      static_cast<std::size_t>(std::min<std::uint64_t>(chunk, x[0].size() - first));
+  std::vector<double> buf(x.size() * chunk);
+  for (std::size_t cell = 0; cell < x.size(); ++cell) {
+    std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(first), n,
+                buf.begin() + static_cast<std::ptrdiff_t>(cell * chunk));
+  }
+  acc.consume_unordered(core::ChunkView{first, n, chunk, buf.data(), &layout});
+}
+
 // Each chunk's record (mean, m2, min, max) has the bits of the plain loop over
 // one cell in draw order, whatever vector width computes it: 9 cells (two
 // groups of four and one more), a last chunk of 4093 draws (not a multiple of
@@ -480,15 +496,8 @@ TEST(SummaryChunkRecords, SameBitsAsThePlainLoopOverEachCell) {
   x[5][4095] = -std::numeric_limits<double>::infinity();
   x[8][5000] = std::numeric_limits<double>::quiet_NaN();
   core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
-  for (std::uint64_t c = 0; c < 2; ++c) {
-    const std::size_t n = std::min(CHUNK, DRAWS - c * CHUNK);
-    std::vector<double> buf(CELLS * CHUNK);
-    for (int cell = 0; cell < CELLS; ++cell) {
-      std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), n,
-                  buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
-    }
-    acc.consume_unordered(core::ChunkView{c * CHUNK, n, CHUNK, buf.data(), &layout});
-  }
+  for (std::uint64_t c = 0; c < 2; ++c)
+    consume_chunk(acc, layout, x, c, CHUNK);
   const core::SummaryState st = acc.save(DRAWS);
   ASSERT_EQ(st.chunk_stats.size(), 2u * CELLS * 4u);
   for (std::uint64_t c = 0; c < 2; ++c) {
@@ -543,15 +552,6 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
     x[5][i] = inf;                                          // infinity throughout
     x[6][i] = c == 0 ? -inf : varied;                       // one-value chunk of -inf
   }
-  auto deliver = [&](core::SummaryAccumulator& acc, std::uint64_t chunks) {
-    std::vector<double> buf(CELLS * CHUNK);
-    for (std::uint64_t c = chunks; c-- > 0;) {  // out of order
-      for (int cell = 0; cell < CELLS; ++cell)
-        std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), CHUNK,
-                    buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
-      acc.consume_unordered(core::ChunkView{c * CHUNK, CHUNK, CHUNK, buf.data(), &layout});
-    }
-  };
   auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
   auto expect_exact = [&](const core::ScenarioResult& r, const std::string& what) {
     ASSERT_EQ(r.summaries.size(), 1u);
@@ -571,7 +571,8 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
     }
   };
   core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
-  deliver(acc, CHUNKS);
+  for (std::uint64_t c = CHUNKS; c-- > 0;)  // out of order
+    consume_chunk(acc, layout, x, c, CHUNK);
   core::ScenarioResult r;
   acc.finish(DRAWS, r, 2);
   expect_exact(r, "whole run");
@@ -590,15 +591,8 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
   // Resumed from it, the last two chunks added: the same bits as the whole run.
   core::SummaryAccumulator resumed(layout, {}, DRAWS, CHUNK);
   resumed.restore(saved);
-  {
-    std::vector<double> buf(CELLS * CHUNK);
-    for (std::uint64_t c = 3; c < CHUNKS; ++c) {
-      for (int cell = 0; cell < CELLS; ++cell)
-        std::copy_n(x[cell].begin() + static_cast<std::ptrdiff_t>(c * CHUNK), CHUNK,
-                    buf.begin() + static_cast<std::ptrdiff_t>(cell * CHUNK));
-      resumed.consume_unordered(core::ChunkView{c * CHUNK, CHUNK, CHUNK, buf.data(), &layout});
-    }
-  }
+  for (std::uint64_t c = 3; c < CHUNKS; ++c)
+    consume_chunk(resumed, layout, x, c, CHUNK);
   core::ScenarioResult rr;
   resumed.finish(DRAWS, rr);
   ASSERT_EQ(rr.summaries.size(), 1u);
