@@ -99,6 +99,99 @@ TEST(Sketch, SavedAndRestoredContinuesBitIdentically) {
   cut.resize(4);
   at = item_at = error_at = 0;
   EXPECT_THROW(second.restore(cut, at, items, item_at, error, error_at), std::invalid_argument);
+  // A level of 2k items or more is never saved: such a state is damaged.
+  auto oversize = index;
+  std::vector<double> many = items;
+  many.insert(many.begin(), 2 * 64, 0.0);
+  oversize[3] += 2 * 64;
+  at = item_at = error_at = 0;
+  EXPECT_THROW(second.restore(oversize, at, many, item_at, error, error_at), std::invalid_argument);
+}
+
+// The compactor hierarchy as the textbook states it: merge the run into
+// level 0, then compact every level that holds 2k or more items, bottom up,
+// one at a time (merge the level's every other item into the level above).
+struct ReferenceSketch {
+  std::size_t k;
+  std::vector<std::vector<double>> levels;
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t count = 0;
+  double error = 0, max_weight = 1;
+
+  static std::vector<double> merged(const std::vector<double>& a, const double* b, std::size_t n) {
+    std::vector<double> out(a.size() + n);
+    std::merge(a.begin(), a.end(), b, b + n, out.begin());
+    return out;
+  }
+  void add_sorted(const double* x, std::size_t n) {
+    if (levels.empty()) {
+      levels.emplace_back();
+      offsets.push_back(0);
+    }
+    levels[0] = merged(levels[0], x, n);
+    count += n;
+    for (std::size_t h = 0; h < levels.size(); ++h) {
+      if (levels[h].size() < 2 * k) continue;
+      if (h + 1 == levels.size()) {
+        levels.emplace_back();
+        offsets.push_back(0);
+      }
+      const std::vector<double> from = levels[h];
+      std::vector<double> up;
+      for (std::size_t i = 0; i < from.size() / 2; ++i)
+        up.push_back(from[2 * i + offsets[h]]);
+      offsets[h] ^= 1;
+      levels[h].clear();
+      if (from.size() % 2 == 1) levels[h].push_back(from.back());
+      levels[h + 1] = merged(levels[h + 1], up.data(), up.size());
+      error += std::ldexp(1.0, static_cast<int>(h));
+      max_weight = std::max(max_weight, std::ldexp(2.0, static_cast<int>(h)));
+    }
+  }
+  // As QuantileSketch::save lays it out.
+  void save(std::vector<std::uint64_t>& index, std::vector<double>& items,
+            std::vector<double>& err) const {
+    index = {k, count, levels.size()};
+    for (std::size_t h = 0; h < levels.size(); ++h) {
+      index.push_back(levels[h].size());
+      index.push_back(offsets[h]);
+      items.insert(items.end(), levels[h].begin(), levels[h].end());
+    }
+    err = {error, max_weight};
+  }
+};
+
+TEST(Sketch, SameLevelsAsMergeThenCompact) {
+  // Runs shorter and longer than 2k, odd and even, with ties and repeated
+  // values (+0 and -0 among them), for small and large k: every level, offset and error term
+  // equals the textbook order of operations, bit for bit.
+  std::mt19937_64 rng(11);
+  for (std::size_t k : {2u, 3u, 8u, 64u, 257u}) {
+    core::QuantileSketch sketch(k);
+    ReferenceSketch ref;
+    ref.k = k;
+    std::uniform_int_distribution<std::size_t> len(1, 5 * k + 3);
+    std::uniform_int_distribution<int> value(-40, 40);
+    for (int run = 0; run < 300; ++run) {
+      std::vector<double> x(len(rng));
+      for (double& v : x) {
+        v = value(rng) * 0.25;
+        if (v == 0 && rng() % 2 == 0) v = -0.0;  // ties of different bits: merge order shows
+      }
+      std::sort(x.begin(), x.end());
+      sketch.add_sorted(x.data(), x.size());
+      ref.add_sorted(x.data(), x.size());
+    }
+    std::vector<std::uint64_t> i1, i2;
+    std::vector<double> v1, v2, e1, e2;
+    sketch.save(i1, v1, e1);
+    ref.save(i2, v2, e2);
+    ASSERT_EQ(i1, i2) << "k=" << k;
+    ASSERT_EQ(v1.size(), v2.size()) << "k=" << k;
+    EXPECT_EQ(0, std::memcmp(v1.data(), v2.data(), v1.size() * sizeof(double))) << "k=" << k;
+    EXPECT_EQ(e1, e2) << "k=" << k;
+    EXPECT_GT(i1[2], 3u) << "k=" << k << ": the test should reach several levels";
+  }
 }
 
 TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {
@@ -209,6 +302,23 @@ TEST(SketchMerge, SameAsStdMerge) {
           ASSERT_EQ(0, std::memcmp(got.data(), expected.data(), (na + nb) * sizeof(double)))
               << "na = " << na << ", nb = " << nb << (with_nan ? ", with NaN" : "");
         }
+      }
+    }
+  }
+  // Runs that do not interleave (b wholly after, before or inside a): one
+  // half of the split output takes a single run.
+  for (double shift : {100.0, -100.0, 0.0}) {
+    for (std::size_t na : {1, 2, 1000, 4096}) {
+      for (std::size_t nb : {1, 3, 4096}) {
+        std::vector<double> a = make(na, false), b(nb);
+        for (std::size_t i = 0; i < nb; ++i)
+          b[i] = shift +
+                 (shift == 0.0 ? 1e-3 : 1.0) * static_cast<double>(i) / static_cast<double>(nb);
+        std::vector<double> expected(na + nb), got(na + nb);
+        std::merge(a.begin(), a.end(), b.begin(), b.end(), expected.begin());
+        core::merge_sorted(a.data(), na, b.data(), nb, got.data());
+        ASSERT_EQ(0, std::memcmp(got.data(), expected.data(), (na + nb) * sizeof(double)))
+            << "na = " << na << ", nb = " << nb << ", b shifted by " << shift;
       }
     }
   }

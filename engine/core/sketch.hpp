@@ -59,9 +59,6 @@ class QuantileSketch {
                const std::vector<double>& error, std::size_t& error_at);
 
  private:
-  void compact(std::size_t level);
-  static std::vector<double>& merge_buffer();
-
   std::size_t k_;
   std::vector<std::vector<double>> levels_;
   std::vector<unsigned char> offset_;  // alternating start of the next compaction
