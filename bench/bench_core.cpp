@@ -278,6 +278,26 @@ void BM_SortCell(benchmark::State& state) {
 }
 BENCHMARK(BM_SortCell);
 
+// Sorting every cell of a chunk of the plan's output, as the sketches do:
+// levels, shares, ratios and growth rates, some of which straddle zero.
+void BM_SortChunk(benchmark::State& state) {
+  const std::vector<double>& chunk = plan_chunk();
+  std::vector<double> x(core::CHUNK_DRAWS);
+  std::vector<std::uint64_t> scratch;
+  const std::size_t cells = chunk.size() / core::CHUNK_DRAWS;
+  for (auto _ : state) {
+    for (std::size_t c = 0; c < cells; ++c) {
+      const double* from = chunk.data() + c * core::CHUNK_DRAWS;
+      std::copy(from, from + core::CHUNK_DRAWS, x.begin());
+      core::sort_doubles(x.data(), x.size(), scratch);
+      benchmark::DoNotOptimize(x.data());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(chunk.size()));
+  state.SetLabel("items = values (copy included)");
+}
+BENCHMARK(BM_SortChunk);
+
 // Writing the plan's paths to HDF5, chunk by chunk (hyperslab writes into
 // chunked datasets), as `sectorsim run` does: 16 chunks a file, float64, no
 // compression; file creation and removal are outside the timing. Paths hold

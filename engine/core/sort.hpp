@@ -3,8 +3,9 @@
 // keys, large buckets sorted on their own, one insertion pass to finish).
 // Used to sort each chunk's values before they enter a quantile sketch (240
 // cells of 4096 values a chunk for Luohu), where std::sort cost more than the
-// whole model; on 4096 clustered values it takes about 11 ns a value against
-// 18 ns for an 8-bit LSD radix sort.
+// whole model. The keys, their range and the values back from the keys are
+// four lanes at a time where the CPU has AVX2 (integer operations: the same
+// result either way). BM_SortChunk in bench/bench_core.cpp times a chunk.
 #pragma once
 
 #include <cstddef>
@@ -13,10 +14,20 @@
 
 namespace sectorsim::core {
 
-/// Sorts x[0, n) increasingly, in the total order of IEEE 754 (-0 before +0;
-/// NaNs with the sign bit first, the others last). For data without NaN and
-/// signed zeros the result equals std::sort's. `scratch` is reused storage.
-/// Test: Sort.* in tests/test_sketch.cpp.
-void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch);
+/// out[0, n) = x[0, n) sorted increasingly, in the total order of IEEE 754
+/// (-0 before +0; NaNs with the sign bit first, the others last); out may be
+/// x. For data without NaN and signed zeros the result equals std::sort's.
+/// `scratch` is reused storage. Test: Sort.* in tests/test_sketch.cpp.
+void sort_doubles(const double* x, double* out, std::size_t n, std::vector<std::uint64_t>& scratch);
+
+/// Sorts x[0, n) in place (as above, with out = x).
+inline void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch) {
+  sort_doubles(x, x, n, scratch);
+}
+
+/// sort_doubles without the AVX2 paths, whatever the CPU: for tests, which
+/// check that both give the same order.
+void sort_doubles_baseline(const double* x, double* out, std::size_t n,
+                           std::vector<std::uint64_t>& scratch);
 
 }  // namespace sectorsim::core

@@ -539,10 +539,8 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
       const double* x = xs[k];
       chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
       if (sketch_k_ > 0) {
-        double* to = sorted.data() + cell * chunk.n;
-        std::copy(x, x + chunk.n, to);
         thread_local std::vector<std::uint64_t> keys;
-        sort_doubles(to, chunk.n, keys);
+        sort_doubles(x, sorted.data() + cell * chunk.n, chunk.n, keys);
       } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
         // One value throughout: the record's min (x[0]'s bits) stands for it.
         stored_[c * cells + cell] = 0;
