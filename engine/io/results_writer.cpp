@@ -77,6 +77,24 @@ std::string target_units(const core::TargetSpec& target,
   return "";
 }
 
+// Path bytes written between two calls to start_writeback.
+constexpr std::uint64_t WRITEBACK_BYTES = std::uint64_t{32} << 20;
+
+// Asks the kernel to start writing the file's dirty pages to disk now,
+// without waiting for them (Linux: sync_file_range with
+// SYNC_FILE_RANGE_WRITE; elsewhere nothing). With the few hundred MB of a
+// path run below the kernel's dirty-page threshold, nothing would otherwise
+// reach the disk before commit()'s fsync, and the run would wait for all of
+// it at the end instead of writing while it simulates. Best effort: the
+// fsync reports any failure.
+void start_writeback(int fd) noexcept {
+#if defined(__linux__)
+  if (fd >= 0) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+  (void)fd;
+#endif
+}
+
 // Writes the per-draw paths of one scenario, one chunk at a time, in draw order.
 class PathSink final : public core::ChunkSink {
  public:
@@ -86,9 +104,16 @@ class PathSink final : public core::ChunkSink {
     h5::Dataset dataset;
   };
 
+  /// writeback_fd: a descriptor of the file, for start_writeback (-1: none).
   PathSink(std::string scenario, const core::CellLayout& layout, std::uint64_t draws,
-           std::vector<Series> series, std::size_t expected_chunk)
-      : scenario_(std::move(scenario)), layout_(layout), draws_(draws), series_(std::move(series)) {
+           std::vector<Series> series, std::size_t expected_chunk, std::size_t value_bytes,
+           int writeback_fd)
+      : scenario_(std::move(scenario)),
+        layout_(layout),
+        draws_(draws),
+        series_(std::move(series)),
+        value_bytes_(value_bytes),
+        writeback_fd_(writeback_fd) {
     int widest = 0;
     for (const Series& s : series_)
       widest = std::max(widest, s.cells);
@@ -123,8 +148,13 @@ class PathSink final : public core::ChunkSink {
           buffer_[lane * cells + k] = cell[lane];
       }
       s.dataset.write_rows(chunk.first_draw, chunk.n, buffer_.data());
+      unsynced_ += chunk.n * cells * value_bytes_;
     }
     written_ += chunk.n;
+    if (unsynced_ >= WRITEBACK_BYTES) {
+      start_writeback(writeback_fd_);
+      unsynced_ = 0;
+    }
   }
 
   std::uint64_t written() const { return written_; }
@@ -136,6 +166,9 @@ class PathSink final : public core::ChunkSink {
   std::uint64_t written_ = 0;
   std::vector<Series> series_;
   std::vector<double> buffer_;  // reused: grows on the first chunk only
+  std::size_t value_bytes_ = 8;
+  int writeback_fd_ = -1;
+  std::uint64_t unsynced_ = 0;  // path bytes written since the last start_writeback
 };
 
 // The scenario being written. Declared after the file in Impl, so its HDF5
@@ -164,6 +197,7 @@ struct ResultsWriter::Impl {
   // Years and sectors of each scenario begun, for the comparisons written against them.
   std::map<std::string, std::pair<std::vector<int>, std::vector<std::string>>> axes;
   bool committed = false;
+  int writeback_fd = -1;  // the temporary file, read-only: for start_writeback
 
   Impl() = default;
   Impl(const Impl&) = delete;
@@ -172,6 +206,7 @@ struct ResultsWriter::Impl {
   // writer's constructor throws. Objects close first (a failed chunk flush
   // still releases them), then the file is discarded and deleted.
   ~Impl() {
+    if (writeback_fd >= 0) ::close(writeback_fd);
     if (committed) return;
     current.reset();
     comparisons.reset();
@@ -213,6 +248,7 @@ ResultsWriter::ResultsWriter(std::string path, bool overwrite, RunMeta meta)
       (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
 
   w.file = h5::File::create(w.temp_path);
+  w.writeback_fd = ::open(w.temp_path.c_str(), O_RDONLY | O_CLOEXEC);
   const h5::File& f = *w.file;
   f.set_attribute("filetype", FILETYPE);
   f.set_attribute("format_version",
@@ -347,7 +383,9 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   }
   const std::size_t expected_chunk =
       static_cast<std::size_t>(std::min<std::uint64_t>(w.meta.chunk_draws, draws));
-  s.sink = std::make_unique<PathSink>(spec.name, layout, draws, std::move(series), expected_chunk);
+  s.sink =
+      std::make_unique<PathSink>(spec.name, layout, draws, std::move(series), expected_chunk,
+                                 opts.float32 ? sizeof(float) : sizeof(double), w.writeback_fd);
   return s.sink.get();
 }
 
