@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <limits>
-
-#include "engine/core/fastmath.hpp"
 
 namespace sectorsim::core {
 
@@ -27,15 +26,12 @@ inline std::uint64_t bits_of(std::uint64_t key) {
   return key ^ mask;
 }
 
-constexpr std::uint64_t SIGN = 0x8000000000000000u;
-constexpr std::int64_t MAGNITUDE = 0x7fffffffffffffff;
-
 // Keys of x[0, n) into k, and their smallest and largest.
 struct KeyRange {
   std::uint64_t lo, hi;
 };
 
-KeyRange keys_scalar(const double* x, std::size_t n, std::uint64_t* k) {
+KeyRange keys_of(const double* x, std::size_t n, std::uint64_t* k) {
   std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t v;
@@ -46,55 +42,6 @@ KeyRange keys_scalar(const double* x, std::size_t n, std::uint64_t* k) {
     hi = std::max(hi, key);
   }
   return {lo, hi};
-}
-
-void values_scalar(const std::uint64_t* k, std::size_t n, double* x) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t v = bits_of(k[i]);
-    std::memcpy(x + i, &v, sizeof v);
-  }
-}
-
-// The same four lanes at a time. AVX2 compares 64-bit integers as signed
-// only, so the lanes work on the signed key (the key with its top bit
-// flipped, which orders as a signed integer the way the key does unsigned):
-// a double's bits with every bit but the sign flipped where it is negative.
-using Vec4I = std::int64_t __attribute__((vector_size(32)));
-
-[[gnu::target("avx2")]] KeyRange keys_avx2(const double* x, std::size_t n, std::uint64_t* k) {
-  Vec4I lo = Vec4I{} + std::numeric_limits<std::int64_t>::max();
-  Vec4I hi = Vec4I{} + std::numeric_limits<std::int64_t>::min();
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    Vec4I bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    const Vec4I s = bits ^ ((bits < 0) & MAGNITUDE);  // (bits < 0): all ones where negative
-    lo = s < lo ? s : lo;
-    hi = s > hi ? s : hi;
-    const Vec4I key = s ^ static_cast<std::int64_t>(SIGN);
-    std::memcpy(k + i, &key, sizeof key);
-  }
-  std::int64_t l = lo[0], h = hi[0];
-  for (int j = 1; j < 4; ++j) {
-    l = std::min(l, lo[j]);
-    h = std::max(h, hi[j]);
-  }
-  // With no lane loaded these are ~0 and 0, as keys_scalar starts.
-  const KeyRange r{static_cast<std::uint64_t>(l) ^ SIGN, static_cast<std::uint64_t>(h) ^ SIGN};
-  const KeyRange tail = keys_scalar(x + i, n - i, k + i);
-  return {std::min(r.lo, tail.lo), std::max(r.hi, tail.hi)};
-}
-
-[[gnu::target("avx2")]] void values_avx2(const std::uint64_t* k, std::size_t n, double* x) {
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    Vec4I key;
-    std::memcpy(&key, k + i, sizeof key);
-    const Vec4I s = key ^ static_cast<std::int64_t>(SIGN);
-    const Vec4I bits = s ^ ((s < 0) & MAGNITUDE);
-    std::memcpy(x + i, &bits, sizeof bits);
-  }
-  values_scalar(k + i, n - i, x + i);
 }
 
 // Buckets per key the spread pass aims at: with twice as many buckets as
@@ -116,38 +63,66 @@ void insertion_sort(std::uint64_t* k, std::size_t n) {
   }
 }
 
-// Spreads keys a[0, n) (n >= 2, lo < hi their extremes, n below 2^32) into
-// b in increasing order.
-void bucket_sort(const std::uint64_t* a, std::size_t n, std::uint64_t lo, std::uint64_t hi,
-                 std::uint64_t* b) {
-  // Spread the keys over about BUCKETS_PER_KEY * n buckets by their offset
-  // from the smallest (a bucket's keys all precede the next bucket's), then
-  // sort each bucket. A chunk's values of one cell lie close together, so
-  // the buckets are small; skewed data leave some large, and std::sort takes
-  // those, so no input costs more than a comparison sort.
-  const std::size_t target = BUCKETS_PER_KEY * n;
-  const int target_bits = static_cast<int>(std::bit_width(target)) - 1;  // 2^bits <= target
-  const int span_bits = static_cast<int>(std::bit_width(hi - lo));
-  const int shift = std::max(0, span_bits - target_bits);
-  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
+// The bucket of a key. By the key's offset from the smallest key, over about
+// `target` buckets: order-preserving, and for positive (or negative) data
+// about as fine as the values' relative spacing.
+struct KeyOffset {
+  std::uint64_t lo;
+  int shift;
+  KeyOffset(std::uint64_t lo_, std::uint64_t hi, std::size_t target) : lo(lo_) {
+    const int target_bits = static_cast<int>(std::bit_width(target)) - 1;  // 2^bits <= target
+    const int span_bits = static_cast<int>(std::bit_width(hi - lo));
+    shift = std::max(0, span_bits - target_bits);
+  }
+  std::size_t buckets(std::uint64_t hi) const {
+    return static_cast<std::size_t>((hi - lo) >> shift) + 1;
+  }
+  std::size_t operator()(std::uint64_t key) const {
+    return static_cast<std::size_t>((key - lo) >> shift);
+  }
+};
+
+// By the value's offset from the smallest value, over `target` buckets: for
+// finite data with values either side of zero, whose keys lie about 2^63
+// apart (offsets from the smallest key would put nearly all of them in two
+// buckets). Non-decreasing in the key too: subtraction, multiplication by a
+// positive scale and truncation each keep the order of their arguments
+// (-0 and +0 share a bucket, and the insertion pass orders them).
+struct ValueOffset {
+  double lo, scale;
+  std::size_t last;
+  ValueOffset(double lo_, double hi, std::size_t target)
+      : lo(lo_), scale(static_cast<double>(target) / (hi - lo_)), last(target - 1) {}
+  std::size_t operator()(std::uint64_t key) const {
+    const double offset = (std::bit_cast<double>(bits_of(key)) - lo) * scale;
+    return std::min(static_cast<std::size_t>(offset), last);
+  }
+};
+
+// Spreads keys a[0, n) (n >= 2, n below 2^32) into b in increasing order;
+// bucket_of maps them, non-decreasingly, onto [0, buckets).
+template <class Bucket>
+void bucket_sort(const std::uint64_t* a, std::size_t n, const Bucket& bucket_of,
+                 std::size_t buckets, std::uint64_t* b) {
+  // Spread the keys over about BUCKETS_PER_KEY * n buckets (a bucket's keys
+  // all precede the next bucket's), then sort each bucket. A chunk's values
+  // of one cell lie close together, so the buckets are small; skewed data
+  // leave some large, and std::sort takes those, so no input costs more
+  // than a comparison sort.
   // Bucket starts, 32 bits each: for a chunk of 4096 keys, 8192 buckets
   // take 32 KB and stay in the L1 cache.
   thread_local std::vector<std::uint32_t> start_storage;
   start_storage.assign(buckets + 1, 0);
   std::uint32_t* start = start_storage.data();
   for (std::size_t i = 0; i < n; ++i)
-    ++start[((a[i] - lo) >> shift) + 1];
-  // Counts to starts with the running sum in a register (adding to the
-  // stored previous start would wait on that store every bucket).
-  std::uint32_t largest = 0, sum = 0;
-  for (std::size_t j = 1; j <= buckets; ++j) {
-    const std::uint32_t count = start[j];
-    largest = std::max(largest, count);
-    sum += count;
-    start[j] = sum;
+    ++start[bucket_of(a[i]) + 1];
+  std::uint32_t largest = 0;
+  for (std::size_t j = 0; j < buckets; ++j) {
+    largest = std::max(largest, start[j + 1]);
+    start[j + 1] += start[j];
   }
   for (std::size_t i = 0; i < n; ++i)
-    b[start[(a[i] - lo) >> shift]++] = a[i];
+    b[start[bucket_of(a[i])]++] = a[i];
   // start[j] is now the end of bucket j: large buckets sorted on their
   // own, then one insertion pass over all (keys only move within a bucket).
   // A large bucket of one key (data of a few values: 0 or 1, say) is sorted
@@ -166,15 +141,17 @@ void bucket_sort(const std::uint64_t* a, std::size_t n, std::uint64_t lo, std::u
   insertion_sort(b, n);
 }
 
-template <bool Avx2>
-void sort_impl(const double* x, double* out, std::size_t n, std::vector<std::uint64_t>& scratch) {
+}  // namespace
+
+void sort_doubles(const double* x, double* out, std::size_t n,
+                  std::vector<std::uint64_t>& scratch) {
   if (n < 2) {
     if (n == 1) out[0] = x[0];
     return;
   }
   scratch.resize(2 * n);
   std::uint64_t* a = scratch.data();
-  const KeyRange r = Avx2 ? keys_avx2(x, n, a) : keys_scalar(x, n, a);
+  const KeyRange r = keys_of(x, n, a);
   std::uint64_t* sorted = a;
   if (r.lo == r.hi) {
     // One value throughout (bit for bit): sorted as it is.
@@ -182,29 +159,20 @@ void sort_impl(const double* x, double* out, std::size_t n, std::vector<std::uin
     std::sort(a, a + n);  // bucket starts count in 32 bits; beyond, a comparison sort
   } else {
     sorted = a + n;
-    bucket_sort(a, n, r.lo, r.hi, sorted);
+    const std::size_t target = BUCKETS_PER_KEY * n;
+    const double lo = std::bit_cast<double>(bits_of(r.lo));
+    const double hi = std::bit_cast<double>(bits_of(r.hi));
+    if (lo < 0 && hi > 0 && std::isfinite(hi - lo)) {
+      bucket_sort(a, n, ValueOffset(lo, hi, target), target, sorted);
+    } else {
+      const KeyOffset offset(r.lo, r.hi, target);
+      bucket_sort(a, n, offset, offset.buckets(r.hi), sorted);
+    }
   }
-  if (Avx2) {
-    values_avx2(sorted, n, out);
-  } else {
-    values_scalar(sorted, n, out);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t v = bits_of(sorted[i]);
+    std::memcpy(out + i, &v, sizeof v);
   }
-}
-
-}  // namespace
-
-void sort_doubles(const double* x, double* out, std::size_t n,
-                  std::vector<std::uint64_t>& scratch) {
-  if (cpu_has_avx2()) {
-    sort_impl<true>(x, out, n, scratch);
-  } else {
-    sort_impl<false>(x, out, n, scratch);
-  }
-}
-
-void sort_doubles_baseline(const double* x, double* out, std::size_t n,
-                           std::vector<std::uint64_t>& scratch) {
-  sort_impl<false>(x, out, n, scratch);
 }
 
 }  // namespace sectorsim::core

@@ -1,11 +1,10 @@
 // Sorting doubles fast: a bucket sort on their order-preserving 64-bit keys
-// (spread by offset from the smallest key over twice as many buckets as
-// keys, large buckets sorted on their own, one insertion pass to finish).
+// (spread over twice as many buckets as keys by their offset from the
+// smallest key, or from the smallest value where the data lie either side
+// of zero; large buckets sorted on their own, one insertion pass to finish).
 // Used to sort each chunk's values before they enter a quantile sketch (240
 // cells of 4096 values a chunk for Luohu), where std::sort cost more than the
-// whole model. The keys, their range and the values back from the keys are
-// four lanes at a time where the CPU has AVX2 (integer operations: the same
-// result either way). BM_SortChunk in bench/bench_core.cpp times a chunk.
+// whole model. BM_SortChunk in bench/bench_core.cpp times a chunk.
 #pragma once
 
 #include <cstddef>
@@ -24,10 +23,5 @@ void sort_doubles(const double* x, double* out, std::size_t n, std::vector<std::
 inline void sort_doubles(double* x, std::size_t n, std::vector<std::uint64_t>& scratch) {
   sort_doubles(x, x, n, scratch);
 }
-
-/// sort_doubles without the AVX2 paths, whatever the CPU: for tests, which
-/// check that both give the same order.
-void sort_doubles_baseline(const double* x, double* out, std::size_t n,
-                           std::vector<std::uint64_t>& scratch);
 
 }  // namespace sectorsim::core
