@@ -239,9 +239,15 @@ std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) 
   return cells * (float32 ? 4 : 8);
 }
 
-// Whether quantiles come from sketches: asked for, or the exact store of
-// every value would take more than a quarter of free memory (at most 2 GiB).
-bool use_sketch(const std::string& mode, const core::CellLayout& layout, std::uint64_t draws) {
+constexpr const char* QUANTILES_HELP =
+    "exact (keep every value), sketch (bounded memory, stated rank error) or auto "
+    "(exact while the values fit in a quarter of free memory, at most 2 GiB)";
+
+// Whether quantiles come from sketches: asked for, or the exact stores of
+// every value (`stores` of them: one a scenario, and one a comparison's
+// differences) would take more than a quarter of free memory (at most 2 GiB).
+bool use_sketch(const std::string& mode, const core::CellLayout& layout, std::uint64_t draws,
+                std::uint64_t stores = 1) {
   if (mode == "sketch") return true;
   if (mode == "exact") return false;
   if (mode != "auto")
@@ -249,7 +255,7 @@ bool use_sketch(const std::string& mode, const core::CellLayout& layout, std::ui
   const std::uint64_t avail = cli::available_memory_bytes();
   const std::uint64_t budget =
       std::min<std::uint64_t>(avail ? avail / 4 : (1ULL << 31), 1ULL << 31);
-  return core::SummaryAccumulator::store_bytes(layout, draws) > budget;
+  return core::SummaryAccumulator::store_bytes(layout, draws) * stores > budget;
 }
 
 core::ScenarioResult result_header(const core::ScenarioSpec& spec) {
@@ -399,9 +405,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
                                                  "results file (default: <scenario name>.h5)")(
       "no-paths", "write summaries only, no per-draw paths")(
       "float32", "store paths as float32 (half the size, about 7 significant digits)")(
-      "quantiles", po::value<std::string>()->default_value("auto"),
-      "exact (keep every value), sketch (bounded memory, stated rank error) or auto "
-      "(exact while the values fit in a quarter of free memory, at most 2 GiB)")(
+      "quantiles", po::value<std::string>()->default_value("auto"), QUANTILES_HELP)(
       "gzip", po::value<int>(), "compress paths with shuffle + gzip at this level (1-9)")(
       "resume", po::value<std::string>(),
       "continue the interrupted run saved in this file (replaced when done)");
@@ -552,6 +556,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
       "baseline,b", po::value<std::string>(),
       "scenario name every other is compared with (default: the first file)")(
       "output,o", po::value<std::string>()->default_value("comparison.h5"), "results file")(
+      "quantiles", po::value<std::string>()->default_value("auto"), QUANTILES_HELP)(
       "csv", po::value<std::string>(), "also write CSV tables into this directory");
   add_run_options(opts);
   opts.add_options()("scenarios", po::value<std::vector<std::string>>()->required(),
@@ -561,7 +566,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   po::variables_map vm;
   const std::string usage =
       "usage: sectorsim compare SCENARIO.yaml... [--baseline NAME] [-o FILE] [--draws N]\n"
-      "                         [--seed S] [--threads T] [--csv DIR]";
+      "                         [--seed S] [--threads T] [--quantiles MODE] [--csv DIR]";
   if (!parse(args, opts, pos, vm, usage)) return EXIT_OK;
   const RunSettingsCli cli = cli_settings(vm);
   const auto files = vm["scenarios"].as<std::vector<std::string>>();
@@ -609,11 +614,17 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   }
   const core::StackedModel stacked(members);
   const auto& layout = models[base]->layout();
-  // Before anything is allocated or written: every scenario's exact store and
-  // its paired accumulator's; the file holds summaries only.
+  // Every scenario's summary and every comparison's differences: exact
+  // stores, or sketches where they would not fit (or are asked for).
+  const std::uint64_t stores = 2 * specs.size() - 1;
+  const bool sketch = use_sketch(vm["quantiles"].as<std::string>(), layout, run.draws, stores);
+  const std::size_t sketch_k = sketch ? SKETCH_K : 0;
+  // Before anything is allocated or written; the file holds summaries only.
   cli::check_resources(run.draws, 0,
-                       core::SummaryAccumulator::store_bytes(layout, run.draws) * 2 * specs.size(),
-                       out_path, false);
+                       (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, SKETCH_K)
+                               : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
+                           stores,
+                       out_path, true);
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
   std::vector<std::unique_ptr<core::MemberSink>> forwards;
@@ -624,13 +635,13 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   for (std::size_t k = 0; k < specs.size(); ++k) {
     const auto targets = core::resolve_targets(specs[k].targets, models[k]->layout(),
                                                specs[k].base_year, sector_ids(specs[k]));
-    summaries.push_back(std::make_unique<core::SummaryAccumulator>(models[k]->layout(), targets,
-                                                                   run.draws, core::CHUNK_DRAWS));
+    summaries.push_back(std::make_unique<core::SummaryAccumulator>(
+        models[k]->layout(), targets, run.draws, core::CHUNK_DRAWS, sketch_k, cli.threads));
     forwards.push_back(std::make_unique<core::MemberSink>(stacked, k, *summaries.back()));
     sinks.push_back(forwards.back().get());
     if (k != base) {
-      paired.push_back(
-          std::make_unique<core::PairedAccumulator>(stacked, k, base, base_targets, run.draws));
+      paired.push_back(std::make_unique<core::PairedAccumulator>(stacked, k, base, base_targets,
+                                                                 run.draws, sketch_k, cli.threads));
       sinks.push_back(paired.back().get());
     }
   }

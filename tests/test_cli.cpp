@@ -372,6 +372,34 @@ TEST_F(Cli, ComparePrintsPairedIntervalsNarrowerThanUnpaired) {
   EXPECT_TRUE(fs::exists(file("csv/comparison_targets.csv")));
 }
 
+TEST_F(Cli, CompareTakesSketchesForBoundedMemory) {
+  const std::string cmp = CLI + " compare " + LUOHU + "baseline.yaml " + LUOHU +
+                          "plan-2022-2025.yaml -q -o " + file("c.h5");
+  // Exact stores for 100 million draws do not fit: refused before starting,
+  // pointing at the sketches.
+  const Result big = sh(cmp + " --draws 100000000 --quantiles exact");
+  EXPECT_EQ(big.status, 2) << big.out;
+  EXPECT_NE(big.out.find("use --quantiles sketch, fewer --draws, or free memory"),
+            std::string::npos)
+      << big.out;
+  const Result bad = sh(cmp + " --draws 1000 --quantiles fuzzy");
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--quantiles must be exact, sketch or auto (got 'fuzzy')"),
+            std::string::npos)
+      << bad.out;
+  EXPECT_FALSE(fs::exists(file("c.h5")));
+  // With sketches the comparison and both scenarios say so, with their bound.
+  ASSERT_EQ(sh(cmp + " --draws 20000 --quantiles sketch").status, 0);
+  const auto cmps = io::read_comparisons(file("c.h5"));
+  ASSERT_EQ(cmps.size(), 1u);
+  EXPECT_EQ(cmps[0].quantile_method.rfind("sketch (compactors, k=4096): rank error at most", 0), 0u)
+      << cmps[0].quantile_method;
+  for (const char* name : {"baseline", "plan-2022-2025"}) {
+    EXPECT_EQ(io::read_scenario(file("c.h5"), name).quantile_method, cmps[0].quantile_method)
+        << name;
+  }
+}
+
 TEST_F(Cli, CompareWithItselfIsExactlyZero) {
   std::ofstream(file("twin.yaml")) << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
                                    << "scenario: {name: twin}\n";

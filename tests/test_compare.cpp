@@ -2,7 +2,10 @@
 // proportions, the stacked model, and the tightness that pairing buys.
 #include "engine/core/compare.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -64,14 +67,16 @@ struct Compared {
   core::ScenarioResult a, b;
 };
 
-Compared compare(const core::ScenarioSpec& sa, const core::ScenarioSpec& sb, std::uint64_t draws) {
+// sketch_k > 0: every summary and the differences through quantile sketches.
+Compared compare(const core::ScenarioSpec& sa, const core::ScenarioSpec& sb, std::uint64_t draws,
+                 std::size_t sketch_k = 0) {
   const models::SectorGrowthModel ma(sa), mb(sb);
   const core::StackedModel stacked({&mb, &ma});  // member 0 is the baseline
   const auto targets =
       core::resolve_targets(sa.targets, ma.layout(), sa.base_year, {"services", "industry"});
-  core::PairedAccumulator paired(stacked, 1, 0, targets, draws);
-  core::SummaryAccumulator sum_b(mb.layout(), targets, draws, core::CHUNK_DRAWS);
-  core::SummaryAccumulator sum_a(ma.layout(), targets, draws, core::CHUNK_DRAWS);
+  core::PairedAccumulator paired(stacked, 1, 0, targets, draws, sketch_k, 2);
+  core::SummaryAccumulator sum_b(mb.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
+  core::SummaryAccumulator sum_a(ma.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
   core::MemberSink to_b(stacked, 0, sum_b), to_a(stacked, 1, sum_a);
   core::RunOptions opt;
   opt.draws = draws;
@@ -146,6 +151,61 @@ TEST(ComparePaired, MembersEqualSeparateRunsAndPairingIsTight) {
       << "paired " << paired << " unpaired " << unpaired << " a=" << t.both
       << " b=" << t.only_scenario << " c=" << t.only_baseline << " d=" << t.neither;
   EXPECT_GT(t.paired.diff, 0.0);
+}
+
+TEST(ComparePaired, SketchedQuantilesOfDifferencesWithinTheStatedRankError) {
+  // The 5% and 95% quantiles of the per-draw GDP difference, from sketches of
+  // small k (many compactions), lie within the rank error the comparison
+  // states of the exact ones; means and target counts are the exact run's.
+  const auto base = base_spec();
+  auto more = base;
+  more.levers.funds[1] = {2.0, 0.5};
+  more.levers.funds[2] = {2.0, 0.5};
+  const std::uint64_t draws = 40000;
+  const Compared exact = compare(more, base, draws);
+  const Compared sketched = compare(more, base, draws, 64);
+  EXPECT_EQ(exact.cmp.quantile_method, "exact (type 7)");
+  const std::string& method = sketched.cmp.quantile_method;
+  const std::string at_most = "rank error at most ";
+  ASSERT_EQ(method.rfind("sketch", 0), 0u) << method;
+  ASSERT_NE(method.find(at_most), std::string::npos) << method;
+  const double bound =
+      std::stod(method.substr(method.find(at_most) + at_most.size())) * static_cast<double>(draws);
+
+  // Every per-draw difference of GDP in the last year, from the members run alone.
+  std::vector<double> diffs(draws);
+  {
+    const models::SectorGrowthModel ma(more), mb(base);
+    testing::CollectSink a, b;
+    core::RunOptions opt;
+    opt.draws = draws;
+    opt.seed = 11;
+    core::run_draws(ma, opt, {&a});
+    core::run_draws(mb, opt, {&b});
+    const int cell = ma.layout().cell(0, 3);
+    for (std::size_t i = 0; i < draws; ++i)
+      diffs[i] = a.cell(cell)[i] - b.cell(cell)[i];
+  }
+  std::sort(diffs.begin(), diffs.end());
+  const std::size_t per_stat = 4;  // district_gdp: [stat][year], 4 years
+  for (int stat : {4, 5}) {
+    const double p = stat == 4 ? 0.05 : 0.95;
+    const double v = sketched.cmp.diffs[0].stats[static_cast<std::size_t>(stat) * per_stat + 3];
+    ASSERT_TRUE(std::isfinite(v)) << "p" << p;
+    const double r = p * static_cast<double>(draws - 1);
+    const auto lo = std::lower_bound(diffs.begin(), diffs.end(), v) - diffs.begin();
+    const auto hi = std::upper_bound(diffs.begin(), diffs.end(), v) - diffs.begin();
+    const double err = r < static_cast<double>(lo)   ? static_cast<double>(lo) - r
+                       : r > static_cast<double>(hi) ? r - static_cast<double>(hi)
+                                                     : 0.0;
+    EXPECT_LE(err, bound) << "p" << p << ": sketch " << v << " has ranks [" << lo << ", " << hi
+                          << "), expected rank " << r << ", stated bound " << bound;
+    EXPECT_GT(bound, 0.0);
+  }
+  EXPECT_EQ(sketched.cmp.diffs[0].stats[3], exact.cmp.diffs[0].stats[3]);  // mean, last year
+  ASSERT_EQ(sketched.cmp.targets.size(), exact.cmp.targets.size());
+  EXPECT_EQ(sketched.cmp.targets[0].both, exact.cmp.targets[0].both);
+  EXPECT_EQ(sketched.cmp.targets[0].only_scenario, exact.cmp.targets[0].only_scenario);
 }
 
 TEST(ComparePaired, RejectsScenariosOfDifferentShape) {

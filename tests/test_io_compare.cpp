@@ -156,6 +156,7 @@ core::Comparison test_comparison(const std::string& scenario, const std::string&
   c.scenario = scenario;
   c.baseline = baseline;
   c.draws = DRAWS;
+  c.quantile_method = "sketch (compactors, k=4096): rank error at most 0.00148 of the draws";
   for (int i = 0; i < static_cast<int>(layout.series().size()); ++i) {
     core::SeriesSummary d;
     d.info = layout.series()[static_cast<std::size_t>(i)];
@@ -289,6 +290,7 @@ void expect_same(const core::Comparison& got, const core::Comparison& want) {
   EXPECT_EQ(got.scenario, want.scenario);
   EXPECT_EQ(got.baseline, want.baseline);
   EXPECT_EQ(got.draws, want.draws);
+  EXPECT_EQ(got.quantile_method, want.quantile_method);
   ASSERT_EQ(got.diffs.size(), want.diffs.size());
   for (std::size_t i = 0; i < want.diffs.size(); ++i) {
     const core::SeriesSummary &g = got.diffs[i], &w = want.diffs[i];
@@ -492,6 +494,15 @@ TEST(IoCompare, MalformedComparisonOrProvenanceIsAnIoError) {
         << damage;
     expect_io_error([&] { io::read_comparisons(copy.string()); }, {message});
   }
+  // A format 1.0 file has no quantile_method on its comparisons, which were
+  // exact then: the reader says so.
+  fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
+  ASSERT_EQ(run_python("import sys, h5py\nwith h5py.File(sys.argv[1], 'r+') as f:\n"
+                       "    del f['comparison/plan'].attrs['quantile_method']\n",
+                       copy, dir.path()),
+            0);
+  ASSERT_EQ(io::read_comparisons(copy.string()).size(), 1u);
+  EXPECT_EQ(io::read_comparisons(copy.string())[0].quantile_method, "exact (type 7)");
   fs::copy_file(file, copy, fs::copy_options::overwrite_existing);
   ASSERT_EQ(run_python("import sys, h5py\nwith h5py.File(sys.argv[1], 'r+') as f:\n"
                        "    del f['scenarios/plan/provenance']\n",

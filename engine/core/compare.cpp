@@ -139,7 +139,7 @@ ProportionDiff newcombe_unpaired(std::uint64_t m1, std::uint64_t n1, std::uint64
 
 PairedAccumulator::PairedAccumulator(const StackedModel& model, std::size_t scenario,
                                      std::size_t baseline, std::vector<ResolvedTarget> targets,
-                                     std::uint64_t max_draws)
+                                     std::uint64_t max_draws, std::size_t sketch_k, int threads)
     : model_(model),
       scenario_(scenario),
       baseline_(baseline),
@@ -147,7 +147,7 @@ PairedAccumulator::PairedAccumulator(const StackedModel& model, std::size_t scen
       max_draws_(max_draws),
       member_layout_(*model.member_view(ChunkView{}, 0).layout) {
   diff_summary_ = std::make_unique<SummaryAccumulator>(
-      member_layout_, std::vector<ResolvedTarget>{}, max_draws, CHUNK_DRAWS);
+      member_layout_, std::vector<ResolvedTarget>{}, max_draws, CHUNK_DRAWS, sketch_k, threads);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
   count_width_ = 2 * cells + 4 * (targets_.size() + 1);
   chunk_counts_.assign(((max_draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS) * count_width_, 0);
@@ -204,6 +204,12 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
   }
 }
 
+void PairedAccumulator::consume(const ChunkView& chunk) {
+  // The sketches take the sorted differences consume_unordered left for this
+  // chunk; they need its first draw and size only.
+  diff_summary_->consume(chunk);
+}
+
 Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& scenario_name,
                                      const std::string& baseline_name) const {
   Comparison cmp;
@@ -212,6 +218,7 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
   cmp.draws = draws;
   ScenarioResult diff;
   diff_summary_->finish(draws, diff);
+  cmp.quantile_method = diff.quantile_method;
   const std::size_t n_chunks = (draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS;
   std::vector<std::uint64_t> counts(count_width_, 0);
   for (std::size_t c = 0; c < n_chunks; ++c) {

@@ -97,6 +97,9 @@ struct TargetDiff {
 struct Comparison {
   std::string scenario, baseline;
   std::uint64_t draws = 0;
+  /// How the differences' quantiles (p05, p95) were computed, as
+  /// ScenarioResult::quantile_method.
+  std::string quantile_method;
   /// Per series: stats[(stat * n_years + year) * width + sector], as SeriesSummary.
   std::vector<SeriesSummary> diffs;
   std::vector<TargetDiff> targets;
@@ -108,10 +111,15 @@ struct Comparison {
 /// (identical) layout and must be the same list for both.
 class PairedAccumulator : public ChunkSink {
  public:
+  /// sketch_k > 0: the differences' quantiles from quantile sketches with
+  /// that k (bounded memory), fed on `threads` threads, as SummaryAccumulator.
   PairedAccumulator(const StackedModel& model, std::size_t scenario, std::size_t baseline,
-                    std::vector<ResolvedTarget> targets, std::uint64_t max_draws);
+                    std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
+                    std::size_t sketch_k = 0, int threads = 1);
 
   void consume_unordered(const ChunkView& chunk) override;
+  /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
+  void consume(const ChunkView& chunk) override;
   /// The comparison over the first `draws` draws.
   Comparison finish(std::uint64_t draws, const std::string& scenario_name,
                     const std::string& baseline_name) const;

@@ -211,6 +211,7 @@ void write_comparison_group(const h5::Group& comparisons, const core::Comparison
   g.set_attribute("scenario", c.scenario);
   g.set_attribute("baseline", c.baseline);
   g.set_attribute("draws", c.draws);
+  g.set_attribute("quantile_method", c.quantile_method);
   write_diffs(g, c, years, sectors);
   write_targets(g, c);
 }
@@ -225,6 +226,10 @@ std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
     c.scenario = g.attribute<std::string>("scenario");
     c.baseline = g.attribute<std::string>("baseline");
     c.draws = g.attribute<std::uint64_t>("draws");
+    // Format 1.0 has no such attribute: its comparisons were exact.
+    c.quantile_method = g.has_attribute("quantile_method")
+                            ? g.attribute<std::string>("quantile_method")
+                            : std::string("exact (type 7)");
     if (c.scenario != name) {
       throw IoError(g.where() + ": attribute scenario is '" + c.scenario + "', expected '" + name +
                     "'");

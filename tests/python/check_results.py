@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 STATS = ["mean", "sd", "min", "p05", "p25", "p50", "p75", "p95", "max"]
-FORMAT_MAJOR, FORMAT_MINOR = 1, 0
+FORMAT_MAJOR, FORMAT_MINOR = 1, 1
 
 failures = []
 checks = 0
