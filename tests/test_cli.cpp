@@ -278,13 +278,17 @@ TEST_F(Cli, Float32AndGzipPathsHoldTheSameDraws) {
   EXPECT_EQ(sh(run + file("bad.h5") + " --gzip 11").status, 2);
 }
 
+// `command` exits with 2 and its message has `expected` in it.
+void expect_refused(const std::string& command, const std::string& expected) {
+  const Result r = sh(command);
+  EXPECT_EQ(r.status, 2) << command << "\n" << r.out;
+  EXPECT_NE(r.out.find(expected), std::string::npos) << command << "\n" << r.out;
+}
+
 TEST_F(Cli, RunsThatCannotFitAreRefusedBeforeStarting) {
   const std::string run = CLI + " run " + LUOHU + "plan-2022-2025.yaml -o " + file("x.h5");
-  const Result mem = sh(run + " --draws 100000000 --no-paths --quantiles exact");
-  EXPECT_EQ(mem.status, 2) << mem.out;
-  EXPECT_NE(mem.out.find("use --quantiles sketch, fewer --draws, or free memory"),
-            std::string::npos)
-      << mem.out;
+  expect_refused(run + " --draws 100000000 --no-paths --quantiles exact",
+                 "use --quantiles sketch, fewer --draws, or free memory");
   const Result disk = sh(run + " --draws 1000000000000 --quantiles sketch --threads 1");
   EXPECT_EQ(disk.status, 2) << disk.out;
   EXPECT_FALSE(fs::exists(file("x.h5")));
@@ -377,16 +381,10 @@ TEST_F(Cli, CompareTakesSketchesForBoundedMemory) {
                           "plan-2022-2025.yaml -q -o " + file("c.h5");
   // Exact stores for 100 million draws do not fit: refused before starting,
   // pointing at the sketches.
-  const Result big = sh(cmp + " --draws 100000000 --quantiles exact");
-  EXPECT_EQ(big.status, 2) << big.out;
-  EXPECT_NE(big.out.find("use --quantiles sketch, fewer --draws, or free memory"),
-            std::string::npos)
-      << big.out;
-  const Result bad = sh(cmp + " --draws 1000 --quantiles fuzzy");
-  EXPECT_EQ(bad.status, 2) << bad.out;
-  EXPECT_NE(bad.out.find("--quantiles must be exact, sketch or auto (got 'fuzzy')"),
-            std::string::npos)
-      << bad.out;
+  expect_refused(cmp + " --draws 100000000 --quantiles exact",
+                 "use --quantiles sketch, fewer --draws, or free memory");
+  expect_refused(cmp + " --draws 1000 --quantiles fuzzy",
+                 "--quantiles must be exact, sketch or auto (got 'fuzzy')");
   EXPECT_FALSE(fs::exists(file("c.h5")));
   // With sketches the comparison and both scenarios say so, with their bound.
   ASSERT_EQ(sh(cmp + " --draws 20000 --quantiles sketch").status, 0);

@@ -108,13 +108,19 @@ TEST(ComparePaired, ScenarioAgainstItselfDiffersByExactlyZero) {
   EXPECT_EQ(c.cmp.targets[0].only_baseline, 0u);
 }
 
-TEST(ComparePaired, MembersEqualSeparateRunsAndPairingIsTight) {
-  const auto base = base_spec();
-  auto more = base;
-  // A policy-sized change (about 1% of GDP a year): pairing matters most
-  // when the effect is small against the shared uncertainty.
+// base_spec with more funds: a policy-sized change (about 1% of GDP a year),
+// where pairing matters most, the effect being small against the shared
+// uncertainty.
+core::ScenarioSpec more_funds_spec() {
+  auto more = base_spec();
   more.levers.funds[1] = {2.0, 0.5};
   more.levers.funds[2] = {2.0, 0.5};
+  return more;
+}
+
+TEST(ComparePaired, MembersEqualSeparateRunsAndPairingIsTight) {
+  const auto base = base_spec();
+  const auto more = more_funds_spec();
   const std::uint64_t draws = 20000;
   const Compared c = compare(more, base, draws);
 
@@ -158,9 +164,7 @@ TEST(ComparePaired, SketchedQuantilesOfDifferencesWithinTheStatedRankError) {
   // small k (many compactions), lie within the rank error the comparison
   // states of the exact ones; means and target counts are the exact run's.
   const auto base = base_spec();
-  auto more = base;
-  more.levers.funds[1] = {2.0, 0.5};
-  more.levers.funds[2] = {2.0, 0.5};
+  const auto more = more_funds_spec();
   const std::uint64_t draws = 40000;
   const Compared exact = compare(more, base, draws);
   const Compared sketched = compare(more, base, draws, 64);
