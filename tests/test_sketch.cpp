@@ -330,7 +330,8 @@ TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
   // zeros, infinities and subnormals; data of two values (0 and 1: large
   // buckets of one key); finite data either side of zero (spread by value),
   // with signed zeros and subnormals among them; and finite data spanning
-  // more than the largest double (-1e308 to 1e308: spread by key); for
+  // more than the largest double (-1e308 to 1e308: spread by key), or
+  // too little (a few subnormals either side of zero: spread by key); for
   // sizes that are not a multiple of anything in particular.
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
@@ -346,9 +347,9 @@ TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
     y ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(y >> 63) >> 1);
     return x < y;
   };
-  enum Kind { Specials, TwoValues, AroundZero, Huge };
+  enum Kind { Specials, TwoValues, AroundZero, Huge, Subnormal };
   std::vector<std::uint64_t> scratch;
-  for (Kind kind : {Specials, TwoValues, AroundZero, Huge}) {
+  for (Kind kind : {Specials, TwoValues, AroundZero, Huge, Subnormal}) {
     for (std::size_t n : {1u, 2u, 3u, 5u, 17u, 1001u, 4096u, 4099u}) {
       std::vector<double> x(n);
       for (double& v : x) {
@@ -371,6 +372,9 @@ TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
             break;
           case Huge:
             v = normal(rng) * 1e306;
+            break;
+          case Subnormal:  // either side of zero, spanning too little to scale by value
+            v = tiny * (p - 7);
             break;
         }
       }

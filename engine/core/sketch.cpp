@@ -40,10 +40,6 @@ bool has_nan(const double* x, std::size_t n) {
   return nan;
 }
 
-}  // namespace
-
-namespace {
-
 // std::merge of a[0, na) and b[0, nb) (data without NaN) into out, stepped
 // from both ends: the front chain writes out[0, half), the back chain
 // out[half, na + nb). Taking the larger item from the back, a's only when
