@@ -4,11 +4,13 @@
 //   uniforms   Philox uniforms for every dimension of every draw (the floor
 //              under any Monte Carlo engine on these streams)
 //   variates   the same, turned into parameter values and normal shocks
-//   summary    whole runs, summaries only (what `sectorsim run --no-paths` does)
+//   summary    whole runs, summaries only (what `sectorsim run --no-paths` does),
+//              with exact quantiles, then with quantile sketches (the default
+//              beyond about a million draws on a 24 GB machine)
 //   paths      whole runs writing every path to HDF5
 //   disk       the same bytes written with write(2) and fsync (raw bandwidth)
 //
-// The phases run in R interleaved rounds (uniforms, variates, summary run,
+// The phases run in R interleaved rounds (uniforms, variates, summary runs,
 // path run, disk; then again), and each figure is the median over the rounds
 // with its range: a shared machine's slow minutes then touch every phase
 // alike, and a ratio is of medians taken in the same minutes.
@@ -72,15 +74,20 @@ std::vector<std::string> ids_of(const core::ScenarioSpec& spec) {
   return ids;
 }
 
+// Items per sketch level, as `sectorsim run` uses.
+constexpr std::size_t SKETCH_K = 4096;
+
 // Whole run: returns the total time; *draw_seconds gets the simulation phase
 // alone (draws, summaries updated per chunk, paths written), before finish().
+// sketch: quantiles from sketches instead of the exact store.
 double run_once(const core::ScenarioSpec& spec, const models::SectorGrowthModel& model,
                 std::uint64_t draws, int threads, const std::string& out, std::uint64_t* bytes,
-                double* draw_seconds) {
+                double* draw_seconds, bool sketch = false) {
   const auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, ids_of(spec));
   const auto t0 = Clock::now();
-  core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
+  core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS,
+                                   sketch ? SKETCH_K : 0, threads);
   std::vector<core::ChunkSink*> sinks = {&summary};
   std::unique_ptr<io::ResultsWriter> writer;
   if (!out.empty()) {
@@ -203,8 +210,8 @@ int run(int argc, char** argv) {
     z[t].resize(n_shocks * 256);
   }
   // Seconds of each phase, one entry per round.
-  std::vector<double> t_uniform, t_variates, t_summary, t_summary_draws, t_paths, t_paths_draws,
-      t_disk;
+  std::vector<double> t_uniform, t_variates, t_summary, t_summary_draws, t_sketch, t_sketch_draws,
+      t_paths, t_paths_draws, t_disk;
   std::uint64_t bytes = 0;
   const std::string h5 = dir + "/bench-throughput.h5";
   for (int r = 0; r < rounds; ++r) {
@@ -228,6 +235,8 @@ int run(int argc, char** argv) {
     double draw_s = 0;
     t_summary.push_back(run_once(spec, model, draws, threads, "", nullptr, &draw_s));
     t_summary_draws.push_back(draw_s);
+    t_sketch.push_back(run_once(spec, model, draws, threads, "", nullptr, &draw_s, true));
+    t_sketch_draws.push_back(draw_s);
     t_paths.push_back(run_once(spec, model, draws, threads, h5, &bytes, &draw_s));
     t_paths_draws.push_back(draw_s);
     std::filesystem::remove(h5);
@@ -267,6 +276,9 @@ int run(int argc, char** argv) {
   rate("run, summaries only: draw phase", t_summary_draws,
        "  " + ratio(t_variates, t_summary_draws) + " of variate throughput");
   rate("  ... whole run", t_summary, "  (exact quantiles, allocation included)");
+  rate("run, summaries from sketches", t_sketch_draws,
+       "  " + ratio(t_variates, t_sketch_draws) + " of variate throughput");
+  rate("  ... whole run", t_sketch, "");
   char mb[64];
   std::snprintf(mb, sizeof mb, "  file %.1f MB", static_cast<double>(bytes) / 1e6);
   rate("run with paths: draw phase", t_paths_draws, mb);
