@@ -4,7 +4,11 @@
 #include "engine/core/runner.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -163,6 +167,55 @@ TEST(RunnerStop, SinkErrorStopsTheRunAndIsRethrown) {
   opt.draws = 10 * core::CHUNK_DRAWS;
   opt.threads = 2;
   EXPECT_THROW(core::run_draws(model, opt, {&bad}), std::runtime_error);
+}
+
+// Records the chunk buffers consume_unordered sees and whether consume()
+// gets values; consume() is slow, so that computed chunks wait for their turn.
+class BufferWatch : public core::ChunkSink {
+ public:
+  explicit BufferWatch(bool reads) : reads_(reads) {}
+  void consume_unordered(const core::ChunkView& c) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    buffers_.insert(c.values);
+  }
+  void consume(const core::ChunkView& c) override {
+    with_values_ += c.values != nullptr ? 1 : 0;
+    ++chunks_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  bool reads_values_in_order() const override { return reads_; }
+  std::size_t buffers() const { return buffers_.size(); }
+  int with_values() const { return with_values_; }
+  int chunks() const { return chunks_; }
+
+ private:
+  bool reads_;
+  std::mutex mu_;
+  std::set<const double*> buffers_;
+  int with_values_ = 0, chunks_ = 0;
+};
+
+TEST(RunnerMemory, ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder) {
+  // Where no sink reads values in consume(), each thread gives its chunk's
+  // buffer back once consume_unordered() has seen it: a run holds no more
+  // chunk buffers than threads, however long chunks wait for their turn,
+  // and consume() sees no values. A sink that reads them keeps the reorder
+  // window's buffers (4 chunks a thread), and gets them.
+  const auto spec = testing::uncertain_two_sector_spec();
+  const models::SectorGrowthModel model(spec);
+  core::RunOptions opt;
+  opt.draws = 24 * core::CHUNK_DRAWS;
+  opt.threads = 2;
+  BufferWatch lean(false);
+  core::run_draws(model, opt, {&lean});
+  EXPECT_EQ(lean.chunks(), 24);
+  EXPECT_EQ(lean.with_values(), 0);
+  EXPECT_LE(lean.buffers(), 2u);
+  BufferWatch reader(true);
+  core::run_draws(model, opt, {&reader});
+  EXPECT_EQ(reader.chunks(), 24);
+  EXPECT_EQ(reader.with_values(), 24);
+  EXPECT_GT(reader.buffers(), 2u) << "the slow consume() should have let chunks wait";
 }
 
 TEST(RunnerOptions, RejectsBadOptions) {

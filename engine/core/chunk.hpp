@@ -59,6 +59,12 @@ class ChunkSink {
   virtual ~ChunkSink() = default;
   virtual void consume_unordered(const ChunkView& /*chunk*/) {}
   virtual void consume(const ChunkView& /*chunk*/) {}
+  /// Whether consume() reads the chunk's values. Where no sink of a run
+  /// does, the runner reuses a chunk's memory as soon as consume_unordered()
+  /// has seen it, and consume() gets the chunk's draws with values ==
+  /// nullptr: chunks waiting for their turn then hold no values.
+  /// Test: RunnerMemory.ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder.
+  virtual bool reads_values_in_order() const { return true; }
 };
 
 }  // namespace sectorsim::core

@@ -72,7 +72,10 @@ void StackedModel::simulate(const BatchIn& in, const BatchOut& out, double* work
 
 ChunkView StackedModel::member_view(const ChunkView& stacked, std::size_t k) const {
   ChunkView v = stacked;
-  v.values = stacked.values + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
+  // A chunk delivered without values (ChunkSink::reads_values_in_order) has none.
+  v.values = stacked.values == nullptr
+                 ? nullptr
+                 : stacked.values + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
   v.layout = &members_[k]->layout();
   return v;
 }

@@ -59,6 +59,7 @@ class MemberSink : public ChunkSink {
     target_.consume_unordered(model_.member_view(c, member_));
   }
   void consume(const ChunkView& c) override { target_.consume(model_.member_view(c, member_)); }
+  bool reads_values_in_order() const override { return target_.reads_values_in_order(); }
 
  private:
   const StackedModel& model_;
@@ -120,6 +121,7 @@ class PairedAccumulator : public ChunkSink {
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
   void consume(const ChunkView& chunk) override;
+  bool reads_values_in_order() const override { return false; }
   /// The comparison over the first `draws` draws.
   Comparison finish(std::uint64_t draws, const std::string& scenario_name,
                     const std::string& baseline_name) const;

@@ -78,6 +78,8 @@ class RunState {
     delivery_ = rank == 0 ? ChunkSeq{c0, 1} : own_;
     const auto threads = static_cast<std::uint64_t>(std::max(opt.threads, 1));
     window_ = 4 * threads * (rank == 0 ? ranks : 1);
+    values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(),
+                                   [](const ChunkSink* s) { return s->reads_values_in_order(); });
   }
 
   bool is_worker() const { return exchange_ && exchange_->rank() != 0; }
@@ -158,12 +160,14 @@ class RunState {
     return static_cast<std::size_t>(std::min(CHUNK_DRAWS, opt_.draws - c * CHUNK_DRAWS));
   }
 
-  ChunkView view_of(std::uint64_t c, const std::vector<double>& buf) const {
+  // buf == nullptr: a chunk whose values were given back after
+  // consume_unordered (no sink reads them in order).
+  ChunkView view_of(std::uint64_t c, const std::vector<double>* buf) const {
     ChunkView v;
     v.first_draw = c * CHUNK_DRAWS;
     v.n = chunk_len(c);
     v.stride = CHUNK_DRAWS;
-    v.values = buf.data();
+    v.values = buf ? buf->data() : nullptr;
     v.layout = &model_.layout();
     return v;
   }
@@ -187,11 +191,17 @@ class RunState {
 
   // A chunk is computed (or received): its unordered summaries now, then its
   // ordered delivery with every chunk before it.
+  // Where no sink reads values in order, the buffer goes back to the pool
+  // at once, and the chunk waits for its turn without it.
   void finished(std::uint64_t c, std::unique_ptr<std::vector<double>> buf) {
     if (!is_worker()) {
-      const ChunkView view = view_of(c, *buf);
+      const ChunkView view = view_of(c, buf.get());
       for (ChunkSink* s : sinks_)
         s->consume_unordered(view);
+      if (!values_in_order_) {
+        std::lock_guard<std::mutex> lock(mu_);
+        pool_.push_back(std::move(buf));
+      }
     }
     deliver(c, std::move(buf));
   }
@@ -212,7 +222,7 @@ class RunState {
         if (is_worker()) {
           exchange_->send_chunk(chunk, node.mapped()->data(), node.mapped()->size());
         } else {
-          const ChunkView view = view_of(chunk, *node.mapped());
+          const ChunkView view = view_of(chunk, node.mapped().get());
           for (ChunkSink* s : sinks_)
             s->consume(view);
           const std::uint64_t done = std::min((chunk + 1) * CHUNK_DRAWS, opt_.draws);
@@ -224,7 +234,7 @@ class RunState {
         throw;
       }
       lock.lock();
-      pool_.push_back(std::move(node.mapped()));
+      if (node.mapped()) pool_.push_back(std::move(node.mapped()));
       ++emitted_;
       cv_.notify_all();
     }
@@ -239,7 +249,8 @@ class RunState {
   const std::uint64_t n_chunks_;
   const std::size_t cells_;
   ChunkSeq own_, delivery_;
-  std::uint64_t window_ = 0;  // in delivery positions
+  std::uint64_t window_ = 0;     // in delivery positions
+  bool values_in_order_ = true;  // some sink's consume() reads values
   std::atomic<std::uint64_t> next_{0};
   std::atomic<bool> failed_{false};
   std::mutex mu_;

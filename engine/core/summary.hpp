@@ -90,6 +90,9 @@ class SummaryAccumulator : public ChunkSink {
 
   void consume_unordered(const ChunkView& chunk) override;
   void consume(const ChunkView& chunk) override;
+  /// consume() feeds the sketches from the sorted copies consume_unordered()
+  /// made (or does nothing): it needs the chunk's draws, not its values.
+  bool reads_values_in_order() const override { return false; }
   bool uses_sketch() const { return sketch_k_ > 0; }
 
   /// Summaries and targets over the first `draws` draws (a whole number of
