@@ -222,10 +222,6 @@ void refuse_existing(const std::string& path, bool overwrite) {
   }
 }
 
-// Items a quantile sketch keeps per level: a rank-error bound of about
-// log2(draws / k) / (2k), 0.15% of the draws at ten million.
-constexpr std::size_t SKETCH_K = 4096;
-
 // Bytes of per-draw paths in the results file: every region indicator and the
 // sector value added, for every year (uncompressed).
 std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) {
@@ -466,12 +462,13 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   // Before anything is allocated or written: does the run fit this machine?
   cli::check_resources(
       spec.run.draws, popt.keep_paths ? path_bytes_per_draw(model.layout(), popt.float32) : 0,
-      sketch ? core::SummaryAccumulator::sketch_bytes(model.layout(), spec.run.draws, SKETCH_K)
+      sketch ? core::SummaryAccumulator::sketch_bytes(model.layout(), spec.run.draws,
+                                                      core::DEFAULT_SKETCH_K)
              : core::SummaryAccumulator::store_bytes(model.layout(), spec.run.draws),
       out_path);
 
   core::SummaryAccumulator summary(model.layout(), targets, spec.run.draws, core::CHUNK_DRAWS,
-                                   sketch ? SKETCH_K : 0, cli.threads);
+                                   sketch ? core::DEFAULT_SKETCH_K : 0, cli.threads);
   std::uint64_t first_draw = 0;
   if (resume) {
     summary.restore(saved);
@@ -618,13 +615,14 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   // stores, or sketches where they would not fit (or are asked for).
   const std::uint64_t stores = 2 * specs.size() - 1;
   const bool sketch = use_sketch(vm["quantiles"].as<std::string>(), layout, run.draws, stores);
-  const std::size_t sketch_k = sketch ? SKETCH_K : 0;
+  const std::size_t sketch_k = sketch ? core::DEFAULT_SKETCH_K : 0;
   // Before anything is allocated or written; the file holds summaries only.
-  cli::check_resources(run.draws, 0,
-                       (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, SKETCH_K)
-                               : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
-                           stores,
-                       out_path, true);
+  cli::check_resources(
+      run.draws, 0,
+      (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K)
+              : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
+          stores,
+      out_path, true);
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
   std::vector<std::unique_ptr<core::MemberSink>> forwards;

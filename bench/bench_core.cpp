@@ -198,7 +198,7 @@ core::ChunkView plan_chunk_view(const core::CellLayout& layout) {
 
 // The summary update of one chunk: per-chunk statistics, target counts and
 // the values into the exact-quantile store (range 0), or sorted into the
-// per-cell sketches (range 1, k = 4096 as `--quantiles sketch`). As in a run,
+// per-cell sketches (range 1, k = DEFAULT_SKETCH_K as `--quantiles sketch` uses). As in a run,
 // every chunk's values land on store memory never touched before: the exact
 // store's accumulator is made anew, outside the timing, every CHUNKS chunks.
 // The sketches keep growing, as in a long run (chunk positions repeat).
@@ -209,8 +209,9 @@ void BM_SummaryChunk(benchmark::State& state) {
   const bool sketch = state.range(0) == 1;
   constexpr std::uint64_t CHUNKS = 16;
   auto make = [&] {
-    return std::make_unique<core::SummaryAccumulator>(
-        model.layout(), targets, CHUNKS * core::CHUNK_DRAWS, core::CHUNK_DRAWS, sketch ? 4096 : 0);
+    return std::make_unique<core::SummaryAccumulator>(model.layout(), targets,
+                                                      CHUNKS * core::CHUNK_DRAWS, core::CHUNK_DRAWS,
+                                                      sketch ? core::DEFAULT_SKETCH_K : 0);
   };
   std::unique_ptr<core::SummaryAccumulator> summary = make();
   core::ChunkView view = plan_chunk_view(model.layout());

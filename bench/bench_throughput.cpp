@@ -33,6 +33,7 @@
 
 #include "engine/config/scenario_loader.hpp"
 #include "engine/core/runner.hpp"
+#include "engine/core/sketch.hpp"
 #include "engine/core/summary.hpp"
 #include "engine/core/version.hpp"
 #include "engine/io/results_writer.hpp"
@@ -74,9 +75,6 @@ std::vector<std::string> ids_of(const core::ScenarioSpec& spec) {
   return ids;
 }
 
-// Items per sketch level, as `sectorsim run` uses.
-constexpr std::size_t SKETCH_K = 4096;
-
 // Whole run: returns the total time; *draw_seconds gets the simulation phase
 // alone (draws, summaries updated per chunk, paths written), before finish().
 // sketch: quantiles from sketches instead of the exact store.
@@ -87,7 +85,7 @@ double run_once(const core::ScenarioSpec& spec, const models::SectorGrowthModel&
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, ids_of(spec));
   const auto t0 = Clock::now();
   core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS,
-                                   sketch ? SKETCH_K : 0, threads);
+                                   sketch ? core::DEFAULT_SKETCH_K : 0, threads);
   std::vector<core::ChunkSink*> sinks = {&summary};
   std::unique_ptr<io::ResultsWriter> writer;
   if (!out.empty()) {

@@ -17,7 +17,7 @@ bool populate_for_write(void* p, std::size_t bytes) noexcept {
   constexpr int MADV_POPULATE_WRITE = 23;
 #endif
   if (p == nullptr || bytes == 0) return false;
-  const long page_size = ::sysconf(_SC_PAGESIZE);
+  static const long page_size = ::sysconf(_SC_PAGESIZE);  // once: called per cell and chunk
   if (page_size <= 0) return false;
   const auto page = static_cast<std::uintptr_t>(page_size);
   const auto begin = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);

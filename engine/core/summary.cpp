@@ -13,6 +13,7 @@
 
 #include "engine/core/fastmath.hpp"
 #include "engine/core/pages.hpp"
+#include "engine/core/runner.hpp"
 #include "engine/core/sort.hpp"
 
 namespace sectorsim::core {
@@ -308,7 +309,7 @@ namespace {
 
 // Per-chunk records (mean, squared deviations, extremes) of every cell.
 std::uint64_t record_bytes(const CellLayout& layout, std::uint64_t draws) {
-  const std::uint64_t chunks = (draws + 4095) / 4096;
+  const std::uint64_t chunks = (draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS;
   return chunks * static_cast<std::uint64_t>(layout.n_cells()) * (4 * sizeof(double) + 1);
 }
 
