@@ -279,5 +279,29 @@ TEST(RunnerExchange, FailureOnAnotherProcessFailsTheRunOnProcessZero) {
   EXPECT_FALSE(out.worker_errors[1]);
 }
 
+// The run is longer than process 0's reorder window: process 0 must stop
+// computing when a process ends early, not wait for its chunks forever.
+TEST(RunnerExchange, FailureOnAnotherProcessEndsRunsLongerThanTheWindow) {
+  const models::SectorGrowthModel model(testing::uncertain_two_sector_spec());
+  RunLayout s;
+  s.processes = 3;
+  s.threads = 1;
+  s.draws = 80 * core::CHUNK_DRAWS;  // window: 4 chunks a thread of each process, 12
+  s.failing_process = 1;
+  Outcome out;
+  distributed(model, s, out);
+  ASSERT_TRUE(out.root_error);
+  try {
+    std::rethrow_exception(out.root_error);
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "process 1 of the distributed run failed (its message is above)");
+  }
+  EXPECT_FALSE(out.worker_errors[2]);
+  // Delivered: at most the chunks before process 1's second (4), which it
+  // never sent.
+  EXPECT_LE(out.sink.draws(), 4 * core::CHUNK_DRAWS);
+  EXPECT_EQ(out.sink.draws() % core::CHUNK_DRAWS, 0u);
+}
+
 }  // namespace
 }  // namespace sectorsim

@@ -120,6 +120,13 @@ class RunState {
         std::unique_ptr<std::vector<double>> buf = acquire(c);
         if (!buf) return;
         if (!exchange_->receive_chunk(c, buf->data(), buf->size(), [&] { return stopping(); })) {
+          // The owner ended without chunk c: no chunk after it can be
+          // delivered, so nothing more is computed (finish_root says why).
+          if (!stopping()) {
+            std::lock_guard<std::mutex> lock(mu_);
+            sender_gone_ = true;
+            cv_.notify_all();
+          }
           return;
         }
         finished(c, std::move(buf));
@@ -152,7 +159,10 @@ class RunState {
   }
 
   bool stopping() const {
-    if (failed_.load() || (opt_.stop && opt_.stop->load(std::memory_order_relaxed))) return true;
+    if (failed_.load() || sender_gone_.load() ||
+        (opt_.stop && opt_.stop->load(std::memory_order_relaxed))) {
+      return true;
+    }
     return is_worker() && exchange_->stop_requested();
   }
 
@@ -253,6 +263,7 @@ class RunState {
   bool values_in_order_ = true;  // some sink's consume() reads values
   std::atomic<std::uint64_t> next_{0};
   std::atomic<bool> failed_{false};
+  std::atomic<bool> sender_gone_{false};  // process 0: an owner ended before its chunks
   std::mutex mu_;
   std::condition_variable cv_;
   std::uint64_t emitted_ = 0;  // delivery positions done; guarded by mu_
