@@ -3,12 +3,15 @@
 // chunks reach ordered sinks in draw order; a stop request ends cleanly.
 #include "engine/core/runner.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -224,6 +227,95 @@ TEST(RunnerMemory, ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder) {
   EXPECT_EQ(reader.chunks(), 24);
   EXPECT_EQ(reader.with_values(), 24);
   EXPECT_GT(reader.buffers(), 2u) << "chunks 1 and 2 were computed while chunk 0 waited";
+}
+
+// Reverses each chunk's first cell in place where the runner lets it, and
+// checks in consume() that it gets the reversed values back.
+class Reverser : public core::ChunkSink {
+ public:
+  void consume_unordered(const core::ChunkView& c) override {
+    std::vector<double> mine;
+    if (c.writable) {
+      if (c.writable != c.values) throw std::logic_error("writable is not the chunk's values");
+      std::reverse(c.writable, c.writable + c.n);
+      mine.assign(c.values, c.values + c.n);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    writable_ += c.writable ? 1 : 0;
+    kept_[c.first_draw] = std::move(mine);
+  }
+  void consume(const core::ChunkView& c) override {
+    std::vector<double> mine;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      mine = std::move(kept_[c.first_draw]);
+    }
+    if (!mine.empty()) {
+      back_ += c.values && std::equal(mine.begin(), mine.end(), c.values) ? 1 : 0;
+    }
+  }
+  bool reads_values_in_order() const override { return false; }
+  bool rearranges_values() const override { return true; }
+  int writable() const { return writable_; }
+  int back() const { return back_; }
+
+ private:
+  std::mutex mu_;
+  std::map<std::uint64_t, std::vector<double>> kept_;
+  int writable_ = 0, back_ = 0;
+};
+
+// Keeps the first cell's values consume_unordered() sees, by draw.
+class FirstCell : public core::ChunkSink {
+ public:
+  explicit FirstCell(std::uint64_t draws) : x_(draws) {}
+  void consume_unordered(const core::ChunkView& c) override {
+    std::copy(c.values, c.values + c.n, x_.begin() + static_cast<std::ptrdiff_t>(c.first_draw));
+  }
+  bool reads_values_in_order() const override { return false; }
+  const std::vector<double>& x() const { return x_; }
+
+ private:
+  std::vector<double> x_;
+};
+
+TEST(RunnerMemory, OneSinkRearrangesValuesAfterTheOthersHaveReadThem) {
+  const auto spec = testing::uncertain_two_sector_spec();
+  const models::SectorGrowthModel model(spec);
+  core::RunOptions opt;
+  opt.draws = 10 * core::CHUNK_DRAWS + 7;
+  opt.threads = 3;
+  testing::CollectSink ref;
+  {
+    core::RunOptions one = opt;
+    one.threads = 1;
+    core::run_draws(model, one, {&ref});
+  }
+  {
+    // Listed first, called last: the other sink sees the values as computed,
+    // and the reverser gets its rearranged values back in consume().
+    Reverser r;
+    FirstCell seen(opt.draws);
+    core::run_draws(model, opt, {&r, &seen});
+    EXPECT_EQ(r.writable(), 11);
+    EXPECT_EQ(r.back(), 11);
+    EXPECT_TRUE(same_bits(seen.x(), ref.values[0])) << "a sink saw rearranged values";
+  }
+  {
+    // A sink reads values in order: nobody may rearrange them.
+    Reverser r;
+    testing::CollectSink in_order;
+    core::run_draws(model, opt, {&r, &in_order});
+    EXPECT_EQ(r.writable(), 0);
+    ASSERT_EQ(in_order.values.size(), ref.values.size());
+    EXPECT_TRUE(same_bits(in_order.values[0], ref.values[0])) << "a sink saw rearranged values";
+  }
+  {
+    // Two would rearrange: neither may.
+    Reverser r1, r2;
+    core::run_draws(model, opt, {&r1, &r2});
+    EXPECT_EQ(r1.writable() + r2.writable(), 0);
+  }
 }
 
 TEST(RunnerOptions, RejectsBadOptions) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "engine/core/runner.hpp"
 #include "engine/core/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
+#include "tests/collect_sink.hpp"
 #include "tests/support.hpp"
 
 namespace sectorsim {
@@ -194,6 +196,28 @@ TEST(Sketch, SameLevelsAsMergeThenCompact) {
   }
 }
 
+// Keeps every value consume_unordered() sees, by draw ([cell][draw]).
+class UnorderedCollect : public core::ChunkSink {
+ public:
+  void consume_unordered(const core::ChunkView& c) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto cells = static_cast<std::size_t>(c.layout->n_cells());
+    values_.resize(cells);
+    for (std::size_t k = 0; k < cells; ++k) {
+      auto& v = values_[k];
+      v.resize(std::max<std::size_t>(v.size(), c.first_draw + c.n));
+      std::copy(c.cell(static_cast<int>(k)), c.cell(static_cast<int>(k)) + c.n,
+                v.begin() + static_cast<std::ptrdiff_t>(c.first_draw));
+    }
+  }
+  bool reads_values_in_order() const override { return false; }
+  std::vector<std::vector<double>> values() const { return values_; }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::vector<double>> values_;
+};
+
 TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {
   auto spec = testing::two_sector_spec(2022, 2026);
   for (auto& sec : spec.sectors)
@@ -223,6 +247,69 @@ TEST(Sketch, SummariesFromSketchesAreIdenticalForThreadCounts) {
       }
     }
   }
+}
+
+// Sketch mode sorts each chunk's values in the runner's buffer where it is
+// the only sink that rearranges values and none reads them in order, else in
+// a copy; its groups of cells are fed by whichever threads are free. Neither
+// moves a result: every thread count and both ways give the same bits, and
+// the target counts (which read draws across cells, before the sort) and
+// the other sinks' views are those of the values as computed.
+TEST(Sketch, SortedInPlaceOrInACopyOnAnyThreadCountAlike) {
+  const auto spec = testing::uncertain_two_sector_spec();
+  const models::SectorGrowthModel model(spec);
+  const auto targets =
+      core::resolve_targets(spec.targets, model.layout(), spec.base_year, {"services", "industry"});
+  const std::uint64_t draws = 11 * core::CHUNK_DRAWS + 5;
+  struct Outcome {
+    core::ScenarioResult result;
+    testing::CollectSink seen;
+  };
+  // collect: 0 no other sink; 1 a sink reading values before the summary's
+  // turn (the summary sorts in place after it); 2 a sink reading them in
+  // order (the summary must copy).
+  auto run = [&](int threads, std::size_t k, int collect) {
+    Outcome out;
+    core::SummaryAccumulator acc(model.layout(), targets, draws, core::CHUNK_DRAWS, k, threads);
+    UnorderedCollect early;
+    std::vector<core::ChunkSink*> sinks;
+    if (collect == 1) sinks.push_back(&early);
+    if (collect == 2) sinks.push_back(&out.seen);
+    sinks.push_back(&acc);  // before `early` in the list, after it in the run
+    if (collect == 1) std::swap(sinks.front(), sinks.back());
+    core::RunOptions opt;
+    opt.draws = draws;
+    opt.seed = 9;
+    opt.threads = threads;
+    core::run_draws(model, opt, sinks);
+    acc.finish(draws, out.result, threads);
+    if (collect == 1) out.seen.values = early.values();
+    return out;
+  };
+  const Outcome exact = run(2, 0, 2);
+  const Outcome one = run(1, 256, 0);
+  ASSERT_NE(one.result.quantile_method.find("rank error at most"), std::string::npos);
+  for (const auto& [threads, collect] :
+       std::vector<std::pair<int, int>>{{1, 1}, {1, 2}, {2, 0}, {3, 1}, {3, 2}, {8, 0}, {8, 1}}) {
+    SCOPED_TRACE("threads " + std::to_string(threads) + ", other sink " + std::to_string(collect));
+    const Outcome o = run(threads, 256, collect);
+    ASSERT_EQ(o.result.summaries.size(), one.result.summaries.size());
+    for (std::size_t s = 0; s < o.result.summaries.size(); ++s)
+      EXPECT_EQ(o.result.summaries[s].stats, one.result.summaries[s].stats);
+    ASSERT_EQ(o.result.targets.size(), exact.result.targets.size());
+    for (std::size_t t = 0; t < o.result.targets.size(); ++t) {
+      EXPECT_EQ(o.result.targets[t].in_year.met, exact.result.targets[t].in_year.met);
+      for (std::size_t y = 0; y < o.result.targets[t].by_year.size(); ++y)
+        EXPECT_EQ(o.result.targets[t].by_year[y].met, exact.result.targets[t].by_year[y].met);
+    }
+    EXPECT_EQ(o.result.all_targets.met, exact.result.all_targets.met);
+    if (collect > 0) {
+      EXPECT_TRUE(o.seen.values == exact.seen.values) << "another sink saw other values";
+    }
+  }
+  // The targets are neither always nor never met, so the counts can tell.
+  EXPECT_GT(exact.result.all_targets.met, 0u);
+  EXPECT_LT(exact.result.all_targets.met, draws);
 }
 
 }  // namespace

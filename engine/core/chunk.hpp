@@ -46,6 +46,9 @@ struct ChunkView {
   std::size_t stride = 0;  ///< distance between cells in values (>= n)
   const double* values = nullptr;
   const CellLayout* layout = nullptr;
+  /// values, writable: set only for the sink the runner lets rearrange them
+  /// (ChunkSink::rearranges_values), in consume_unordered(); null otherwise.
+  double* writable = nullptr;
 
   const double* cell(int c) const { return values + static_cast<std::size_t>(c) * stride; }
 };
@@ -65,6 +68,14 @@ class ChunkSink {
   /// nullptr: chunks waiting for their turn then hold no values.
   /// Test: RunnerMemory.ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder.
   virtual bool reads_values_in_order() const { return true; }
+  /// Whether this sink would rather rearrange a chunk's values in place than
+  /// copy them (a summary sorting them for its sketches). Where it is the
+  /// only such sink and no sink reads values in order, the runner calls its
+  /// consume_unordered() after every other sink's, with chunk.writable set,
+  /// and keeps the values, as rearranged, until its consume() has returned.
+  /// Elsewhere chunk.writable is null and the sink must leave values alone.
+  /// Test: RunnerMemory.OneSinkRearrangesValuesAfterTheOthersHaveReadThem.
+  virtual bool rearranges_values() const { return false; }
 };
 
 }  // namespace sectorsim::core

@@ -181,6 +181,7 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
   dv.values = diff.data();
   dv.stride = chunk.n;
   dv.layout = &member_layout_;
+  dv.writable = nullptr;  // diff is this thread's, reused for its next chunk
   diff_summary_->consume_unordered(dv);
   // Targets: a = both met, b = only the scenario, c = only the baseline, d = neither.
   std::uint64_t* tc = counts + 2 * cells;

@@ -80,6 +80,13 @@ class RunState {
     window_ = 4 * threads * (rank == 0 ? ranks : 1);
     values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(),
                                    [](const ChunkSink* s) { return s->reads_values_in_order(); });
+    // One sink may rearrange the values, where nobody reads them later.
+    const auto n_rearranging = std::count_if(
+        sinks_.begin(), sinks_.end(), [](const ChunkSink* s) { return s->rearranges_values(); });
+    if (!values_in_order_ && n_rearranging == 1) {
+      rearranger_ = *std::find_if(sinks_.begin(), sinks_.end(),
+                                  [](const ChunkSink* s) { return s->rearranges_values(); });
+    }
   }
 
   bool is_worker() const { return exchange_ && exchange_->rank() != 0; }
@@ -202,13 +209,19 @@ class RunState {
   // A chunk is computed (or received): its unordered summaries now, then its
   // ordered delivery with every chunk before it.
   // Where no sink reads values in order, the buffer goes back to the pool
-  // at once, and the chunk waits for its turn without it.
+  // at once, and the chunk waits for its turn without it; unless one sink
+  // rearranges the values (after the others have read them), which keeps
+  // them until its consume().
   void finished(std::uint64_t c, std::unique_ptr<std::vector<double>> buf) {
     if (!is_worker()) {
-      const ChunkView view = view_of(c, buf.get());
-      for (ChunkSink* s : sinks_)
-        s->consume_unordered(view);
-      if (!values_in_order_) {
+      ChunkView view = view_of(c, buf.get());
+      for (ChunkSink* s : sinks_) {
+        if (s != rearranger_) s->consume_unordered(view);
+      }
+      if (rearranger_) {
+        view.writable = buf->data();
+        rearranger_->consume_unordered(view);
+      } else if (!values_in_order_) {
         std::lock_guard<std::mutex> lock(mu_);
         pool_.push_back(std::move(buf));
       }
@@ -259,8 +272,9 @@ class RunState {
   const std::uint64_t n_chunks_;
   const std::size_t cells_;
   ChunkSeq own_, delivery_;
-  std::uint64_t window_ = 0;     // in delivery positions
-  bool values_in_order_ = true;  // some sink's consume() reads values
+  std::uint64_t window_ = 0;         // in delivery positions
+  bool values_in_order_ = true;      // some sink's consume() reads values
+  ChunkSink* rearranger_ = nullptr;  // the one sink that rearranges values in place
   std::atomic<std::uint64_t> next_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> sender_gone_{false};  // process 0: an owner ended before its chunks

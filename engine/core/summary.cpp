@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -320,11 +321,33 @@ std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uin
          record_bytes(layout, draws);
 }
 
-// Sorted copies of chunks waiting for their turn in the ordered sketch update.
+// Sketch mode. Each chunk's values, sorted cell by cell in consume_unordered,
+// wait here until every cell's sketch has taken them. The cells are dealt
+// into groups; a group takes chunks strictly in order (each cell's sketch
+// sees the same sequence on any thread count), and whichever thread finds a
+// group idle with its next chunk ready feeds it: workers do so as they finish
+// a chunk, the delivering thread in consume(). Groups run concurrently on
+// the run's own threads (no threads are started per chunk), and a sorted copy
+// is handed back as soon as its last group has taken it. Test:
+// Sketch.SortedInPlaceOrInACopyOnAnyThreadCountAlike.
 struct SummaryAccumulator::Sorted {
+  struct Waiting {
+    double* values = nullptr;  // cell i's sorted values at values + i * stride
+    std::size_t stride = 0;
+    std::size_t n = 0;            // lanes
+    std::size_t groups_left = 0;  // groups yet to take them
+    std::vector<double> owned;    // the copy values points into (empty: the
+                                  // runner's buffer, sorted in place)
+  };
   std::mutex mu;
-  std::map<std::uint64_t, std::vector<double>> ready;  // by first draw: [cell][lane]
+  std::condition_variable fed;             // a group finished a chunk
+  std::map<std::uint64_t, Waiting> ready;  // by chunk index
   std::vector<std::vector<double>> pool;
+  std::vector<std::size_t> bounds;    // group g: cells [bounds[g], bounds[g + 1])
+  std::vector<std::uint64_t> next;    // per group: the next chunk it takes
+  std::vector<std::uint8_t> busy;     // per group: a thread is feeding it
+  std::atomic<std::size_t> start{0};  // spreads threads over the groups
+  std::size_t groups() const { return next.size(); }
 };
 
 SummaryAccumulator::~SummaryAccumulator() = default;
@@ -353,6 +376,14 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
   if (sketch_k_ > 0) {
     sketches_.assign(cells, QuantileSketch(sketch_k_));
     sorted_ = std::make_unique<Sorted>();
+    // Four groups a thread: a thread that finds one group busy moves on to
+    // the next, and no group is more than a few hundred microseconds a chunk.
+    const std::size_t groups = std::clamp<std::size_t>(4 * static_cast<std::size_t>(threads_), 1,
+                                                       std::max<std::size_t>(cells, 1));
+    for (std::size_t g = 0; g <= groups; ++g)
+      sorted_->bounds.push_back(cells * g / groups);
+    sorted_->next.assign(groups, 0);
+    sorted_->busy.assign(groups, 0);
   } else {
     store_.resize(cells * max_draws);  // uninitialised: see store_
   }
@@ -516,53 +547,11 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     throw std::logic_error("SummaryAccumulator: chunk not aligned to the run's chunks");
   }
   chunk_sizes_[c] = chunk.n;
-  const double inv_n = 1.0 / static_cast<double>(chunk.n);
-  std::vector<double> sorted;
-  if (sketch_k_ > 0) {
-    std::lock_guard<std::mutex> lock(sorted_->mu);
-    if (!sorted_->pool.empty()) {
-      sorted = std::move(sorted_->pool.back());
-      sorted_->pool.pop_back();
-    }
-  }
-  if (sketch_k_ > 0) sorted.resize(cells * chunk.n);
-  // Statistics of four cells at a time (quad_stats: the same bits as one
-  // cell at a time); then each cell's values go where they are kept, while
-  // the four rows are still in cache.
-  for (std::size_t cell0 = 0; cell0 < cells; cell0 += 4) {
-    const std::size_t g = std::min<std::size_t>(4, cells - cell0);
-    const double* xs[4];
-    for (std::size_t k = 0; k < 4; ++k)
-      xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
-    const QuadStats q = quad_stats_any(xs, chunk.n, inv_n);
-    for (std::size_t k = 0; k < g; ++k) {
-      const std::size_t cell = cell0 + k;
-      const double* x = xs[k];
-      chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
-      if (sketch_k_ > 0) {
-        thread_local std::vector<std::uint64_t> keys;
-        sort_doubles(x, sorted.data() + cell * chunk.n, chunk.n, keys);
-      } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
-        // One value throughout: the record's min (x[0]'s bits) stands for it.
-        stored_[c * cells + cell] = 0;
-      } else {
-        // The store's pages for this chunk are fresh: mapped in with one call
-        // instead of a fault per page (see pages.hpp).
-        double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
-        populate_for_write(to, chunk.n * sizeof(double));
-        std::copy(x, x + chunk.n, to);
-        stored_[c * cells + cell] = 1;
-      }
-    }
-  }
-  if (sketch_k_ > 0) {
-    std::lock_guard<std::mutex> lock(sorted_->mu);
-    sorted_->ready[chunk.first_draw] = std::move(sorted);
-  }
-  // Target counts per target and year over the draws (branch-free loops,
-  // one comparison each), the joint count from a flag per draw: the same
-  // integers as the draw-by-draw loop. Without a relative cell the indicator
-  // is compared directly (x / 1.0 is x exactly).
+  // Target counts first: they read draws across cells, which the sketches'
+  // sort may then rearrange in place. Per target and year over the draws
+  // (branch-free loops, one comparison each), the joint count from a flag per
+  // draw: the same integers as the draw-by-draw loop. Without a relative cell
+  // the indicator is compared directly (x / 1.0 is x exactly).
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::uint64_t* counts = chunk_counts_.data() + c * width;
   std::vector<std::uint64_t> all(chunk.n, 1);
@@ -579,40 +568,133 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
   for (std::size_t i = 0; i < chunk.n; ++i)
     met_all += all[i];
   counts[width - 1] += met_all;
+
+  // Sketch mode: each cell's values sorted, in the chunk's own buffer where
+  // the runner allows it (then it keeps them for consume()), else in a copy.
+  Sorted::Waiting waiting;
+  if (sketch_k_ > 0) {
+    waiting.n = chunk.n;
+    waiting.groups_left = sorted_->groups();
+    if (chunk.writable) {
+      waiting.values = chunk.writable;
+      waiting.stride = chunk.stride;
+    } else {
+      {
+        std::lock_guard<std::mutex> lock(sorted_->mu);
+        if (!sorted_->pool.empty()) {
+          waiting.owned = std::move(sorted_->pool.back());
+          sorted_->pool.pop_back();
+        }
+      }
+      waiting.owned.resize(cells * chunk.n);
+      waiting.values = waiting.owned.data();
+      waiting.stride = chunk.n;
+    }
+  }
+  const double inv_n = 1.0 / static_cast<double>(chunk.n);
+  // Statistics of four cells at a time (quad_stats: the same bits as one
+  // cell at a time); then each cell's values go where they are kept, while
+  // the four rows are still in cache.
+  for (std::size_t cell0 = 0; cell0 < cells; cell0 += 4) {
+    const std::size_t g = std::min<std::size_t>(4, cells - cell0);
+    const double* xs[4];
+    for (std::size_t k = 0; k < 4; ++k)
+      xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
+    const QuadStats q = quad_stats_any(xs, chunk.n, inv_n);
+    for (std::size_t k = 0; k < g; ++k) {
+      const std::size_t cell = cell0 + k;
+      const double* x = xs[k];
+      chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
+      if (sketch_k_ > 0) {
+        thread_local std::vector<std::uint64_t> keys;
+        thread_local std::vector<double> row;
+        double* to = waiting.values + cell * waiting.stride;
+        if (to == x) {  // in place: sort from a copy of the row
+          row.assign(x, x + chunk.n);
+          x = row.data();
+        }
+        sort_doubles(x, to, chunk.n, keys);
+      } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
+        // One value throughout: the record's min (x[0]'s bits) stands for it.
+        stored_[c * cells + cell] = 0;
+      } else {
+        // The store's pages for this chunk are fresh: mapped in with one call
+        // instead of a fault per page (see pages.hpp).
+        double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
+        populate_for_write(to, chunk.n * sizeof(double));
+        std::copy(x, x + chunk.n, to);
+        stored_[c * cells + cell] = 1;
+      }
+    }
+  }
+  if (sketch_k_ > 0) {
+    {
+      std::lock_guard<std::mutex> lock(sorted_->mu);
+      sorted_->ready[c] = std::move(waiting);
+    }
+    feed_sketches();
+  }
+}
+
+void SummaryAccumulator::feed_sketches() {
+  Sorted& st = *sorted_;
+  const std::size_t groups = st.groups();
+  const std::size_t first = st.start.fetch_add(1, std::memory_order_relaxed) % groups;
+  std::unique_lock<std::mutex> lock(st.mu);
+  for (std::size_t k = 0; k < groups; ++k) {
+    const std::size_t g = (first + k) % groups;
+    if (st.busy[g]) continue;
+    for (auto it = st.ready.find(st.next[g]); it != st.ready.end();
+         it = st.ready.find(st.next[g])) {
+      st.busy[g] = 1;
+      Sorted::Waiting& w = it->second;  // stays put: erased by its last group only
+      lock.unlock();
+      try {
+        for (std::size_t cell = st.bounds[g]; cell < st.bounds[g + 1]; ++cell)
+          sketches_[cell].add_sorted(w.values + cell * w.stride, w.n);
+      } catch (...) {
+        lock.lock();
+        st.busy[g] = 0;
+        st.fed.notify_all();
+        throw;
+      }
+      lock.lock();
+      if (--w.groups_left == 0) {
+        if (!w.owned.empty()) st.pool.push_back(std::move(w.owned));
+        st.ready.erase(it);
+      }
+      ++st.next[g];
+      st.busy[g] = 0;
+      st.fed.notify_all();
+    }
+  }
 }
 
 void SummaryAccumulator::consume(const ChunkView& chunk) {
   if (sketch_k_ == 0) return;
-  std::vector<double> sorted;
-  {
-    std::lock_guard<std::mutex> lock(sorted_->mu);
-    auto it = sorted_->ready.find(chunk.first_draw);
-    if (it == sorted_->ready.end()) throw std::logic_error("SummaryAccumulator: chunk not sorted");
-    sorted = std::move(it->second);
-    sorted_->ready.erase(it);
-  }
-  // Each cell's sketch is fed in chunk order; cells are independent, so
-  // threads share them without changing any result.
-  const std::size_t cells = sketches_.size();
-  auto feed = [&](std::size_t from, std::size_t to) {
-    for (std::size_t cell = from; cell < to; ++cell) {
-      sketches_[cell].add_sorted(sorted.data() + cell * chunk.n, chunk.n);
+  // Chunk c's turn: every group takes it (and whatever is ready after it)
+  // before the runner moves on, so the sorted copies waiting never outnumber
+  // the runner's reorder window. This thread feeds idle groups itself and
+  // waits only for groups another thread is feeding.
+  const std::uint64_t c = chunk.first_draw / chunk_draws_;
+  Sorted& st = *sorted_;
+  for (;;) {
+    feed_sketches();
+    std::unique_lock<std::mutex> lock(st.mu);
+    bool done = true, idle_ready = false;
+    for (std::size_t g = 0; g < st.groups(); ++g) {
+      if (st.next[g] > c) continue;
+      done = false;
+      idle_ready |= !st.busy[g] && st.ready.count(st.next[g]) > 0;
     }
-  };
-  const std::size_t parts = static_cast<std::size_t>(threads_);
-  if (parts <= 1) {
-    feed(0, cells);
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 1; t < parts; ++t) {
-      pool.emplace_back(feed, cells * t / parts, cells * (t + 1) / parts);
+    if (done) return;
+    if (idle_ready) continue;
+    if (st.ready.count(c) == 0 &&
+        std::none_of(st.busy.begin(), st.busy.end(), [](std::uint8_t b) { return b != 0; })) {
+      throw std::logic_error("SummaryAccumulator: chunk not sorted");
     }
-    feed(0, cells / parts);
-    for (auto& th : pool)
-      th.join();
+    st.fed.wait(lock);
   }
-  std::lock_guard<std::mutex> lock(sorted_->mu);
-  sorted_->pool.push_back(std::move(sorted));
 }
 
 const double* SummaryAccumulator::column(std::size_t cell, std::uint64_t draws,
@@ -711,6 +793,7 @@ void SummaryAccumulator::restore(const SummaryState& st) {
   }
   std::copy(st.chunk_counts.begin(), st.chunk_counts.end(), chunk_counts_.begin());
   if (sketch_k_ > 0) {
+    std::fill(sorted_->next.begin(), sorted_->next.end(), st.draws / chunk_draws_);
     std::size_t at = 0, item_at = 0, error_at = 0;
     for (QuantileSketch& sk : sketches_) {
       sk.restore(st.sketch_index, at, st.sketch_items, item_at, st.sketch_error, error_at);

@@ -82,7 +82,8 @@ class SummaryAccumulator : public ChunkSink {
   /// max_draws: draws of the run (sizes the exact-quantile store).
   /// sketch_k > 0: quantiles from a QuantileSketch per cell instead of a store
   /// of every value (bounded memory; the file states the rank-error bound);
-  /// `threads` then share the ordered sketch updates.
+  /// the cells' sketches are then fed in 4 x `threads` groups, by the run's
+  /// threads. No result depends on `threads`.
   SummaryAccumulator(const CellLayout& layout, std::vector<ResolvedTarget> targets,
                      std::uint64_t max_draws, std::uint64_t chunk_draws, std::size_t sketch_k = 0,
                      int threads = 1);
@@ -90,9 +91,12 @@ class SummaryAccumulator : public ChunkSink {
 
   void consume_unordered(const ChunkView& chunk) override;
   void consume(const ChunkView& chunk) override;
-  /// consume() feeds the sketches from the sorted copies consume_unordered()
-  /// made (or does nothing): it needs the chunk's draws, not its values.
+  /// consume() sees that every cell's sketch has taken the values
+  /// consume_unordered() sorted (or does nothing): it needs the chunk's
+  /// draws, not its values.
   bool reads_values_in_order() const override { return false; }
+  /// Sketch mode sorts each cell's values, in place where the runner allows.
+  bool rearranges_values() const override { return sketch_k_ > 0; }
   bool uses_sketch() const { return sketch_k_ > 0; }
 
   /// Summaries and targets over the first `draws` draws (a whole number of
@@ -162,12 +166,16 @@ class SummaryAccumulator : public ChunkSink {
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
   // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
-  // values sorted beforehand (in parallel, by consume_unordered).
+  // values sorted beforehand (in parallel, by consume_unordered), by groups
+  // of cells that any thread may feed (see Sorted in summary.cpp).
   std::size_t sketch_k_ = 0;
   int threads_ = 1;
   std::vector<QuantileSketch> sketches_;
   struct Sorted;
   std::unique_ptr<Sorted> sorted_;
+  /// Feeds every idle group of cells whose next chunk is sorted and waiting,
+  /// chunk after chunk while they keep coming.
+  void feed_sketches();
 };
 
 }  // namespace sectorsim::core
