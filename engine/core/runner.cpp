@@ -40,6 +40,11 @@ void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t 
   }
 }
 
+std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes) {
+  const std::uint64_t fit = WINDOW_BYTES / std::max<std::uint64_t>(1, chunk_bytes);
+  return std::max(computing + 2, std::min(4 * computing, fit));
+}
+
 namespace {
 
 // Chunks first, first + step, first + 2 step, ... (the run's chunk count ends it).
@@ -76,8 +81,9 @@ class RunState {
     own_ = ChunkSeq::of(c0, rank, ranks);
     // Process 0 delivers every chunk; the others deliver (send) their own.
     delivery_ = rank == 0 ? ChunkSeq{c0, 1} : own_;
-    const auto threads = static_cast<std::uint64_t>(std::max(opt.threads, 1));
-    window_ = 4 * threads * (rank == 0 ? ranks : 1);
+    const auto computing =
+        static_cast<std::uint64_t>(std::max(opt.threads, 1)) * (rank == 0 ? ranks : 1);
+    window_ = reorder_window(computing, cells_ * CHUNK_DRAWS * sizeof(double));
     values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(),
                                    [](const ChunkSink* s) { return s->reads_values_in_order(); });
     // One sink may rearrange the values, where nobody reads them later.

@@ -54,6 +54,19 @@ struct RunReport {
   bool interrupted = false;
 };
 
+/// Chunk buffers a run aims to hold at most: see reorder_window.
+inline constexpr std::uint64_t WINDOW_BYTES = std::uint64_t{128} << 20;
+
+/// Chunks a run may have in flight beyond the oldest one not yet delivered
+/// (computing, or finished and waiting for their turn), for `computing`
+/// threads (of every process, on process 0 of a distributed run) and chunks
+/// of `chunk_bytes`: four a thread where they fit in WINDOW_BYTES, but never
+/// fewer than two beyond one a thread. Each holds at most one chunk-sized
+/// buffer (its values, or a sink's sorted copy of them), so a summary-only
+/// run of the Luohu plan (7.9 MB chunks) holds 8 on 2 threads and 18 on 16,
+/// not 64. Test: RunnerMemory.WindowHoldsFourChunksAThreadWhereTheyFit.
+std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes);
+
 /// Run `model` for options.draws draws, feeding every chunk to every sink.
 /// An exception in a worker stops the run and is rethrown here.
 RunReport run_draws(const Model& model, const RunOptions& options,
