@@ -628,9 +628,9 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
       out_path, true);
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
-  std::vector<std::unique_ptr<core::MemberSink>> forwards;
+  core::MembersSink to_summaries(stacked);  // each member's slice to its summary
   std::vector<std::unique_ptr<core::PairedAccumulator>> paired;
-  std::vector<core::ChunkSink*> sinks;
+  std::vector<core::ChunkSink*> sinks = {&to_summaries};
   const auto base_targets = core::resolve_targets(specs[base].targets, layout,
                                                   specs[base].base_year, sector_ids(specs[base]));
   for (std::size_t k = 0; k < specs.size(); ++k) {
@@ -638,8 +638,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
                                                specs[k].base_year, sector_ids(specs[k]));
     summaries.push_back(std::make_unique<core::SummaryAccumulator>(
         models[k]->layout(), targets, run.draws, core::CHUNK_DRAWS, sketch_k, cli.threads));
-    forwards.push_back(std::make_unique<core::MemberSink>(stacked, k, *summaries.back()));
-    sinks.push_back(forwards.back().get());
+    to_summaries.add(k, *summaries.back());
     if (k != base) {
       paired.push_back(std::make_unique<core::PairedAccumulator>(stacked, k, base, base_targets,
                                                                  run.draws, sketch_k, cli.threads));

@@ -68,8 +68,10 @@ struct Compared {
 };
 
 // sketch_k > 0: every summary and the differences through quantile sketches.
+// reader: a further sink reads the values in order, so that no sink may sort
+// them in place (the summaries sort copies).
 Compared compare(const core::ScenarioSpec& sa, const core::ScenarioSpec& sb, std::uint64_t draws,
-                 std::size_t sketch_k = 0) {
+                 std::size_t sketch_k = 0, bool reader = false) {
   const models::SectorGrowthModel ma(sa), mb(sb);
   const core::StackedModel stacked({&mb, &ma});  // member 0 is the baseline
   const auto targets =
@@ -77,12 +79,19 @@ Compared compare(const core::ScenarioSpec& sa, const core::ScenarioSpec& sb, std
   core::PairedAccumulator paired(stacked, 1, 0, targets, draws, sketch_k, 2);
   core::SummaryAccumulator sum_b(mb.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
   core::SummaryAccumulator sum_a(ma.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
-  core::MemberSink to_b(stacked, 0, sum_b), to_a(stacked, 1, sum_a);
+  core::MembersSink members(stacked);
+  members.add(1, sum_a);
+  members.add(0, sum_b);
+  testing::CollectSink in_order;
   core::RunOptions opt;
   opt.draws = draws;
   opt.seed = 11;
   opt.threads = 2;
-  core::run_draws(stacked, opt, {&paired, &to_a, &to_b});
+  // The members first: with sketches they sort in place, after the
+  // comparison has read the values.
+  std::vector<core::ChunkSink*> sinks = {&members, &paired};
+  if (reader) sinks.push_back(&in_order);
+  core::run_draws(stacked, opt, sinks);
   Compared out;
   out.cmp = paired.finish(draws, "a", "b");
   sum_a.finish(draws, out.a);
@@ -116,6 +125,40 @@ core::ScenarioSpec more_funds_spec() {
   more.levers.funds[1] = {2.0, 0.5};
   more.levers.funds[2] = {2.0, 0.5};
   return more;
+}
+
+// With sketches the members' summaries sort their own cells of the stacked
+// chunk in place (MembersSink: one rearranging sink) after the comparison
+// has read them: the same bits as sorting copies, and the comparison's
+// statistics that do not depend on quantiles are those of exact mode.
+TEST(CompareStacked, MembersSortTheirOwnCellsInPlace) {
+  const std::uint64_t draws = 5 * core::CHUNK_DRAWS + 3;
+  const Compared in_place = compare(more_funds_spec(), base_spec(), draws, 256);
+  const Compared copies = compare(more_funds_spec(), base_spec(), draws, 256, true);
+  const Compared exact = compare(more_funds_spec(), base_spec(), draws, 0);
+  for (const auto* r : {&in_place, &copies}) {
+    ASSERT_EQ(r->a.summaries.size(), exact.a.summaries.size());
+    for (std::size_t s = 0; s < r->a.summaries.size(); ++s) {
+      EXPECT_EQ(r->a.summaries[s].stats, in_place.a.summaries[s].stats);
+      EXPECT_EQ(r->b.summaries[s].stats, in_place.b.summaries[s].stats);
+    }
+    ASSERT_EQ(r->cmp.diffs.size(), exact.cmp.diffs.size());
+    for (std::size_t s = 0; s < r->cmp.diffs.size(); ++s) {
+      const auto& d = r->cmp.diffs[s].stats;
+      const auto& e = exact.cmp.diffs[s].stats;
+      EXPECT_EQ(d, in_place.cmp.diffs[s].stats);
+      const std::size_t per = d.size() / core::N_DIFF_STATS;
+      for (std::size_t k = 0; k < per; ++k) {
+        for (int st : {0, 3, 6, 7}) {  // mean, sd, P(higher), P(lower)
+          EXPECT_EQ(d[st * per + k], e[st * per + k]) << r->cmp.diffs[s].info.name << " " << st;
+        }
+      }
+    }
+    EXPECT_EQ(r->cmp.targets[0].only_scenario, exact.cmp.targets[0].only_scenario);
+    EXPECT_EQ(r->cmp.targets[0].only_baseline, exact.cmp.targets[0].only_baseline);
+  }
+  // The funds move some draws' outcomes: P(higher) can tell sorted from not.
+  EXPECT_GT(exact.cmp.targets[0].only_scenario, 0u);
 }
 
 TEST(ComparePaired, MembersEqualSeparateRunsAndPairingIsTight) {

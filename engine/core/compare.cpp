@@ -76,6 +76,9 @@ ChunkView StackedModel::member_view(const ChunkView& stacked, std::size_t k) con
   v.values = stacked.values == nullptr
                  ? nullptr
                  : stacked.values + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
+  v.writable = stacked.writable == nullptr
+                   ? nullptr
+                   : stacked.writable + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
   v.layout = &members_[k]->layout();
   return v;
 }
@@ -160,8 +163,14 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
   const ChunkView s = model_.member_view(chunk, scenario_);
   const ChunkView b = model_.member_view(chunk, baseline_);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
-  // One buffer per worker thread, reused across chunks.
-  thread_local std::vector<double> diff;
+  // With sketches the differences go to their summary, which sorts them in
+  // place and keeps them until their turn; else one buffer per worker
+  // thread, reused across chunks.
+  const bool keep = diff_summary_->uses_sketch();
+  thread_local std::vector<double> scratch;
+  std::vector<double> owned;
+  if (keep) owned = diff_summary_->spare_buffer();
+  std::vector<double>& diff = keep ? owned : scratch;
   diff.resize(cells * chunk.n);
   std::uint64_t* counts = chunk_counts_.data() + (chunk.first_draw / CHUNK_DRAWS) * count_width_;
   for (std::size_t c = 0; c < cells; ++c) {
@@ -181,8 +190,12 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
   dv.values = diff.data();
   dv.stride = chunk.n;
   dv.layout = &member_layout_;
-  dv.writable = nullptr;  // diff is this thread's, reused for its next chunk
-  diff_summary_->consume_unordered(dv);
+  dv.writable = nullptr;
+  if (keep) {
+    diff_summary_->consume_unordered_owned(dv, std::move(owned));
+  } else {
+    diff_summary_->consume_unordered(dv);
+  }
   // Targets: a = both met, b = only the scenario, c = only the baseline, d = neither.
   std::uint64_t* tc = counts + 2 * cells;
   const std::size_t nt = targets_.size();

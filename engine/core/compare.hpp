@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/chunk.hpp"
@@ -40,7 +41,8 @@ class StackedModel : public Model {
   std::size_t size() const { return members_.size(); }
   /// First cell of member k in the stacked layout.
   int cell_offset(std::size_t k) const { return offsets_[k]; }
-  /// A chunk view restricted to member k (its own layout and cells).
+  /// A chunk view restricted to member k (its own layout and cells; writable
+  /// where the stacked view is).
   ChunkView member_view(const ChunkView& stacked, std::size_t k) const;
 
  private:
@@ -50,21 +52,39 @@ class StackedModel : public Model {
   CellLayout layout_;
 };
 
-/// Forwards the member-k slice of stacked chunks to another sink.
-class MemberSink : public ChunkSink {
+/// Forwards each member's slice of stacked chunks to that member's sink. One
+/// sink for all members: where every member's sink rearranges values (a
+/// summary sorting them for its sketches), the run has one rearranging sink
+/// (ChunkSink::rearranges_values), called after the comparisons have read
+/// the values, and each member sorts only its own cells in place.
+/// Test: CompareStacked.MembersSortTheirOwnCellsInPlace.
+class MembersSink : public ChunkSink {
  public:
-  MemberSink(const StackedModel& model, std::size_t member, ChunkSink& target)
-      : model_(model), member_(member), target_(target) {}
+  explicit MembersSink(const StackedModel& model) : model_(model) {}
+  /// Member k's slice goes to `target` (in the order added).
+  void add(std::size_t member, ChunkSink& target) { targets_.push_back({member, &target}); }
   void consume_unordered(const ChunkView& c) override {
-    target_.consume_unordered(model_.member_view(c, member_));
+    for (const auto& [k, target] : targets_)
+      target->consume_unordered(model_.member_view(c, k));
   }
-  void consume(const ChunkView& c) override { target_.consume(model_.member_view(c, member_)); }
-  bool reads_values_in_order() const override { return target_.reads_values_in_order(); }
+  void consume(const ChunkView& c) override {
+    for (const auto& [k, target] : targets_)
+      target->consume(model_.member_view(c, k));
+  }
+  bool reads_values_in_order() const override {
+    for (const auto& t : targets_)
+      if (t.second->reads_values_in_order()) return true;
+    return false;
+  }
+  bool rearranges_values() const override {
+    for (const auto& t : targets_)
+      if (!t.second->rearranges_values()) return false;
+    return !targets_.empty();
+  }
 
  private:
   const StackedModel& model_;
-  std::size_t member_;
-  ChunkSink& target_;
+  std::vector<std::pair<std::size_t, ChunkSink*>> targets_;
 };
 
 /// A difference of two proportions with a 95% interval.

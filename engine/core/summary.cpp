@@ -541,6 +541,32 @@ std::uint64_t count_met(Op op, const double* x, const double* den, double thresh
 }  // namespace
 
 void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
+  consume_unordered_into(chunk, nullptr);
+}
+
+std::vector<double> SummaryAccumulator::spare_buffer() {
+  std::vector<double> b;
+  if (sketch_k_ == 0) return b;
+  std::lock_guard<std::mutex> lock(sorted_->mu);
+  if (!sorted_->pool.empty()) {
+    b = std::move(sorted_->pool.back());
+    sorted_->pool.pop_back();
+  }
+  return b;
+}
+
+void SummaryAccumulator::consume_unordered_owned(const ChunkView& chunk,
+                                                 std::vector<double>&& values) {
+  if (chunk.values != values.data() || chunk.stride != chunk.n) {
+    throw std::logic_error("SummaryAccumulator: owned values are not the chunk's");
+  }
+  ChunkView v = chunk;
+  v.writable = values.data();
+  consume_unordered_into(v, &values);
+}
+
+void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
+                                                std::vector<double>* owned) {
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t c = chunk.first_draw / chunk_draws_;
   if (chunk.first_draw % chunk_draws_ != 0 || chunk.first_draw + chunk.n > max_draws_) {
@@ -576,16 +602,11 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
     waiting.n = chunk.n;
     waiting.groups_left = sorted_->groups();
     if (chunk.writable) {
+      if (owned) waiting.owned = std::move(*owned);  // the data stay put
       waiting.values = chunk.writable;
       waiting.stride = chunk.stride;
     } else {
-      {
-        std::lock_guard<std::mutex> lock(sorted_->mu);
-        if (!sorted_->pool.empty()) {
-          waiting.owned = std::move(sorted_->pool.back());
-          sorted_->pool.pop_back();
-        }
-      }
+      waiting.owned = spare_buffer();
       waiting.owned.resize(cells * chunk.n);
       waiting.values = waiting.owned.data();
       waiting.stride = chunk.n;

@@ -90,6 +90,15 @@ class SummaryAccumulator : public ChunkSink {
   ~SummaryAccumulator() override;
 
   void consume_unordered(const ChunkView& chunk) override;
+  /// consume_unordered() of values [cell][lane] (chunk.values ==
+  /// values.data(), stride chunk.n) that the accumulator may keep: with
+  /// sketches it sorts them in place and keeps them until their turn instead
+  /// of copying them (a comparison's differences). Test:
+  /// CompareStacked.MembersSortTheirOwnCellsInPlace.
+  void consume_unordered_owned(const ChunkView& chunk, std::vector<double>&& values);
+  /// A chunk-sized buffer handed back after its turn (sketch mode; else or
+  /// where none is free, an empty vector), for consume_unordered_owned().
+  std::vector<double> spare_buffer();
   void consume(const ChunkView& chunk) override;
   /// consume() sees that every cell's sketch has taken the values
   /// consume_unordered() sorted (or does nothing): it needs the chunk's
@@ -173,6 +182,8 @@ class SummaryAccumulator : public ChunkSink {
   std::vector<QuantileSketch> sketches_;
   struct Sorted;
   std::unique_ptr<Sorted> sorted_;
+  /// consume_unordered(), keeping `owned` (whose data chunk.writable is) if given.
+  void consume_unordered_into(const ChunkView& chunk, std::vector<double>* owned);
   /// Feeds every idle group of cells whose next chunk is sorted and waiting,
   /// chunk after chunk while they keep coming.
   void feed_sketches();
