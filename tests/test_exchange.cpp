@@ -255,6 +255,18 @@ TEST(RunnerExchange, StopOnProcessZeroEndsEveryProcessWithAnInOrderPrefix) {
   expect_bit_identical(ref, out.sink);
 }
 
+// The error `e` holds is a std::runtime_error saying `what`.
+void expect_runtime_error(const std::exception_ptr& e, const char* what) {
+  ASSERT_TRUE(e) << "no error; expected: " << what;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::runtime_error& err) {
+    EXPECT_STREQ(err.what(), what);
+  } catch (...) {
+    ADD_FAILURE() << "not a std::runtime_error; expected: " << what;
+  }
+}
+
 TEST(RunnerExchange, FailureOnAnotherProcessFailsTheRunOnProcessZero) {
   const models::SectorGrowthModel model(testing::uncertain_two_sector_spec());
   RunLayout s;
@@ -264,18 +276,9 @@ TEST(RunnerExchange, FailureOnAnotherProcessFailsTheRunOnProcessZero) {
   s.failing_process = 2;
   Outcome out;
   distributed(model, s, out);  // returns: no process waits forever
-  ASSERT_TRUE(out.root_error);
-  try {
-    std::rethrow_exception(out.root_error);
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "process 2 of the distributed run failed (its message is above)");
-  }
-  ASSERT_TRUE(out.worker_errors[2]);
-  try {
-    std::rethrow_exception(out.worker_errors[2]);
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "process 2 lost its network");
-  }
+  expect_runtime_error(out.root_error,
+                       "process 2 of the distributed run failed (its message is above)");
+  expect_runtime_error(out.worker_errors[2], "process 2 lost its network");
   EXPECT_FALSE(out.worker_errors[1]);
 }
 
@@ -290,12 +293,8 @@ TEST(RunnerExchange, FailureOnAnotherProcessEndsRunsLongerThanTheWindow) {
   s.failing_process = 1;
   Outcome out;
   distributed(model, s, out);
-  ASSERT_TRUE(out.root_error);
-  try {
-    std::rethrow_exception(out.root_error);
-  } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "process 1 of the distributed run failed (its message is above)");
-  }
+  expect_runtime_error(out.root_error,
+                       "process 1 of the distributed run failed (its message is above)");
   EXPECT_FALSE(out.worker_errors[2]);
   // Delivered: at most the chunks before process 1's second (4), which it
   // never sent.
