@@ -319,11 +319,12 @@ TEST(RunnerMemory, OneSinkRearrangesValuesAfterTheOthersHaveReadThem) {
 }
 
 TEST(RunnerMemory, WindowHoldsFourChunksAThreadWhereTheyFit) {
-  const std::uint64_t plan_chunk = 241 * core::CHUNK_DRAWS * sizeof(double);  // 7.9 MB
+  // The Luohu plan's chunk: 240 cells of 4096 draws, 7.9 MB; 17 fit in 128 MiB.
+  const std::uint64_t plan_chunk = 240 * core::CHUNK_DRAWS * sizeof(double);
   EXPECT_EQ(core::reorder_window(1, plan_chunk), 4u);
   EXPECT_EQ(core::reorder_window(2, plan_chunk), 8u);
   EXPECT_EQ(core::reorder_window(4, plan_chunk), 16u);
-  EXPECT_EQ(core::reorder_window(8, plan_chunk), 16u);   // 128 MiB / 7.9 MB
+  EXPECT_EQ(core::reorder_window(8, plan_chunk), 17u);   // as many as fit
   EXPECT_EQ(core::reorder_window(16, plan_chunk), 18u);  // two beyond one a thread
   EXPECT_EQ(core::reorder_window(16, 1 << 20), 64u);     // small chunks: four a thread
   EXPECT_EQ(core::reorder_window(3, core::WINDOW_BYTES + 1), 5u);

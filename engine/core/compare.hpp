@@ -133,7 +133,8 @@ struct Comparison {
 class PairedAccumulator : public ChunkSink {
  public:
   /// sketch_k > 0: the differences' quantiles from quantile sketches with
-  /// that k (bounded memory), fed on `threads` threads, as SummaryAccumulator.
+  /// that k (bounded memory), fed by a run of `threads` threads, as
+  /// SummaryAccumulator's.
   PairedAccumulator(const StackedModel& model, std::size_t scenario, std::size_t baseline,
                     std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
                     std::size_t sketch_k = 0, int threads = 1);

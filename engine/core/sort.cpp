@@ -162,10 +162,10 @@ void sort_doubles(const double* x, double* out, std::size_t n,
     const std::size_t target = BUCKETS_PER_KEY * n;
     const double lo = std::bit_cast<double>(bits_of(r.lo));
     const double hi = std::bit_cast<double>(bits_of(r.hi));
+    const ValueOffset by_value(lo, hi, target);
     // (The scale must be finite too: subnormal data span too little for it.)
-    const double scale = static_cast<double>(target) / (hi - lo);
-    if (lo < 0 && hi > 0 && std::isfinite(hi - lo) && std::isfinite(scale)) {
-      bucket_sort(a, n, ValueOffset(lo, hi, target), target, sorted);
+    if (lo < 0 && hi > 0 && std::isfinite(hi - lo) && std::isfinite(by_value.scale)) {
+      bucket_sort(a, n, by_value, target, sorted);
     } else {
       const KeyOffset offset(r.lo, r.hi, target);
       bucket_sort(a, n, offset, offset.buckets(r.hi), sorted);

@@ -369,17 +369,16 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
       max_draws_(max_draws),
       chunk_draws_(chunk_draws),
       n_years_(static_cast<std::size_t>(layout.n_years())),
-      sketch_k_(sketch_k),
-      threads_(std::max(threads, 1)) {
+      sketch_k_(sketch_k) {
   const std::size_t cells = static_cast<std::size_t>(layout.n_cells());
   const std::size_t n_chunks = (max_draws + chunk_draws - 1) / chunk_draws;
   if (sketch_k_ > 0) {
     sketches_.assign(cells, QuantileSketch(sketch_k_));
     sorted_ = std::make_unique<Sorted>();
-    // Four groups a thread: a thread that finds one group busy moves on to
-    // the next, and no group is more than a few hundred microseconds a chunk.
-    const std::size_t groups = std::clamp<std::size_t>(4 * static_cast<std::size_t>(threads_), 1,
-                                                       std::max<std::size_t>(cells, 1));
+    // Four groups a thread, so that a thread finding one group busy has
+    // others to feed.
+    const std::size_t groups = std::clamp<std::size_t>(
+        4 * static_cast<std::size_t>(std::max(threads, 1)), 1, std::max<std::size_t>(cells, 1));
     for (std::size_t g = 0; g <= groups; ++g)
       sorted_->bounds.push_back(cells * g / groups);
     sorted_->next.assign(groups, 0);
@@ -580,7 +579,8 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
   // the indicator is compared directly (x / 1.0 is x exactly).
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::uint64_t* counts = chunk_counts_.data() + c * width;
-  std::vector<std::uint64_t> all(chunk.n, 1);
+  thread_local std::vector<std::uint64_t> all;  // a flag a draw: every target met so far
+  all.assign(chunk.n, 1);
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     const auto& rt = targets_[t];
     const double* den = rt.relative_cell >= 0 ? chunk.cell(rt.relative_cell) : nullptr;

@@ -178,7 +178,6 @@ class SummaryAccumulator : public ChunkSink {
   // values sorted beforehand (in parallel, by consume_unordered), by groups
   // of cells that any thread may feed (see Sorted in summary.cpp).
   std::size_t sketch_k_ = 0;
-  int threads_ = 1;
   std::vector<QuantileSketch> sketches_;
   struct Sorted;
   std::unique_ptr<Sorted> sorted_;
