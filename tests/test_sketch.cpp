@@ -411,10 +411,13 @@ TEST(SketchMerge, SameAsStdMerge) {
   }
 }
 
-TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
-  // Out of place the input is left as it was, and the output is the IEEE
-  // total order, bit for bit, on: data with NaNs of both signs, signed
-  // zeros, infinities and subnormals; data of two values (0 and 1: large
+TEST(Sort, InAndOutOfPlaceGiveTheTotalOrderOnEveryKindOfData) {
+  // Out of place the input is left as it was, and the output (and that of
+  // sorting in place) is the IEEE total order, bit for bit, on: data of one
+  // sign, finite and non-zero, with ties, subnormals and the largest double
+  // (the vectorised quicksort's share); the same with signed zeros or an
+  // infinity among them (left to the bucket sort); data with NaNs of both
+  // signs, signed zeros, infinities and subnormals; data of two values (0 and 1: large
   // buckets of one key); finite data either side of zero (spread by value),
   // with signed zeros and subnormals among them; and finite data spanning
   // more than the largest double (-1e308 to 1e308: spread by key), or
@@ -434,14 +437,38 @@ TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
     y ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(y >> 63) >> 1);
     return x < y;
   };
-  enum Kind { Specials, TwoValues, AroundZero, Huge, Subnormal };
+  const double largest = std::numeric_limits<double>::max();
+  enum Kind {
+    Positive,
+    Negative,
+    PositiveAndZeros,
+    Specials,
+    TwoValues,
+    AroundZero,
+    Huge,
+    Subnormal
+  };
   std::vector<std::uint64_t> scratch;
-  for (Kind kind : {Specials, TwoValues, AroundZero, Huge, Subnormal}) {
+  for (Kind kind :
+       {Positive, Negative, PositiveAndZeros, Specials, TwoValues, AroundZero, Huge, Subnormal}) {
     for (std::size_t n : {1u, 2u, 3u, 5u, 17u, 1001u, 4096u, 4099u}) {
       std::vector<double> x(n);
       for (double& v : x) {
         const int p = pick(rng);
+        const double positive = p == 0   ? 3.5  // ties
+                                : p == 1 ? tiny * (pick(rng) + 1)
+                                : p == 2 ? largest
+                                         : 1.0 + std::abs(normal(rng));
         switch (kind) {
+          case Positive:
+            v = positive;
+            break;
+          case Negative:
+            v = -positive;
+            break;
+          case PositiveAndZeros:
+            v = p == 3 ? (pick(rng) % 2 ? 0.0 : -0.0) : p == 4 ? inf : positive;
+            break;
           case Specials:
             v = p == 0   ? (pick(rng) % 2 ? nan : -nan)
                 : p == 1 ? (pick(rng) % 2 ? 0.0 : -0.0)
@@ -473,6 +500,49 @@ TEST(Sort, OutOfPlaceGivesTheTotalOrderOnEveryKindOfData) {
       ASSERT_EQ(0, std::memcmp(x.data(), input.data(), n * sizeof(double))) << "n = " << n;
       ASSERT_EQ(0, std::memcmp(got.data(), expected.data(), n * sizeof(double)))
           << "n = " << n << ", kind " << kind;
+      core::sort_doubles(x.data(), n, scratch);
+      ASSERT_EQ(0, std::memcmp(x.data(), expected.data(), n * sizeof(double)))
+          << "in place, n = " << n << ", kind " << kind;
+    }
+  }
+}
+
+TEST(Sort, OneValueOutsideOneSignedFiniteDataIsSeenWhereverItIs) {
+  // Data of one sign, finite and non-zero, go to the vectorised quicksort,
+  // which orders by < alone. One zero, NaN, infinity or value of the other
+  // sign anywhere (first, inside a block of the check, at a block's end, in
+  // the tail past the last four) must keep them from it; and the sort still
+  // gives the total order.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<std::uint64_t> scratch;
+  for (std::size_t n : {1u, 3u, 4u, 5u, 4099u}) {
+    for (double sign : {1.0, -1.0}) {
+      std::vector<double> clean(n);
+      for (std::size_t i = 0; i < n; ++i)
+        clean[i] = sign * (1.0 + static_cast<double>((i * 7919) % n));
+      EXPECT_TRUE(core::one_signed_finite(clean.data(), n)) << "n = " << n;
+      for (double odd : {0.0, -0.0, nan, -nan, inf, -inf, -sign}) {
+        for (std::size_t at : {0u, 1u, 255u, 256u, 1000u, 4095u, 4096u, 4098u}) {
+          if (at >= n || (n == 1 && odd == -sign)) continue;  // one value is of one sign
+          std::vector<double> x = clean;
+          x[at] = odd;
+          EXPECT_FALSE(core::one_signed_finite(x.data(), n))
+              << "n = " << n << ", " << odd << " at " << at;
+          std::vector<double> expected = x;
+          std::sort(expected.begin(), expected.end(), [](double a, double b) {
+            std::int64_t p, q;
+            std::memcpy(&p, &a, sizeof p);
+            std::memcpy(&q, &b, sizeof q);
+            p ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(p >> 63) >> 1);
+            q ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(q >> 63) >> 1);
+            return p < q;
+          });
+          core::sort_doubles(x.data(), n, scratch);
+          ASSERT_EQ(0, std::memcmp(x.data(), expected.data(), n * sizeof(double)))
+              << "n = " << n << ", " << odd << " at " << at;
+        }
+      }
     }
   }
 }

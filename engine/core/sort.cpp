@@ -6,6 +6,11 @@
 #include <cstring>
 #include <limits>
 
+#include <hwy/contrib/sort/vqsort.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sectorsim::core {
 
 namespace {
@@ -143,10 +148,49 @@ void bucket_sort(const std::uint64_t* a, std::size_t n, const Bucket& bucket_of,
 
 }  // namespace
 
+// Without a branch per value (data of either sign would mispredict every
+// other one), in blocks, stopping after the block that rules out both signs;
+// two values at a time in SSE2 registers where there are (GCC 12 turns
+// vector-extension comparisons here into lane-by-lane selects).
+bool one_signed_finite(const double* x, std::size_t n) {
+  constexpr double max = std::numeric_limits<double>::max();
+  constexpr std::size_t BLOCK = 256;
+  bool all_positive = true, all_negative = true;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128d zero = _mm_setzero_pd(), largest = _mm_set1_pd(max), least = _mm_set1_pd(-max);
+  __m128d positive = _mm_castsi128_pd(_mm_set1_epi64x(-1)), negative = positive;
+  while (i + 2 <= n) {
+    for (const std::size_t to = std::min(n - n % 2, i + BLOCK); i < to; i += 2) {
+      const __m128d v = _mm_loadu_pd(x + i);
+      positive = _mm_and_pd(positive, _mm_and_pd(_mm_cmpgt_pd(v, zero), _mm_cmple_pd(v, largest)));
+      negative = _mm_and_pd(negative, _mm_and_pd(_mm_cmplt_pd(v, zero), _mm_cmpge_pd(v, least)));
+    }
+    all_positive = _mm_movemask_pd(positive) == 3;
+    all_negative = _mm_movemask_pd(negative) == 3;
+    if (!all_positive && !all_negative) return false;
+  }
+#endif
+  for (; i < n; ++i) {
+    all_positive &= (x[i] > 0) & (x[i] <= max);
+    all_negative &= (x[i] < 0) & (x[i] >= -max);
+  }
+  return all_positive || all_negative;
+}
+
 void sort_doubles(const double* x, double* out, std::size_t n,
                   std::vector<std::uint64_t>& scratch) {
   if (n < 2) {
     if (n == 1) out[0] = x[0];
+    return;
+  }
+  if (one_signed_finite(x, n)) {
+    // Model outputs are mostly of this kind: Highway's vectorised quicksort
+    // (vqsort, the widest SIMD the CPU has, chosen at run time) sorts them
+    // in place, about twice as fast as the bucket sort below.
+    thread_local const hwy::Sorter sorter;
+    if (out != x) std::copy(x, x + n, out);
+    sorter(out, n, hwy::SortAscending());
     return;
   }
   scratch.resize(2 * n);

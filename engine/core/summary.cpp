@@ -628,13 +628,7 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
       chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
       if (sketch_k_ > 0) {
         thread_local std::vector<std::uint64_t> keys;
-        thread_local std::vector<double> row;
-        double* to = waiting.values + cell * waiting.stride;
-        if (to == x) {  // in place: sort from a copy of the row
-          row.assign(x, x + chunk.n);
-          x = row.data();
-        }
-        sort_doubles(x, to, chunk.n, keys);
+        sort_doubles(x, waiting.values + cell * waiting.stride, chunk.n, keys);  // may be in place
       } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
         // One value throughout: the record's min (x[0]'s bits) stands for it.
         stored_[c * cells + cell] = 0;
