@@ -318,6 +318,18 @@ TEST(Sketch, SortedInPlaceOrInACopyOnAnyThreadCountAlike) {
 namespace sectorsim {
 namespace {
 
+// IEEE 754 totalOrder as a strict weak order: -NaN < -inf < ... < -0 < +0 <
+// ... < +inf < +NaN (signed integers of the bits, negatives' magnitude bits
+// flipped).
+bool total_order_less(double a, double b) {
+  std::int64_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  x ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(x >> 63) >> 1);
+  y ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(y >> 63) >> 1);
+  return x < y;
+}
+
 TEST(Sort, EqualsStdSortOnRandomData) {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal(0, 1e3);
@@ -429,14 +441,6 @@ TEST(Sort, InAndOutOfPlaceGiveTheTotalOrderOnEveryKindOfData) {
   std::mt19937_64 rng(23);
   std::uniform_int_distribution<int> pick(0, 15);
   std::normal_distribution<double> normal(0, 10);
-  auto total_order = [](double a, double b) {
-    std::int64_t x, y;
-    std::memcpy(&x, &a, sizeof x);
-    std::memcpy(&y, &b, sizeof y);
-    x ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(x >> 63) >> 1);
-    y ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(y >> 63) >> 1);
-    return x < y;
-  };
   const double largest = std::numeric_limits<double>::max();
   enum Kind {
     Positive,
@@ -494,7 +498,7 @@ TEST(Sort, InAndOutOfPlaceGiveTheTotalOrderOnEveryKindOfData) {
       }
       const std::vector<double> input = x;
       std::vector<double> expected = x;
-      std::sort(expected.begin(), expected.end(), total_order);
+      std::sort(expected.begin(), expected.end(), total_order_less);
       std::vector<double> got(n);
       core::sort_doubles(x.data(), got.data(), n, scratch);
       ASSERT_EQ(0, std::memcmp(x.data(), input.data(), n * sizeof(double))) << "n = " << n;
@@ -530,14 +534,7 @@ TEST(Sort, OneValueOutsideOneSignedFiniteDataIsSeenWhereverItIs) {
           EXPECT_FALSE(core::one_signed_finite(x.data(), n))
               << "n = " << n << ", " << odd << " at " << at;
           std::vector<double> expected = x;
-          std::sort(expected.begin(), expected.end(), [](double a, double b) {
-            std::int64_t p, q;
-            std::memcpy(&p, &a, sizeof p);
-            std::memcpy(&q, &b, sizeof q);
-            p ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(p >> 63) >> 1);
-            q ^= static_cast<std::int64_t>(static_cast<std::uint64_t>(q >> 63) >> 1);
-            return p < q;
-          });
+          std::sort(expected.begin(), expected.end(), total_order_less);
           core::sort_doubles(x.data(), n, scratch);
           ASSERT_EQ(0, std::memcmp(x.data(), expected.data(), n * sizeof(double)))
               << "n = " << n << ", " << odd << " at " << at;
