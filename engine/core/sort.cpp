@@ -187,7 +187,7 @@ void sort_doubles(const double* x, double* out, std::size_t n,
   if (one_signed_finite(x, n)) {
     // Model outputs are mostly of this kind: Highway's vectorised quicksort
     // (vqsort, the widest SIMD the CPU has, chosen at run time) sorts them
-    // in place, about twice as fast as the bucket sort below.
+    // in place, a chunk's rows in half the bucket sort's time (BM_SortChunk).
     thread_local const hwy::Sorter sorter;
     if (out != x) std::copy(x, x + n, out);
     sorter(out, n, hwy::SortAscending());
