@@ -797,7 +797,7 @@ int main(int argc, char** argv) {
   // nothing; the sketches' levels are reallocated by whichever thread feeds
   // them, and with an arena a thread their freed blocks were scattered over
   // sixteen arenas: a 10M-draw summary-only run on 16 threads peaked at 318
-  // instead of 271 MB (docs/performance.md).
+  // instead of 274 MB (docs/performance.md).
   mallopt(M_ARENA_MAX, 2);
 #endif
   std::unique_ptr<parallel::Cluster> cluster;

@@ -15,6 +15,10 @@
 
 namespace sectorsim::core {
 
+/// Draws per chunk. Part of the reproducibility contract (summaries are merged
+/// per chunk), recorded in every results file.
+inline constexpr std::uint64_t CHUNK_DRAWS = 4096;
+
 /// Where each series' cells sit in a chunk.
 class CellLayout {
  public:

@@ -1,7 +1,5 @@
 #include "engine/core/compare.hpp"
 
-#include "engine/core/runner.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -72,13 +70,11 @@ void StackedModel::simulate(const BatchIn& in, const BatchOut& out, double* work
 
 ChunkView StackedModel::member_view(const ChunkView& stacked, std::size_t k) const {
   ChunkView v = stacked;
-  // A chunk delivered without values (ChunkSink::reads_values_in_order) has none.
-  v.values = stacked.values == nullptr
-                 ? nullptr
-                 : stacked.values + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
-  v.writable = stacked.writable == nullptr
-                   ? nullptr
-                   : stacked.writable + static_cast<std::size_t>(offsets_[k]) * stacked.stride;
+  // A chunk delivered without values (ChunkSink::reads_values_in_order) has
+  // none, and only the rearranging sink's view is writable.
+  const std::size_t first = static_cast<std::size_t>(offsets_[k]) * stacked.stride;
+  v.values = stacked.values ? stacked.values + first : nullptr;
+  v.writable = stacked.writable ? stacked.writable + first : nullptr;
   v.layout = &members_[k]->layout();
   return v;
 }

@@ -87,11 +87,9 @@ class RunState {
     values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(),
                                    [](const ChunkSink* s) { return s->reads_values_in_order(); });
     // One sink may rearrange the values, where nobody reads them later.
-    const auto n_rearranging = std::count_if(
-        sinks_.begin(), sinks_.end(), [](const ChunkSink* s) { return s->rearranges_values(); });
-    if (!values_in_order_ && n_rearranging == 1) {
-      rearranger_ = *std::find_if(sinks_.begin(), sinks_.end(),
-                                  [](const ChunkSink* s) { return s->rearranges_values(); });
+    const auto rearranges = [](const ChunkSink* s) { return s->rearranges_values(); };
+    if (!values_in_order_ && std::count_if(sinks_.begin(), sinks_.end(), rearranges) == 1) {
+      rearranger_ = *std::find_if(sinks_.begin(), sinks_.end(), rearranges);
     }
   }
 

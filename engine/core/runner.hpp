@@ -21,10 +21,6 @@
 
 namespace sectorsim::core {
 
-/// Draws per chunk. Part of the reproducibility contract (summaries are merged
-/// per chunk), recorded in every results file.
-inline constexpr std::uint64_t CHUNK_DRAWS = 4096;
-
 struct RunOptions {
   std::uint64_t draws = 0;  ///< draws of the whole run
   /// First draw to simulate, a multiple of CHUNK_DRAWS: draws before it were

@@ -14,7 +14,6 @@
 
 #include "engine/core/fastmath.hpp"
 #include "engine/core/pages.hpp"
-#include "engine/core/runner.hpp"
 #include "engine/core/sort.hpp"
 
 namespace sectorsim::core {
