@@ -7,7 +7,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "engine/core/indicators.hpp"
+#include "engine/spec/indicators.hpp"
 
 namespace sectorsim::cli {
 

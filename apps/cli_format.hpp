@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim::cli {
 

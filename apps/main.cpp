@@ -27,17 +27,18 @@
 #include "apps/cli_format.hpp"
 #include "apps/preflight.hpp"
 #include "engine/config/scenario_loader.hpp"
-#include "engine/core/compare.hpp"
-#include "engine/core/replicates.hpp"
-#include "engine/core/runner.hpp"
-#include "engine/core/summary.hpp"
-#include "engine/core/version.hpp"
+#include "engine/exec/runner.hpp"
+#include "engine/exec/stacked.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/report.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
 #include "engine/parallel/cluster.hpp"
-#include "models/sector_growth/sector_growth_model.hpp"
+#include "engine/spec/version.hpp"
+#include "engine/stats/paired.hpp"
+#include "engine/stats/replicates.hpp"
+#include "engine/stats/summary.hpp"
+#include "models/registry.hpp"
 
 namespace po = boost::program_options;
 using namespace sectorsim;
@@ -225,13 +226,13 @@ void refuse_existing(const std::string& path, bool overwrite) {
   }
 }
 
-// Bytes of per-draw paths in the results file: every region indicator and the
-// sector value added, for every year (uncompressed).
+// Bytes of per-draw paths in the results file: every series the model keeps
+// paths of, for every year (uncompressed).
 std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) {
   std::uint64_t cells = 0;
   for (std::size_t i = 0; i < layout.series().size(); ++i) {
     const auto& info = layout.series()[i];
-    if (!info.by_sector || info.name == "va") {
+    if (info.paths) {
       cells += static_cast<std::uint64_t>(layout.n_years() * layout.width(static_cast<int>(i)));
     }
   }
@@ -311,11 +312,11 @@ int cmd_validate(const std::vector<std::string>& args) {
   for (const auto& f : vm["files"].as<std::vector<std::string>>()) {
     try {
       const core::ScenarioSpec spec = load(f, vm.count("strict") > 0);
-      const models::SectorGrowthModel model(spec);
+      const auto model = models::make_model(spec);
       std::vector<std::string> ids;
       for (const auto& s : spec.sectors)
         ids.push_back(s.id);
-      core::resolve_targets(spec.targets, model.layout(), spec.base_year, ids);
+      core::resolve_targets(spec.targets, model->layout(), spec.base_year, ids);
       std::cout << f << ": ok (scenario " << spec.name << ", " << spec.n_sectors() << " sectors, "
                 << spec.base_year << "-" << spec.end_year << ", " << spec.targets.size()
                 << " targets)\n";
@@ -379,7 +380,8 @@ void prepare_resume(const std::string& file, const po::variables_map& vm,
 // or the file being resumed and sends them here.
 int run_worker(core::ScenarioSpec spec, const RunSettingsCli& cli, parallel::Cluster& cluster,
                StartGate& gate) {
-  const models::SectorGrowthModel model(spec);
+  const auto model_ptr = models::make_model(spec);
+  const core::Model& model = *model_ptr;
   if (!gate.pass()) return EXIT_INPUT;
   std::vector<std::uint64_t> settings(5);
   cluster.broadcast(settings);
@@ -424,6 +426,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   StartGate gate(cluster);
   core::ScenarioSpec spec = load(vm["scenario"].as<std::string>(), vm.count("strict") > 0);
   if (cluster.rank() != 0) return run_worker(std::move(spec), cli, cluster, gate);
+  const auto model_ptr = models::make_model(spec);
+  const core::Model& model = *model_ptr;
   const bool resume = vm.count("resume") > 0;
   core::SummaryState saved;  // the checkpoint of the run being resumed
   std::string out_path;
@@ -441,7 +445,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
           "--resume keeps the quantile method of the run it continues: drop --quantiles");
     }
     prepare_resume(out_path, vm, spec);
-    popt = io::path_storage(out_path, spec.name);
+    popt = io::path_storage(out_path, spec.name, model.layout());
     saved = io::read_checkpoint(out_path, spec.name);
     if (saved.replicates > 0) spec.run.replicates = saved.replicates;
   } else {
@@ -450,7 +454,6 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     refuse_existing(out_path, cli.overwrite);
   }
 
-  const models::SectorGrowthModel model(spec);
   auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, sector_ids(spec));
   const bool sketch =
@@ -606,14 +609,14 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   const std::string out_path = vm["output"].as<std::string>();
   refuse_existing(out_path, cli.overwrite);
 
-  std::vector<std::unique_ptr<models::SectorGrowthModel>> models;
+  std::vector<std::unique_ptr<core::Model>> owned;
   std::vector<const core::Model*> members;
   for (const auto& s : specs) {
-    models.push_back(std::make_unique<models::SectorGrowthModel>(s));
-    members.push_back(models.back().get());
+    owned.push_back(models::make_model(s));
+    members.push_back(owned.back().get());
   }
   const core::StackedModel stacked(members);
-  const auto& layout = models[base]->layout();
+  const auto& layout = owned[base]->layout();
   // Every scenario's summary and every comparison's differences: exact
   // stores, or sketches where they would not fit (or are asked for).
   const std::uint64_t stores = 2 * specs.size() - 1;
@@ -634,14 +637,15 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   const auto base_targets = core::resolve_targets(specs[base].targets, layout,
                                                   specs[base].base_year, sector_ids(specs[base]));
   for (std::size_t k = 0; k < specs.size(); ++k) {
-    const auto targets = core::resolve_targets(specs[k].targets, models[k]->layout(),
+    const auto targets = core::resolve_targets(specs[k].targets, owned[k]->layout(),
                                                specs[k].base_year, sector_ids(specs[k]));
     summaries.push_back(std::make_unique<core::SummaryAccumulator>(
-        models[k]->layout(), targets, run.draws, core::CHUNK_DRAWS, sketch_k, cli.threads));
+        owned[k]->layout(), targets, run.draws, core::CHUNK_DRAWS, sketch_k, cli.threads));
     to_summaries.add(k, *summaries.back());
     if (k != base) {
-      paired.push_back(std::make_unique<core::PairedAccumulator>(stacked, k, base, base_targets,
-                                                                 run.draws, sketch_k, cli.threads));
+      paired.push_back(std::make_unique<core::PairedAccumulator>(
+          layout, stacked.cell_offset(k), stacked.cell_offset(base), base_targets, run.draws,
+          sketch_k, cli.threads));
       sinks.push_back(paired.back().get());
     }
   }
@@ -673,7 +677,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
     summaries[k]->finish(rep.draws_done, r, cli.threads);
     io::PathOptions popt;
     popt.keep_paths = false;
-    writer.begin_scenario(specs[k], models[k]->layout(), rep.draws_done, popt);
+    writer.begin_scenario(specs[k], owned[k]->layout(), rep.draws_done, popt);
     writer.end_scenario(r);
     results.push_back(std::move(r));
   }

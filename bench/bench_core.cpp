@@ -15,13 +15,13 @@
 #include <vector>
 
 #include "engine/config/scenario_loader.hpp"
-#include "engine/core/prior.hpp"
-#include "engine/core/runner.hpp"
-#include "engine/core/sampler.hpp"
-#include "engine/core/sort.hpp"
-#include "engine/core/summary.hpp"
-#include "engine/core/version.hpp"
+#include "engine/exec/runner.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/sampling/prior.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/spec/version.hpp"
+#include "engine/stats/sort.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace {

@@ -32,11 +32,11 @@
 #include <vector>
 
 #include "engine/config/scenario_loader.hpp"
-#include "engine/core/runner.hpp"
-#include "engine/core/sketch.hpp"
-#include "engine/core/summary.hpp"
-#include "engine/core/version.hpp"
+#include "engine/exec/runner.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/spec/version.hpp"
+#include "engine/stats/sketch.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace {

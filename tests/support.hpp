@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::testing {
 

@@ -1,6 +1,7 @@
 // Paired comparison under common random numbers: intervals for differences of
 // proportions, the stacked model, and the tightness that pairing buys.
-#include "engine/core/compare.hpp"
+#include "engine/exec/stacked.hpp"
+#include "engine/stats/paired.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/runner.hpp"
+#include "engine/exec/runner.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"
@@ -76,7 +77,8 @@ Compared compare(const core::ScenarioSpec& sa, const core::ScenarioSpec& sb, std
   const core::StackedModel stacked({&mb, &ma});  // member 0 is the baseline
   const auto targets =
       core::resolve_targets(sa.targets, ma.layout(), sa.base_year, {"services", "industry"});
-  core::PairedAccumulator paired(stacked, 1, 0, targets, draws, sketch_k, 2);
+  core::PairedAccumulator paired(stacked.layout_of(0), stacked.cell_offset(1),
+                                 stacked.cell_offset(0), targets, draws, sketch_k, 2);
   core::SummaryAccumulator sum_b(mb.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
   core::SummaryAccumulator sum_a(ma.layout(), targets, draws, core::CHUNK_DRAWS, sketch_k, 2);
   core::MembersSink members(stacked);

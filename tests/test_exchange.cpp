@@ -15,8 +15,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/exchange.hpp"
-#include "engine/core/runner.hpp"
+#include "engine/exec/exchange.hpp"
+#include "engine/exec/runner.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"

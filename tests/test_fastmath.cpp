@@ -1,5 +1,5 @@
 // The fast paths of the draw phase against their references:
-//   * fast_exp / fast_log (engine/core/fastmath.hpp) against std::exp / std::log
+//   * fast_exp / fast_log (engine/sampling/fastmath.hpp) against std::exp / std::log
 //     (ulp error, special values) and batch forms against the scalar ones, bit
 //     for bit;
 //   * the interleaved Philox4x64-10 against Random123, and UniformSource::fill
@@ -17,10 +17,10 @@
 #include <Random123/philox.h>
 #include <gtest/gtest.h>
 
-#include "engine/core/fastmath.hpp"
-#include "engine/core/prior.hpp"
-#include "engine/core/sampler.hpp"
-#include "engine/core/summary.hpp"
+#include "engine/sampling/fastmath.hpp"
+#include "engine/sampling/prior.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/stats/summary.hpp"
 
 namespace sectorsim {
 namespace {

@@ -25,13 +25,13 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
 #include "engine/io/sha256.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim {
 namespace {

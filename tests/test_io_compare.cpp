@@ -23,14 +23,15 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/exec/stacked.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/report.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/runner.hpp"
+#include "engine/exec/runner.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"
 

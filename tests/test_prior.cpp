@@ -2,7 +2,7 @@
 // and scipy; each prior's quantile, moments, bounds and description against
 // closed forms; the Hermite-table quantile against the exact one; sample
 // moments under Monte Carlo and Latin hypercube; validation messages.
-#include "engine/core/prior.hpp"
+#include "engine/sampling/prior.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,7 +21,7 @@
 #include <gtest/gtest.h>
 #include <boost/math/distributions/normal.hpp>
 
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
 #include "tests/support.hpp"
 
 namespace sectorsim {

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/results.hpp"
-#include "engine/core/summary.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/stats/summary.hpp"
 
 namespace sectorsim {
 namespace {

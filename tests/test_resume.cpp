@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/replicates.hpp"
-#include "engine/core/runner.hpp"
-#include "engine/core/summary.hpp"
+#include "engine/exec/runner.hpp"
+#include "engine/stats/replicates.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"

@@ -1,7 +1,7 @@
 // The runner's reproducibility contract: results depend on the seed and the
 // draw index alone, bit for bit, whatever the thread count and batch size;
 // chunks reach ordered sinks in draw order; a stop request ends cleanly.
-#include "engine/core/runner.hpp"
+#include "engine/exec/runner.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,7 +16,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/summary.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"

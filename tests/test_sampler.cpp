@@ -2,7 +2,7 @@
 // dimension) addressing of every uniform whatever the batch and stride, the
 // uniforms' range and moments, Latin hypercube stratification and the keyed
 // permutation behind it.
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // The quantile sketch keeps its stated rank-error bound, is deterministic,
 // and gives the run's summaries in bounded memory.
-#include "engine/core/sketch.hpp"
+#include "engine/stats/sketch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -12,10 +12,10 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/core/sort.hpp"
+#include "engine/stats/sort.hpp"
 
-#include "engine/core/runner.hpp"
-#include "engine/core/summary.hpp"
+#include "engine/exec/runner.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"

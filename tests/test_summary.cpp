@@ -2,7 +2,8 @@
 // values, target comparison at the boundary, target resolution and its error
 // messages, and the chunk-wise accumulator against a direct computation over
 // hand-made chunks delivered out of order.
-#include "engine/core/summary.hpp"
+#include "engine/stats/intervals.hpp"
+#include "engine/stats/summary.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -21,10 +22,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/indicators.hpp"
-#include "engine/core/pages.hpp"
-#include "engine/core/results.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/indicators.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/stats/pages.hpp"
 
 namespace sectorsim {
 namespace {
@@ -603,7 +604,7 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
 }
 
 // ---------------------------------------------------------------------------
-// Mapping in the store's pages ahead of the writes (engine/core/pages.hpp).
+// Mapping in the store's pages ahead of the writes (engine/stats/pages.hpp).
 
 // Whether the running kernel is at least major.minor (uname's release).
 bool kernel_at_least(int major, int minor) {

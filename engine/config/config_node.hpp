@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::config {
 

@@ -11,8 +11,8 @@
 
 #include "engine/config/config_node.hpp"
 #include "engine/config/value_reader.hpp"
-#include "engine/core/indicators.hpp"
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/spec/indicators.hpp"
 
 namespace sectorsim::config {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/config/config_error.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::config {
 

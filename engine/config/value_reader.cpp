@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "engine/config/config_error.hpp"
-#include "engine/core/indicators.hpp"
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/spec/indicators.hpp"
 
 namespace sectorsim::config {
 namespace {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "engine/config/config_node.hpp"
-#include "engine/core/prior.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/sampling/prior.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::config {
 

@@ -15,9 +15,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "engine/core/compare.hpp"
-#include "engine/core/scenario_spec.hpp"
 #include "engine/io/h5_file.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim::io {
 

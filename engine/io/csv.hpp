@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim::io {
 

@@ -10,12 +10,12 @@
 #include <utility>
 #include <vector>
 
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/results_reader.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim::io {
 

@@ -238,13 +238,19 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
   return st;
 }
 
-PathOptions path_storage(const std::string& path, const std::string& scenario) {
+PathOptions path_storage(const std::string& path, const std::string& scenario,
+                         const core::CellLayout& layout) {
   const h5::File file = open_results(path);
   const h5::Group g = open_scenario(file, path, scenario);
   PathOptions o;
-  o.keep_paths = g.has_link("draw") && g.has_link("va");
+  // Paths are stored as one dataset per series the model keeps paths of; the
+  // first one says how they all are stored.
+  const auto& series = layout.series();
+  const auto first =
+      std::find_if(series.begin(), series.end(), [](const core::SeriesInfo& s) { return s.paths; });
+  o.keep_paths = first != series.end() && g.has_link("draw") && g.has_link(first->name);
   if (!o.keep_paths) return o;
-  const h5::Dataset va = g.open_dataset("va");
+  const h5::Dataset va = g.open_dataset(first->name);
   if (va.has_attribute("storage")) {
     // "float32, shuffle+gzip level 4" or "float64, uncompressed"
     const std::string storage = va.attribute<std::string>("storage");

@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
-#include "engine/core/summary.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
+#include "engine/stats/summary.hpp"
 
 namespace sectorsim::io {
 
@@ -80,6 +80,7 @@ void copy_paths(const std::string& path, const std::string& scenario, std::uint6
 
 /// How a scenario's paths are stored (keep_paths false when there are none),
 /// so a resumed run writes them the same way.
-PathOptions path_storage(const std::string& path, const std::string& scenario);
+PathOptions path_storage(const std::string& path, const std::string& scenario,
+                         const core::CellLayout& layout);
 
 }  // namespace sectorsim::io

@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/core/version.hpp"
 #include "engine/io/comparison_io.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/sha256.hpp"
+#include "engine/spec/version.hpp"
 
 namespace sectorsim::io {
 
@@ -28,8 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The one sector series whose per-draw paths are stored (with every region indicator).
-constexpr const char* PATH_SECTOR_SERIES = "va";
 /// Path datasets are chunked by this many draws (fewer when a draw is large).
 constexpr hsize_t PATH_CHUNK_DRAWS = 4096;
 constexpr hsize_t PATH_CHUNK_MAX_BYTES = hsize_t{8} << 20;
@@ -349,7 +347,7 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   std::vector<PathSink::Series> series;
   for (int i = 0; i < static_cast<int>(layout.series().size()); ++i) {
     const core::SeriesInfo& info = layout.series()[static_cast<std::size_t>(i)];
-    if (info.by_sector && info.name != PATH_SECTOR_SERIES) continue;
+    if (!info.paths) continue;
     const int cells = layout.n_years() * layout.width(i);
     const hsize_t draw_bytes = static_cast<hsize_t>(cells) * sizeof(double);
     h5::DatasetOptions options;

@@ -11,12 +11,12 @@
 #include <memory>
 #include <string>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/compare.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
-#include "engine/core/summary.hpp"
 #include "engine/io/format.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/paired.hpp"
+#include "engine/stats/summary.hpp"
 
 namespace sectorsim::io {
 

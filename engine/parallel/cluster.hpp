@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/core/exchange.hpp"
+#include "engine/exec/exchange.hpp"
 
 namespace sectorsim::parallel {
 

@@ -7,7 +7,7 @@
 
 #include <Eigen/Dense>
 
-#include "engine/core/fastmath.hpp"
+#include "engine/sampling/fastmath.hpp"
 
 namespace sectorsim::models {
 
@@ -388,7 +388,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
         fund[l] = (1.0 - frac) * f0 + frac * f1;
       }
       step_stocks(n, iota, yy, lev, fund, delta, sigma, sshare, as, lshare, al, kk, ss, dlnk, dlns);
-      // Project-owned log and exp (engine/core/fastmath.hpp): vectorised, and
+      // Project-owned log and exp (engine/sampling/fastmath.hpp): vectorised, and
       // the same bits on every machine.
       core::log_many(dlnk, dlnk, n);
       core::log_many(dlns, dlns, n);

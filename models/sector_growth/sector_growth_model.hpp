@@ -7,8 +7,8 @@
 
 #include <vector>
 
-#include "engine/core/model.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/model.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::models {
 

@@ -16,6 +16,8 @@ struct SeriesInfo {
   std::string units;        ///< "亿元", "1", "count", "万㎡", ...
   std::string description;  ///< one line, English
   bool by_sector = false;   ///< true: [year, sector]; false: [year]
+  /// Whether per-draw paths of the series are kept when a run keeps paths.
+  bool paths = true;
 };
 
 /// Region indicators, in output order (docs/model.md).

@@ -1,4 +1,4 @@
-#include "engine/core/compare.hpp"
+#include "engine/stats/paired.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,147 +7,14 @@
 
 namespace sectorsim::core {
 
-StackedModel::StackedModel(std::vector<const Model*> members) : members_(std::move(members)) {
-  if (members_.empty()) throw std::invalid_argument("no scenarios to stack");
-  const Model& first = *members_.front();
-  std::vector<SeriesInfo> series;
-  int cells = 0;
-  for (const Model* m : members_) {
-    if (m->parameters().size() != first.parameters().size() || m->n_shocks() != first.n_shocks() ||
-        m->layout().n_cells() != first.layout().n_cells()) {
-      throw std::invalid_argument(
-          "scenarios compared under common random numbers need the same sectors and horizon");
-    }
-    offsets_.push_back(cells);
-    cells += m->layout().n_cells();
-  }
-  for (const auto& p : first.parameters())
-    uniforms_.push_back({p.name, Prior::uniform(0, 1)});
-  // The stacked layout repeats the members' series; only n_cells and the
-  // member views are used.
-  for (std::size_t k = 0; k < members_.size(); ++k) {
-    for (const auto& s : first.layout().series())
-      series.push_back(s);
-  }
-  layout_ = CellLayout(series, first.layout().n_years(), first.layout().n_sectors());
-}
-
-std::size_t StackedModel::workspace_size(std::size_t n) const {
-  std::size_t w = 0;
-  for (const Model* m : members_)
-    w = std::max(w, m->workspace_size(n));
-  // Member parameters and a copy of the shocks, both with stride n.
-  return w + (uniforms_.size() + static_cast<std::size_t>(n_shocks())) * n;
-}
-
-void StackedModel::simulate(const BatchIn& in, const BatchOut& out, double* workspace) const {
-  // Each member maps the common uniforms through its own priors.
-  double* params = workspace;
-  double* rest = workspace + uniforms_.size() * in.n;
-  for (std::size_t k = 0; k < members_.size(); ++k) {
-    const auto& priors = members_[k]->parameters();
-    for (std::size_t j = 0; j < priors.size(); ++j) {
-      const double* u = in.params + j * in.stride;
-      double* p = params + j * in.n;
-      for (std::size_t i = 0; i < in.n; ++i)
-        p[i] = priors[j].prior.quantile(u[i]);
-    }
-    BatchIn mine = in;
-    mine.stride = in.n;
-    mine.params = params;
-    // Shocks keep the caller's stride; give the member a copy with stride n.
-    double* z = rest;
-    const std::size_t nz = static_cast<std::size_t>(n_shocks());
-    for (std::size_t j = 0; j < nz; ++j) {
-      std::copy(in.shocks + j * in.stride, in.shocks + j * in.stride + in.n, z + j * in.n);
-    }
-    mine.shocks = z;
-    BatchOut o = out;
-    o.values = out.values + static_cast<std::size_t>(offsets_[k]) * out.stride;
-    members_[k]->simulate(mine, o, z + nz * in.n);
-  }
-}
-
-ChunkView StackedModel::member_view(const ChunkView& stacked, std::size_t k) const {
-  ChunkView v = stacked;
-  // A chunk delivered without values (ChunkSink::reads_values_in_order) has
-  // none, and only the rearranging sink's view is writable.
-  const std::size_t first = static_cast<std::size_t>(offsets_[k]) * stacked.stride;
-  v.values = stacked.values ? stacked.values + first : nullptr;
-  v.writable = stacked.writable ? stacked.writable + first : nullptr;
-  v.layout = &members_[k]->layout();
-  return v;
-}
-
-namespace {
-
-struct Wilson {
-  double l, u;
-};
-
-Wilson wilson_bounds(std::uint64_t m, std::uint64_t n, double z) {
-  const Proportion p = wilson(m, n, z);
-  return {p.low, p.high};
-}
-
-}  // namespace
-
-ProportionDiff newcombe_paired(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d,
-                               double z) {
-  const std::uint64_t n = a + b + c + d;
-  ProportionDiff r;
-  if (n == 0) {
-    r.diff = std::numeric_limits<double>::quiet_NaN();
-    r.low = -1;
-    r.high = 1;
-    return r;
-  }
-  const double nn = static_cast<double>(n);
-  const double p1 = static_cast<double>(a + b) / nn, p2 = static_cast<double>(a + c) / nn;
-  const Wilson w1 = wilson_bounds(a + b, n, z), w2 = wilson_bounds(a + c, n, z);
-  // Correlation of the paired outcomes (phi); 0 when a margin is empty.
-  const double da = static_cast<double>(a), db = static_cast<double>(b),
-               dc = static_cast<double>(c), dd = static_cast<double>(d);
-  const double denom = (da + db) * (dc + dd) * (da + dc) * (db + dd);
-  const double phi = denom > 0 ? (da * dd - db * dc) / std::sqrt(denom) : 0.0;
-  const double l1 = p1 - w1.l, u1 = w1.u - p1, l2 = p2 - w2.l, u2 = w2.u - p2;
-  const double dl = std::sqrt(std::max(0.0, l1 * l1 - 2 * phi * l1 * u2 + u2 * u2));
-  const double du = std::sqrt(std::max(0.0, u1 * u1 - 2 * phi * u1 * l2 + l2 * l2));
-  r.diff = p1 - p2;
-  r.low = std::max(-1.0, r.diff - dl);
-  r.high = std::min(1.0, r.diff + du);
-  return r;
-}
-
-ProportionDiff newcombe_unpaired(std::uint64_t m1, std::uint64_t n1, std::uint64_t m2,
-                                 std::uint64_t n2, double z) {
-  ProportionDiff r;
-  if (n1 == 0 || n2 == 0) {
-    r.diff = std::numeric_limits<double>::quiet_NaN();
-    r.low = -1;
-    r.high = 1;
-    return r;
-  }
-  const double p1 = static_cast<double>(m1) / static_cast<double>(n1);
-  const double p2 = static_cast<double>(m2) / static_cast<double>(n2);
-  const Wilson w1 = wilson_bounds(m1, n1, z), w2 = wilson_bounds(m2, n2, z);
-  r.diff = p1 - p2;
-  r.low = r.diff - std::sqrt((p1 - w1.l) * (p1 - w1.l) + (w2.u - p2) * (w2.u - p2));
-  r.high = r.diff + std::sqrt((w1.u - p1) * (w1.u - p1) + (p2 - w2.l) * (p2 - w2.l));
-  r.low = std::max(-1.0, r.low);
-  r.high = std::min(1.0, r.high);
-  return r;
-}
-
-PairedAccumulator::PairedAccumulator(const StackedModel& model, std::size_t scenario,
-                                     std::size_t baseline, std::vector<ResolvedTarget> targets,
+PairedAccumulator::PairedAccumulator(const CellLayout& layout, int scenario_offset,
+                                     int baseline_offset, std::vector<ResolvedTarget> targets,
                                      std::uint64_t max_draws, std::size_t sketch_k, int threads)
-    : model_(model),
-      scenario_(scenario),
-      baseline_(baseline),
+    : scenario_offset_(scenario_offset),
+      baseline_offset_(baseline_offset),
       targets_(std::move(targets)),
       max_draws_(max_draws),
-      member_layout_(*model.member_view(ChunkView{}, 0).layout) {
+      member_layout_(layout) {
   diff_summary_ = std::make_unique<SummaryAccumulator>(
       member_layout_, std::vector<ResolvedTarget>{}, max_draws, CHUNK_DRAWS, sketch_k, threads);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
@@ -156,8 +23,8 @@ PairedAccumulator::PairedAccumulator(const StackedModel& model, std::size_t scen
 }
 
 void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
-  const ChunkView s = model_.member_view(chunk, scenario_);
-  const ChunkView b = model_.member_view(chunk, baseline_);
+  const ChunkView s = slice_view(chunk, scenario_offset_, member_layout_);
+  const ChunkView b = slice_view(chunk, baseline_offset_, member_layout_);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
   // With sketches the differences go to their summary, which sorts them in
   // place and keeps them until their turn; else one buffer per worker

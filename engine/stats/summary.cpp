@@ -1,4 +1,4 @@
-#include "engine/core/summary.hpp"
+#include "engine/stats/summary.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -12,35 +12,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "engine/core/fastmath.hpp"
-#include "engine/core/pages.hpp"
-#include "engine/core/sort.hpp"
+#include "engine/sampling/fastmath.hpp"
+#include "engine/stats/intervals.hpp"
+#include "engine/stats/pages.hpp"
+#include "engine/stats/sort.hpp"
 
 namespace sectorsim::core {
-
-Proportion wilson(std::uint64_t met, std::uint64_t n, double z) {
-  Proportion r;
-  r.met = met;
-  r.n = n;
-  if (n == 0) {
-    r.p = std::numeric_limits<double>::quiet_NaN();
-    r.low = 0;
-    r.high = 1;
-    return r;
-  }
-  const double nn = static_cast<double>(n);
-  const double p = static_cast<double>(met) / nn;
-  const double z2 = z * z;
-  const double denom = 1.0 + z2 / nn;
-  const double centre = (p + z2 / (2.0 * nn)) / denom;
-  const double half = z * std::sqrt(p * (1.0 - p) / nn + z2 / (4.0 * nn * nn)) / denom;
-  r.p = p;
-  // At p = 0 (p = 1) the lower (upper) bound is exactly 0 (1); the rounded
-  // difference centre - half could otherwise put the estimate outside.
-  r.low = met == 0 ? 0.0 : std::max(0.0, centre - half);
-  r.high = met == n ? 1.0 : std::min(1.0, centre + half);
-  return r;
-}
 
 bool meets(Op op, double x, double threshold) {
   switch (op) {

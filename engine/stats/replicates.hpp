@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/core/chunk.hpp"
+#include "engine/spec/chunk.hpp"
 
 namespace sectorsim::core {
 

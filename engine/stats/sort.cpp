@@ -1,4 +1,4 @@
-#include "engine/core/sort.hpp"
+#include "engine/stats/sort.hpp"
 
 #include <algorithm>
 #include <bit>

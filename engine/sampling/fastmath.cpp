@@ -1,4 +1,4 @@
-#include "engine/core/fastmath.hpp"
+#include "engine/sampling/fastmath.hpp"
 
 #include <cstring>
 

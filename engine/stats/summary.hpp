@@ -15,10 +15,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/results.hpp"
-#include "engine/core/scenario_spec.hpp"
-#include "engine/core/sketch.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/sketch.hpp"
 
 namespace sectorsim::core {
 

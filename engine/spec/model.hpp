@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/prior.hpp"
+#include "engine/sampling/prior.hpp"
+#include "engine/spec/chunk.hpp"
 
 namespace sectorsim::core {
 

@@ -1,8 +1,10 @@
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 #include <array>
 
 namespace sectorsim::core {
+
+static_assert(RunSettings{}.replicates == DEFAULT_REPLICATES);
 
 namespace {
 
@@ -49,18 +51,6 @@ const char* op_symbol(Op op) {
       return "<";
     case Op::LessEqual:
       return "<=";
-  }
-  return "?";
-}
-
-const char* sampler_name(Sampler s) {
-  switch (s) {
-    case Sampler::MonteCarlo:
-      return "mc";
-    case Sampler::LatinHypercube:
-      return "lhs";
-    case Sampler::Sobol:
-      return "sobol";
   }
   return "?";
 }

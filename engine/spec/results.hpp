@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/indicators.hpp"
-#include "engine/core/scenario_spec.hpp"
+#include "engine/spec/indicators.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::core {
 
@@ -33,10 +33,6 @@ struct Proportion {
   std::uint64_t n = 0;
   double p = 0, low = 0, high = 0;
 };
-
-/// Wilson score interval for met/n at z (1.959963984540054 for 95%).
-/// Covered by tests/test_summary.cpp (reference values from closed form).
-Proportion wilson(std::uint64_t met, std::uint64_t n, double z = 1.959963984540054);
 
 /// Result for one target: in its own year, and the same threshold in every year.
 struct TargetResult {

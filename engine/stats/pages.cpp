@@ -1,4 +1,4 @@
-#include "engine/core/pages.hpp"
+#include "engine/stats/pages.hpp"
 
 #include <cstdint>
 

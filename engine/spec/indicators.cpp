@@ -1,4 +1,4 @@
-#include "engine/core/indicators.hpp"
+#include "engine/spec/indicators.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -26,10 +26,10 @@ const std::vector<SeriesInfo>& region_indicators() {
 const std::vector<SeriesInfo>& sector_series() {
   static const std::vector<SeriesInfo> list = {
       {"va", "亿元", "value added by sector, nominal", true},
-      {"capital", "亿元", "productive capital stock by sector", true},
-      {"space", "万m2", "occupied floor space by sector", true},
-      {"tax", "亿元", "tax paid by sector", true},
-      {"revenue", "亿元", "revenue by sector (value added / va_ratio)", true},
+      {"capital", "亿元", "productive capital stock by sector", true, false},
+      {"space", "万m2", "occupied floor space by sector", true, false},
+      {"tax", "亿元", "tax paid by sector", true, false},
+      {"revenue", "亿元", "revenue by sector (value added / va_ratio)", true, false},
   };
   return list;
 }

@@ -1,4 +1,4 @@
-#include "engine/core/sketch.hpp"
+#include "engine/stats/sketch.hpp"
 
 #include <algorithm>
 #include <cmath>

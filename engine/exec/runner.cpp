@@ -1,4 +1,4 @@
-#include "engine/core/runner.hpp"
+#include "engine/exec/runner.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -14,10 +14,10 @@
 #include <functional>
 #include <vector>
 
-#include "engine/core/chunk.hpp"
-#include "engine/core/exchange.hpp"
-#include "engine/core/model.hpp"
-#include "engine/core/sampler.hpp"
+#include "engine/exec/exchange.hpp"
+#include "engine/sampling/sampler.hpp"
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/model.hpp"
 
 namespace sectorsim::core {
 
@@ -40,7 +40,7 @@ struct RunOptions {
   const std::atomic<bool>* stop = nullptr;
   /// A distributed run: this process computes the chunks it owns; process 0
   /// receives the others' and feeds every chunk to its sinks, the others pass
-  /// no sinks (engine/core/exchange.hpp). Null: one process does everything.
+  /// no sinks (engine/exec/exchange.hpp). Null: one process does everything.
   ChunkExchange* exchange = nullptr;
 };
 

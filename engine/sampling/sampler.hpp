@@ -19,9 +19,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/core/scenario_spec.hpp"
-
 namespace sectorsim::core {
+
+/// Sampling method for the uniforms that drive parameters and shocks
+/// (docs/sampling.md).
+enum class Sampler { MonteCarlo, LatinHypercube, Sobol };
+const char* sampler_name(Sampler s);  // "mc", "lhs", "sobol"
 
 /// Stream purposes (part of the key). Never renumber: results depend on them.
 enum class Purpose : std::uint64_t {

@@ -1,4 +1,4 @@
-#include "engine/core/prior.hpp"
+#include "engine/sampling/prior.hpp"
 
 #include <algorithm>
 #include <array>
@@ -20,7 +20,7 @@
 #include <boost/math/distributions/triangular.hpp>
 #include <boost/math/distributions/uniform.hpp>
 
-#include "engine/core/fastmath.hpp"
+#include "engine/sampling/fastmath.hpp"
 
 namespace sectorsim::core {
 

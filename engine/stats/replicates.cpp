@@ -1,11 +1,11 @@
-#include "engine/core/replicates.hpp"
+#include "engine/stats/replicates.hpp"
 
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
 
 namespace sectorsim::core {
 

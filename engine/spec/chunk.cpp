@@ -1,4 +1,4 @@
-#include "engine/core/chunk.hpp"
+#include "engine/spec/chunk.hpp"
 
 namespace sectorsim::core {
 

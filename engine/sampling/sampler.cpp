@@ -1,4 +1,4 @@
-#include "engine/core/sampler.hpp"
+#include "engine/sampling/sampler.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -10,6 +10,18 @@
 #include <boost/random/detail/sobol_table.hpp>
 
 namespace sectorsim::core {
+
+const char* sampler_name(Sampler s) {
+  switch (s) {
+    case Sampler::MonteCarlo:
+      return "mc";
+    case Sampler::LatinHypercube:
+      return "lhs";
+    case Sampler::Sobol:
+      return "sobol";
+  }
+  return "?";
+}
 
 void philox_block(std::uint64_t seed, Purpose purpose, std::uint64_t draw, std::uint64_t block,
                   std::uint64_t out[4]) {
@@ -128,7 +140,6 @@ namespace {
 
 using SobolTable = boost::random::detail::qrng_tables::sobol;
 static_assert(SobolTable::max_dimension == SOBOL_MAX_DIMS);
-static_assert(RunSettings{}.replicates == DEFAULT_REPLICATES);
 
 constexpr int SOBOL_BITS = 32;
 // Words per (replicate, dimension) record: 32 direction numbers, the shift.

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/core/indicators.hpp"
+#include "engine/spec/indicators.hpp"
 
 namespace sectorsim::core {
 
@@ -56,6 +56,19 @@ struct ChunkView {
 
   const double* cell(int c) const { return values + static_cast<std::size_t>(c) * stride; }
 };
+
+/// The cells of a chunk from `cell_offset` on, read as a chunk of `layout`
+/// (one member of a stacked run). A chunk without values (see
+/// ChunkSink::reads_values_in_order) gives a view without values, and only
+/// a writable chunk gives a writable view.
+inline ChunkView slice_view(const ChunkView& chunk, int cell_offset, const CellLayout& layout) {
+  ChunkView v = chunk;
+  const std::size_t first = static_cast<std::size_t>(cell_offset) * chunk.stride;
+  v.values = chunk.values ? chunk.values + first : nullptr;
+  v.writable = chunk.writable ? chunk.writable + first : nullptr;
+  v.layout = &layout;
+  return v;
+}
 
 /// Consumer of chunks. The runner calls consume_unordered() from worker
 /// threads as soon as a chunk is computed (concurrently, in any order: an

@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/core/prior.hpp"
+#include "engine/sampling/prior.hpp"
+#include "engine/sampling/sampler.hpp"
 
 namespace sectorsim::core {
 
@@ -135,11 +136,6 @@ struct TargetSpec {
   /// If set, the indicator is divided by its value in this year first ("doubled": >= 2).
   std::optional<int> relative_to_year;
 };
-
-/// Sampling method for the uniforms that drive parameters and shocks
-/// (docs/sampling.md).
-enum class Sampler { MonteCarlo, LatinHypercube, Sobol };
-const char* sampler_name(Sampler s);  // "mc", "lhs", "sobol"
 
 /// Run settings; command-line options override them and are recorded in output.
 struct RunSettings {

@@ -1,0 +1,82 @@
+// Paired comparison of a scenario with a baseline under common random numbers.
+//
+// The PairedAccumulator summarises per-draw differences against a baseline:
+// mean difference with a 95% interval, the probability of a higher or lower
+// value, and for each target the difference in the probability of meeting it
+// with Newcombe's paired interval (method 10, 1998), next to the unpaired one
+// for reference. It reads two members' cells of the same chunk, wherever the
+// runner put them (engine/exec/stacked.hpp stacks them). Covered by
+// tests/test_compare.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/spec/chunk.hpp"
+#include "engine/spec/results.hpp"
+#include "engine/stats/intervals.hpp"
+#include "engine/stats/summary.hpp"
+
+namespace sectorsim::core {
+
+/// Statistics of the per-draw difference (scenario - baseline) of one cell,
+/// in this order.
+inline constexpr const char* DIFF_STAT_NAMES[] = {"mean", "ci_low", "ci_high",     "sd",
+                                                  "p05",  "p95",    "prob_higher", "prob_lower"};
+inline constexpr int N_DIFF_STATS = 8;
+
+/// Comparison of one target between a scenario and the baseline.
+struct TargetDiff {
+  std::string id;
+  Proportion scenario, baseline;
+  std::uint64_t both = 0, only_scenario = 0, only_baseline = 0, neither = 0;
+  ProportionDiff paired, unpaired;
+};
+
+/// Comparison of one scenario against the baseline.
+struct Comparison {
+  std::string scenario, baseline;
+  std::uint64_t draws = 0;
+  /// How the differences' quantiles (p05, p95) were computed, as
+  /// ScenarioResult::quantile_method.
+  std::string quantile_method;
+  /// Per series: stats[(stat * n_years + year) * width + sector], as SeriesSummary.
+  std::vector<SeriesSummary> diffs;
+  std::vector<TargetDiff> targets;
+  ProportionDiff all_targets_paired, all_targets_unpaired;
+};
+
+/// Accumulates paired differences of the scenario's cells against the
+/// baseline's in the same chunks: each has `layout` and starts at its cell
+/// offset in the chunk (a stacked run's member offsets). Targets are resolved
+/// against that (shared) layout and must be the same list for both.
+class PairedAccumulator : public ChunkSink {
+ public:
+  /// sketch_k > 0: the differences' quantiles from quantile sketches with
+  /// that k (bounded memory), fed by a run of `threads` threads, as
+  /// SummaryAccumulator's.
+  PairedAccumulator(const CellLayout& layout, int scenario_offset, int baseline_offset,
+                    std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
+                    std::size_t sketch_k = 0, int threads = 1);
+
+  void consume_unordered(const ChunkView& chunk) override;
+  /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
+  void consume(const ChunkView& chunk) override;
+  bool reads_values_in_order() const override { return false; }
+  /// The comparison over the first `draws` draws.
+  Comparison finish(std::uint64_t draws, const std::string& scenario_name,
+                    const std::string& baseline_name) const;
+
+ private:
+  int scenario_offset_, baseline_offset_;
+  std::unique_ptr<SummaryAccumulator> diff_summary_;
+  std::vector<ResolvedTarget> targets_;
+  std::uint64_t max_draws_;
+  const CellLayout& member_layout_;
+  std::size_t count_width_;                  // counts per chunk
+  std::vector<std::uint64_t> chunk_counts_;  // [chunk][count_width_]
+};
+
+}  // namespace sectorsim::core
