@@ -13,13 +13,18 @@ import argparse
 import glob
 import hashlib
 import os
+import pathlib
 import signal
 import subprocess
 import sys
 import time
 
-import h5py
-import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / ".." / "python"))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np = require("h5py", "numpy")
 
 FAILURES = []
 

@@ -19,12 +19,17 @@ check passes; otherwise the failures are listed and the status is 1.
 import argparse
 import datetime
 import hashlib
+import os
+import pathlib
 import re
 import sys
 
-import h5py
-import numpy as np
-import xarray as xr
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np, xr, _ = require("h5py", "numpy", "xarray", "h5netcdf")  # h5netcdf: xarray's engine
 
 STATS = ["mean", "sd", "min", "p05", "p25", "p50", "p75", "p95", "max"]
 FORMAT_MAJOR, FORMAT_MINOR = 1, 1

@@ -10,10 +10,16 @@ from the paths. Exit status 0 when everything agrees.
 Usage: check_run.py FILE SCENARIO
 """
 
+import os
+import pathlib
 import sys
 
-import h5py
-import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np = require("h5py", "numpy")
 
 STATS = ["mean", "sd", "min", "p05", "p25", "p50", "p75", "p95", "max"]
 OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
@@ -21,7 +27,7 @@ OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equa
 
 def main():
     path, name = sys.argv[1], sys.argv[2]
-    failures, checks = [], 0
+    failures, checks, paths = [], 0, 0
     with h5py.File(path, "r") as f:
         g = f["scenarios"][name]
         years = list(g["year"][:])
@@ -31,6 +37,7 @@ def main():
             if not isinstance(ds, h5py.Dataset) or ds.ndim < 2 or "draw" not in ds.attrs.get("dims", ""):
                 continue
             x = ds[:]
+            paths += 1
             summ = g["summary"][series][:]
             ref = {
                 "mean": x.mean(axis=0),
@@ -77,6 +84,9 @@ def main():
             checks += 1
             if met != int(t["met"][k]):
                 failures.append(f"target {tid}: {met} met in the paths, {int(t['met'][k])} stored")
+    if paths == 0:
+        # A file without per-draw paths (--no-paths) leaves nothing to recompute.
+        failures.append(f"no per-draw paths in {path} for {name}: nothing checked")
     for msg in failures:
         print("FAIL:", msg)
     print(f"check_run: {checks} checks, {len(failures)} failures")

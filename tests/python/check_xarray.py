@@ -5,11 +5,16 @@ and check named dimensions, coordinates and values against h5py.
 Usage: check_xarray.py FILE SCENARIO
 """
 
+import os
+import pathlib
 import sys
 
-import h5py
-import numpy as np
-import xarray as xr
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np, xr, _ = require("h5py", "numpy", "xarray", "h5netcdf")  # h5netcdf: xarray's engine
 
 
 def main():

@@ -5,10 +5,16 @@ contents, bit for bit (attributes such as created_utc may differ).
 Usage: compare_files.py A.h5 B.h5
 """
 
+import os
+import pathlib
 import sys
 
-import h5py
-import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np = require("h5py", "numpy")
 
 
 def datasets(f):

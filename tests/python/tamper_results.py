@@ -6,10 +6,16 @@
   tamper_results.py minor FILE N    set format_minor to N (and format_version to "1.N")
 """
 
+import os
+import pathlib
 import sys
 
-import h5py
-import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from testdeps import require  # noqa: E402 (after the path it is found on)
+
+
+h5py, np = require("h5py", "numpy")
 
 
 def main(argv):
