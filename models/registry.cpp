@@ -1,11 +1,69 @@
 #include "models/registry.hpp"
 
+#include <functional>
+#include <stdexcept>
+
 #include "models/sector_growth/sector_growth_model.hpp"
+#include "models/sector_growth/sector_growth_reader.hpp"
 
 namespace sectorsim::models {
 
+namespace {
+
+// One entry a model: its reader and how to make it from a spec.
+struct Entry {
+  const config::ModelReader* reader;
+  std::function<std::unique_ptr<core::Model>(const core::ScenarioSpec&)> make;
+};
+
+template <class M>
+std::unique_ptr<core::Model> make(const core::ScenarioSpec& spec) {
+  return std::make_unique<M>(spec);
+}
+
+const std::vector<Entry>& entries() {
+  static const SectorGrowthReader sector_growth_reader;
+  static const std::vector<Entry> list = {
+      {&sector_growth_reader, make<SectorGrowthModel>},
+  };
+  return list;
+}
+
+}  // namespace
+
 std::unique_ptr<core::Model> make_model(const core::ScenarioSpec& spec) {
-  return std::make_unique<SectorGrowthModel>(spec);
+  for (const Entry& e : entries()) {
+    if (e.reader->declaration().name == spec.model) return e.make(spec);
+  }
+  throw std::invalid_argument("unknown model '" + spec.model + "'");
+}
+
+const core::ModelDeclaration* find_declaration(const std::string& name) {
+  for (const Entry& e : entries()) {
+    if (e.reader->declaration().name == name) return &e.reader->declaration();
+  }
+  return nullptr;
+}
+
+const config::ModelCatalogue& catalogue() {
+  static const config::ModelCatalogue c = [] {
+    config::ModelCatalogue out;
+    for (const Entry& e : entries())
+      out.readers.push_back(e.reader);
+    return out;
+  }();
+  return c;
+}
+
+core::ScenarioSpec load_scenario(const std::string& path, config::LoadOptions options) {
+  options.models = &catalogue();
+  return config::load_scenario(path, options);
+}
+
+core::ScenarioSpec load_scenario_text(const std::string& text, const std::string& name,
+                                      config::LoadOptions options) {
+  options.models = &catalogue();
+  return config::load_scenario_text(text, name, options);
 }
 
 }  // namespace sectorsim::models

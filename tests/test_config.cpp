@@ -20,6 +20,8 @@
 
 #include "engine/config/config_node.hpp"
 #include "engine/config/scenario_loader.hpp"
+#include "models/registry.hpp"
+#include "models/sector_growth/sector_growth_spec.hpp"
 
 namespace sectorsim::config {
 namespace {
@@ -75,7 +77,7 @@ class ConfigFixture : public ::testing::Test {
 
   Strings errors_of_file(const std::string& path, LoadOptions options = {}) const {
     try {
-      load_scenario(path, options);
+      models::load_scenario(path, options);
     } catch (const ConfigError& e) {
       Strings out;
       for (const auto& m : e.messages())
@@ -100,7 +102,7 @@ using ConfigValid = ConfigFixture;
 
 TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   const std::string path = (DATA / "minimal.yaml").string();
-  const core::ScenarioSpec s = load_scenario(path);
+  const core::ScenarioSpec s = models::load_scenario(path);
 
   EXPECT_EQ(s.name, "minimal-2sector");
   EXPECT_EQ(s.title_en, "Minimal scenario");
@@ -113,16 +115,19 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   EXPECT_EQ(s.region.id, "testville");
   EXPECT_EQ(s.region.name_en, "Testville");
   EXPECT_EQ(s.region.name_zh, "测试区");
-  EXPECT_EQ(s.region.area_km2, 78.36);
-  EXPECT_EQ(s.region.city_area_km2, 1997.47);
-  EXPECT_EQ(s.region.city_base_gdp, 32387.68);
-  EXPECT_EQ(s.region.pillar_threshold, 1000);  // default
+  EXPECT_EQ(s.model, "sector_growth");  // default
+  const models::SectorGrowthSpec& m = models::sector_growth(s);
+  EXPECT_EQ(m.region.area_km2, 78.36);
+  EXPECT_EQ(m.region.city_area_km2, 1997.47);
+  EXPECT_EQ(m.region.city_base_gdp, 32387.68);
+  EXPECT_EQ(m.region.pillar_threshold, 1000);  // default
 
   ASSERT_EQ(s.n_sectors(), 2);
-  const core::SectorSpec& fin = s.sectors[0];
-  EXPECT_EQ(fin.id, "finance");
-  EXPECT_EQ(fin.name_en, "Finance");
-  EXPECT_EQ(fin.name_zh, "金融业");
+  ASSERT_EQ(m.sectors.size(), 2u);
+  EXPECT_EQ(s.sectors[0].id, "finance");
+  EXPECT_EQ(s.sectors[0].name_en, "Finance");
+  EXPECT_EQ(s.sectors[0].name_zh, "金融业");
+  const models::SectorData& fin = m.sectors[0];
   EXPECT_TRUE(fin.service);
   EXPECT_TRUE(fin.modern);
   EXPECT_TRUE(fin.producer);
@@ -130,8 +135,8 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   EXPECT_EQ(fin.base_va, 1200.5);
   EXPECT_EQ(fin.base_space, 350);
   EXPECT_EQ(fin.va_ratio, 0.8);
-  const core::SectorSpec& ind = s.sectors[1];
-  EXPECT_EQ(ind.id, "industry");
+  EXPECT_EQ(s.sectors[1].id, "industry");
+  const models::SectorData& ind = m.sectors[1];
   EXPECT_FALSE(ind.service);
   EXPECT_FALSE(ind.modern);
   EXPECT_FALSE(ind.producer);
@@ -144,8 +149,8 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   expect_prior(ind.params.tfp_growth, core::Dist::Fixed, {0.01});
   expect_prior(fin.params.labour_growth, core::Dist::Fixed, {0.01});
   expect_prior(ind.params.labour_growth, core::Dist::Fixed, {0.0});
-  for (const core::SectorSpec* sec : {&fin, &ind}) {
-    const core::SectorParams& p = sec->params;
+  for (const models::SectorData* sec : {&fin, &ind}) {
+    const models::SectorParams& p = sec->params;
     expect_prior(p.capital_elasticity, core::Dist::Uniform, {0.25, 0.45});
     expect_prior(p.space_elasticity, core::Dist::Triangular, {0.05, 0.1, 0.2});
     expect_prior(p.labour_elasticity, core::Dist::Fixed, {0.0});
@@ -158,7 +163,7 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
     expect_prior(p.tax_rate, core::Dist::Fixed, {0.2});
   }
 
-  const core::GlobalParams& g = s.globals;
+  const models::GlobalParams& g = m.globals;
   expect_prior(g.price_growth, core::Dist::Fixed, {0.02});
   expect_prior(g.shock_persistence, core::Dist::Uniform, {0, 0.5});
   expect_prior(g.city_growth, core::Dist::Fixed, {0.06});
@@ -167,14 +172,14 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   expect_prior(g.plot_ratio, core::Dist::Fixed, {4});
   expect_prior(g.construction_lag, core::Dist::Fixed, {3});
   expect_prior(g.fund_lag, core::Dist::Fixed, {0.5});
-  EXPECT_EQ(s.absorption, (std::vector<double>{0.4, 0.35, 0.25}));
+  EXPECT_EQ(m.absorption, (std::vector<double>{0.4, 0.35, 0.25}));
 
   // Equicorrelation: sectors 0.4 pairwise, 0.5 with the city (last).
   const std::vector<std::vector<double>> corr = {{1, 0.4, 0.5}, {0.4, 1, 0.5}, {0.5, 0.5, 1}};
-  EXPECT_EQ(s.correlation, corr);
+  EXPECT_EQ(m.correlation, corr);
 
   // Year index i = year - 2022; funds = total * by_year share * allocation share.
-  const core::Levers& l = s.levers;
+  const models::Levers& l = m.levers;
   ASSERT_EQ(l.funds.size(), 4u);
   EXPECT_EQ(l.funds[0], (std::vector<double>{0, 0}));
   EXPECT_EQ(l.funds[1], (std::vector<double>{10 * 0.5 * 0.75, 10 * 0.5 * 0.25}));
@@ -185,9 +190,9 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   EXPECT_EQ(l.land_release, (std::vector<double>{0, 0, 5, 0}));
   EXPECT_EQ(l.land_share, (std::vector<double>{0.5, 0.5}));
 
-  EXPECT_TRUE(s.demand.enabled);
-  EXPECT_EQ(s.demand.technical, (std::vector<std::vector<double>>{{0.1, 0.2}, {0.05, 0.3}}));
-  EXPECT_EQ(s.demand.spend_share, 0.5);
+  EXPECT_TRUE(m.demand.enabled);
+  EXPECT_EQ(m.demand.technical, (std::vector<std::vector<double>>{{0.1, 0.2}, {0.05, 0.3}}));
+  EXPECT_EQ(m.demand.spend_share, 0.5);
 
   ASSERT_EQ(s.targets.size(), 2u);
   EXPECT_EQ(s.targets[0].id, "service_va");
@@ -214,7 +219,7 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
 }
 
 TEST_F(ConfigValid, ProvenanceRecordsEveryNumberAsWritten) {
-  const core::ScenarioSpec s = load_scenario((DATA / "minimal.yaml").string());
+  const core::ScenarioSpec s = models::load_scenario((DATA / "minimal.yaml").string());
   const auto find = [&](const std::string& key) -> core::Provenance {
     for (const auto& p : s.provenance) {
       if (p.key == key) return p;
@@ -255,16 +260,17 @@ TEST_F(ConfigValid, ProvenanceRecordsEveryNumberAsWritten) {
 
 TEST_F(ConfigValid, ExtendsMergesMappingsAndReplacesLists) {
   const std::string path = (DATA / "extends_derived.yaml").string();
-  const core::ScenarioSpec s = load_scenario(path);
+  const core::ScenarioSpec s = models::load_scenario(path);
   EXPECT_EQ(s.name, "extends-derived");                              // derived wins
   EXPECT_EQ(s.description, "Middle of a two-level extends chain.");  // from the middle
   EXPECT_EQ(s.title_en, "Minimal scenario");                         // from the root base
-  EXPECT_EQ(s.region.area_km2, 80);
-  EXPECT_EQ(s.region.city_area_km2, 1997.47);
+  EXPECT_EQ(models::sector_growth(s).region.area_km2, 80);
+  EXPECT_EQ(models::sector_growth(s).region.city_area_km2, 1997.47);
   EXPECT_EQ(s.run.draws, 1000u);
   EXPECT_EQ(s.run.seed, 42u);
   // One key of levers.funds replaced; by_year and allocation inherited.
-  EXPECT_EQ(s.levers.funds[1], (std::vector<double>{20 * 0.5 * 0.75, 20 * 0.5 * 0.25}));
+  EXPECT_EQ(models::sector_growth(s).levers.funds[1],
+            (std::vector<double>{20 * 0.5 * 0.75, 20 * 0.5 * 0.25}));
   // A list replaces the inherited list entirely.
   ASSERT_EQ(s.targets.size(), 1u);
   EXPECT_EQ(s.targets[0].id, "gdp");
@@ -285,8 +291,9 @@ TEST_F(ConfigValid, PriorOverrideReplacesRatherThanMixesKeys) {
         "extends: minimal.yaml\n"
         "sector_defaults:\n"
         "  depreciation: {dist: uniform, low: 0.05, high: 0.1}\n");
-  const core::ScenarioSpec s = load_scenario((dir_ / "case.yaml").string());
-  expect_prior(s.sectors[1].params.depreciation, core::Dist::Uniform, {0.05, 0.1});
+  const core::ScenarioSpec s = models::load_scenario((dir_ / "case.yaml").string());
+  expect_prior(models::sector_growth(s).sectors[1].params.depreciation, core::Dist::Uniform,
+               {0.05, 0.1});
 }
 
 TEST_F(ConfigValid, NullDropsAnInheritedOptionalKey) {
@@ -299,12 +306,13 @@ TEST_F(ConfigValid, NullDropsAnInheritedOptionalKey) {
         "    between_sectors: ~\n"
         "    with_city: ~\n"
         "    matrix: [[1, 0.3, 0.2], [0.3, 1, 0.1], [0.2, 0.1, 1]]\n");
-  const core::ScenarioSpec s = load_scenario((dir_ / "case.yaml").string());
-  EXPECT_EQ(s.levers.land_release, (std::vector<double>{0, 0, 0, 0}));
-  EXPECT_EQ(s.levers.land_share, (std::vector<double>{0, 0}));
-  EXPECT_FALSE(s.demand.enabled);
-  EXPECT_EQ(s.correlation[0][1], 0.3);
-  EXPECT_EQ(s.correlation[2][1], 0.1);
+  const core::ScenarioSpec s = models::load_scenario((dir_ / "case.yaml").string());
+  const models::SectorGrowthSpec& m = models::sector_growth(s);
+  EXPECT_EQ(m.levers.land_release, (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(m.levers.land_share, (std::vector<double>{0, 0}));
+  EXPECT_FALSE(m.demand.enabled);
+  EXPECT_EQ(m.correlation[0][1], 0.3);
+  EXPECT_EQ(m.correlation[2][1], 0.1);
 }
 
 TEST_F(ConfigValid, FundAmountsAndAbsentLevers) {
@@ -317,15 +325,17 @@ TEST_F(ConfigValid, FundAmountsAndAbsentLevers) {
         "    allocation: ~\n"
         "    amounts: {2024: {industry: 2.5}, 2025: {finance: 1, industry: 0.5}}\n"
         "  space: ~\n");
-  const core::ScenarioSpec s = load_scenario((dir_ / "case.yaml").string());
-  EXPECT_EQ(s.levers.funds, (std::vector<std::vector<double>>{{0, 0}, {0, 0}, {0, 2.5}, {1, 0.5}}));
-  EXPECT_EQ(s.levers.space_release, (std::vector<double>{0, 0, 0, 0}));
-  EXPECT_EQ(s.levers.space_share, (std::vector<double>{0, 0}));
+  const core::ScenarioSpec s = models::load_scenario((dir_ / "case.yaml").string());
+  const models::Levers& l = models::sector_growth(s).levers;
+  EXPECT_EQ(l.funds, (std::vector<std::vector<double>>{{0, 0}, {0, 0}, {0, 2.5}, {1, 0.5}}));
+  EXPECT_EQ(l.space_release, (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(l.space_share, (std::vector<double>{0, 0}));
 }
 
 TEST_F(ConfigValid, StrictProvenanceAcceptsNumbersDocumentedByAnAncestor) {
   // minimal.yaml documents everything, mostly through ancestor mappings.
-  EXPECT_NO_THROW(load_scenario((DATA / "minimal.yaml").string(), {.strict_provenance = true}));
+  EXPECT_NO_THROW(
+      models::load_scenario((DATA / "minimal.yaml").string(), {.strict_provenance = true}));
   EXPECT_EQ(errors("extends: minimal.yaml\n"
                    "region:\n"
                    "  pillar_threshold: 800\n",
@@ -623,7 +633,7 @@ TEST_F(ConfigErrors, EveryErrorUpToTwenty) {
 TEST_F(ConfigErrors, WhatJoinsMessages) {
   write("case.yaml", "extends: minimal.yaml\nregion: {area_km2: x, city_area_km2: y}\n");
   try {
-    load_scenario((dir_ / "case.yaml").string());
+    models::load_scenario((dir_ / "case.yaml").string());
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     ASSERT_EQ(e.messages().size(), 2u);
@@ -665,7 +675,7 @@ TEST_F(ConfigFiles, ExtendsChainTooDeep) {
   write("chain_16.yaml", "extends: minimal.yaml\n");
   EXPECT_EQ(errors_of_file((dir_ / "chain_0.yaml").string()),
             Strings{"chain_16.yaml:1:10: extends: more than 16 levels of extends"});
-  const core::ScenarioSpec s = load_scenario((dir_ / "chain_1.yaml").string());
+  const core::ScenarioSpec s = models::load_scenario((dir_ / "chain_1.yaml").string());
   EXPECT_EQ(s.files.size(), 17u);
 }
 
@@ -724,7 +734,7 @@ TEST_F(ConfigFiles, ByteOrderMarkIsIgnored) {
   write("case.yaml",
         "\xEF\xBB\xBF"
         "extends: minimal.yaml\n");
-  EXPECT_EQ(load_scenario((dir_ / "case.yaml").string()).name, "minimal-2sector");
+  EXPECT_EQ(models::load_scenario((dir_ / "case.yaml").string()).name, "minimal-2sector");
 }
 
 }  // namespace

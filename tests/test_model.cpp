@@ -19,9 +19,10 @@ namespace {
 
 using core::Prior;
 using testing::CollectSink;
+using testing::sg;
 
 int series_index(const std::string& name) {
-  const auto all = core::all_series();
+  const auto& all = models::sector_growth_declaration().series;
   for (std::size_t i = 0; i < all.size(); ++i)
     if (all[i].name == name) return static_cast<int>(i);
   throw std::invalid_argument(name);
@@ -51,7 +52,7 @@ struct HandPath {
   std::vector<double> y, k, s;
 };
 
-HandPath hand_path(const core::SectorSpec& sec, const core::GlobalParams& g, int years,
+HandPath hand_path(const models::SectorData& sec, const models::GlobalParams& g, int years,
                    const std::vector<double>& funds, const std::vector<double>& absorbed) {
   const auto& p = sec.params;
   HandPath h;
@@ -83,14 +84,14 @@ void expect_rel(double got, double want, double tol, const std::string& what) {
 
 TEST(ModelDeterministic, NoLeversNoShocksMatchesHandComputation) {
   auto spec = testing::two_sector_spec();
-  spec.sectors[0].params.labour_elasticity = Prior::fixed(0.3);
-  spec.sectors[0].params.labour_growth = Prior::fixed(0.01);
+  sg(spec).sectors[0].params.labour_elasticity = Prior::fixed(0.3);
+  sg(spec).sectors[0].params.labour_growth = Prior::fixed(0.01);
   const models::SectorGrowthModel model(spec);
   const CollectSink sink = simulate(spec, 3);
   const int ny = spec.n_years();
   const std::vector<double> zeros(static_cast<std::size_t>(ny), 0.0);
   for (int j = 0; j < 2; ++j) {
-    const HandPath h = hand_path(spec.sectors[j], spec.globals, ny, zeros, zeros);
+    const HandPath h = hand_path(sg(spec).sectors[j], sg(spec).globals, ny, zeros, zeros);
     for (int t = 0; t < ny; ++t) {
       for (std::size_t d = 0; d < 3; ++d) {
         expect_rel(value(sink, model, "va", t, j, d), h.y[t], 1e-13, "va");
@@ -132,17 +133,17 @@ TEST(ModelDeterministic, FundsSpaceAndLandFollowTheirSchedules) {
   auto spec = testing::two_sector_spec(2022, 2027);
   const int ny = spec.n_years();
   const std::size_t n = static_cast<std::size_t>(ny);
-  spec.levers.funds.assign(n, {0.0, 0.0});
-  spec.levers.funds[1] = {10.0, 2.0};
-  spec.levers.funds[2] = {5.0, 0.0};
-  spec.levers.space_release.assign(n, 0.0);
-  spec.levers.space_release[1] = 20.0;
-  spec.levers.space_share = {0.75, 0.25};
-  spec.levers.land_release.assign(n, 0.0);
-  spec.levers.land_release[1] = 3.0;  // 12 of floor space after 2.5 years: 6 in t=3, 6 in t=4
-  spec.levers.land_share = {0.5, 0.5};
-  spec.globals.construction_lag = Prior::fixed(2.5);
-  spec.globals.fund_lag = Prior::fixed(1.0);
+  sg(spec).levers.funds.assign(n, {0.0, 0.0});
+  sg(spec).levers.funds[1] = {10.0, 2.0};
+  sg(spec).levers.funds[2] = {5.0, 0.0};
+  sg(spec).levers.space_release.assign(n, 0.0);
+  sg(spec).levers.space_release[1] = 20.0;
+  sg(spec).levers.space_share = {0.75, 0.25};
+  sg(spec).levers.land_release.assign(n, 0.0);
+  sg(spec).levers.land_release[1] = 3.0;  // 12 of floor space after 2.5 years: 6 in t=3, 6 in t=4
+  sg(spec).levers.land_share = {0.5, 0.5};
+  sg(spec).globals.construction_lag = Prior::fixed(2.5);
+  sg(spec).globals.fund_lag = Prior::fixed(1.0);
   const models::SectorGrowthModel model(spec);
   const CollectSink sink = simulate(spec, 2);
 
@@ -161,11 +162,11 @@ TEST(ModelDeterministic, FundsSpaceAndLandFollowTheirSchedules) {
   for (int j = 0; j < 2; ++j) {
     std::vector<double> funds(n, 0.0), absorbed(n, 0.0);
     for (std::size_t t = 1; t < n; ++t) {
-      funds[t] = spec.levers.funds[t - 1][j];  // fund lag of one year
-      absorbed[t] =
-          spec.levers.space_share[j] * abs_space[t] + spec.levers.land_share[j] * abs_land[t];
+      funds[t] = sg(spec).levers.funds[t - 1][j];  // fund lag of one year
+      absorbed[t] = sg(spec).levers.space_share[j] * abs_space[t] +
+                    sg(spec).levers.land_share[j] * abs_land[t];
     }
-    const HandPath h = hand_path(spec.sectors[j], spec.globals, ny, funds, absorbed);
+    const HandPath h = hand_path(sg(spec).sectors[j], sg(spec).globals, ny, funds, absorbed);
     for (int t = 0; t < ny; ++t) {
       expect_rel(value(sink, model, "space", t, j), h.s[t], 1e-13, "space t=" + std::to_string(t));
       expect_rel(value(sink, model, "capital", t, j), h.k[t], 1e-13,
@@ -178,12 +179,12 @@ TEST(ModelDeterministic, FundsSpaceAndLandFollowTheirSchedules) {
 TEST(ModelDeterministic, DemandTermAddsLeontiefValueAdded) {
   auto spec = testing::two_sector_spec();
   const std::size_t n = static_cast<std::size_t>(spec.n_years());
-  spec.levers.funds.assign(n, {0.0, 0.0});
-  spec.levers.funds[2] = {4.0, 1.0};
+  sg(spec).levers.funds.assign(n, {0.0, 0.0});
+  sg(spec).levers.funds[2] = {4.0, 1.0};
   auto with = spec;
-  with.demand.enabled = true;
-  with.demand.technical = {{0.1, 0.2}, {0.3, 0.1}};
-  with.demand.spend_share = 0.5;
+  sg(with).demand.enabled = true;
+  sg(with).demand.technical = {{0.1, 0.2}, {0.3, 0.1}};
+  sg(with).demand.spend_share = 0.5;
   const models::SectorGrowthModel m0(spec), m1(with);
   const CollectSink a = simulate(spec, 1), b = simulate(with, 1);
   // (I - A)^-1 for A = [[0.1, 0.2], [0.3, 0.1]]: det = 0.81 - 0.06 = 0.75,
@@ -206,13 +207,13 @@ TEST_P(ModelShocks, LogOutputAtHorizonHasClosedFormMoments) {
   auto spec = testing::two_sector_spec(2022, 2026);
   const double vol[2] = {0.04, 0.03};
   for (int j = 0; j < 2; ++j) {
-    auto& p = spec.sectors[j].params;
+    auto& p = sg(spec).sectors[j].params;
     p.capital_elasticity = Prior::fixed(0.0);
     p.space_elasticity = Prior::fixed(0.0);
     p.volatility = Prior::fixed(vol[j]);
   }
-  spec.globals.shock_persistence = Prior::fixed(rho);
-  spec.globals.city_volatility = Prior::fixed(0.02);
+  sg(spec).globals.shock_persistence = Prior::fixed(rho);
+  sg(spec).globals.city_volatility = Prior::fixed(0.02);
   const int h = spec.end_year - spec.base_year;
   const std::uint64_t draws = 40000;
   const models::SectorGrowthModel model(spec);
@@ -227,9 +228,9 @@ TEST_P(ModelShocks, LogOutputAtHorizonHasClosedFormMoments) {
   for (int j = 0; j < 2; ++j) {
     const auto& vals = sink.cell(model.layout().cell(series_index("va"), h, j));
     for (double v : vals)
-      x[j].push_back(std::log(v / spec.sectors[j].base_va));
+      x[j].push_back(std::log(v / sg(spec).sectors[j].base_va));
     const double mean_expected =
-        h * (spec.sectors[j].params.tfp_growth.mean() + spec.globals.price_growth.mean());
+        h * (sg(spec).sectors[j].params.tfp_growth.mean() + sg(spec).globals.price_growth.mean());
     const double var_expected = vol[j] * vol[j] * weight2;
     const double nn = static_cast<double>(draws);
     const double mean = std::accumulate(x[j].begin(), x[j].end(), 0.0) / nn;
@@ -277,21 +278,21 @@ INSTANTIATE_TEST_SUITE_P(Persistence, ModelShocks, ::testing::Values(0.0, 0.5));
 // draw and year when m > 0 and alpha > 0 (capital and then output are higher).
 TEST(ModelMonotone, MoreFundsNeverLowerValueAdded) {
   auto spec = testing::two_sector_spec(2022, 2026);
-  for (auto& sec : spec.sectors) {
+  for (auto& sec : sg(spec).sectors) {
     auto& p = sec.params;
     p.capital_elasticity = Prior::uniform(0.25, 0.45);
     p.fund_leverage = Prior::pert(1.0, 2.5, 5.0);
     p.investment_rate = Prior::uniform(0.1, 0.25);
     p.volatility = Prior::uniform(0.02, 0.06);
   }
-  spec.globals.fund_lag = Prior::uniform(0.0, 1.0);
-  spec.globals.shock_persistence = Prior::uniform(0.0, 0.5);
+  sg(spec).globals.fund_lag = Prior::uniform(0.0, 1.0);
+  sg(spec).globals.shock_persistence = Prior::uniform(0.0, 0.5);
   const std::size_t n = static_cast<std::size_t>(spec.n_years());
-  spec.levers.funds.assign(n, {0.0, 0.0});
-  spec.levers.funds[1] = {3.0, 1.0};
+  sg(spec).levers.funds.assign(n, {0.0, 0.0});
+  sg(spec).levers.funds[1] = {3.0, 1.0};
   auto more = spec;
-  more.levers.funds[1] = {6.0, 1.0};
-  more.levers.funds[3] = {0.0, 2.0};
+  sg(more).levers.funds[1] = {6.0, 1.0};
+  sg(more).levers.funds[3] = {0.0, 2.0};
   const models::SectorGrowthModel model(spec);
   const CollectSink a = simulate(spec, 5000), b = simulate(more, 5000);
   const int va = series_index("va");
@@ -311,16 +312,16 @@ TEST(ModelMonotone, MoreFundsNeverLowerValueAdded) {
 
 TEST(ModelSpec, RejectsInconsistentSizes) {
   auto spec = testing::two_sector_spec();
-  spec.levers.space_share = {1.0};
+  sg(spec).levers.space_share = {1.0};
   EXPECT_THROW(models::SectorGrowthModel{spec}, std::invalid_argument);
   spec = testing::two_sector_spec();
-  spec.sectors[0].base_va = 0;
+  sg(spec).sectors[0].base_va = 0;
   EXPECT_THROW(models::SectorGrowthModel{spec}, std::invalid_argument);
 }
 
 TEST(ModelSpec, SingularCorrelationUsesSymmetricRoot) {
   auto spec = testing::two_sector_spec();
-  spec.correlation = {{1.0, 1.0, 0.0}, {1.0, 1.0, 0.0}, {0.0, 0.0, 1.0}};
+  sg(spec).correlation = {{1.0, 1.0, 0.0}, {1.0, 1.0, 0.0}, {0.0, 0.0, 1.0}};
   const models::SectorGrowthModel model(spec);
   const auto& f = model.shock_factor();
   // F F^T must reproduce the matrix.
@@ -329,7 +330,7 @@ TEST(ModelSpec, SingularCorrelationUsesSymmetricRoot) {
       double s = 0;
       for (int k = 0; k < 3; ++k)
         s += f[i * 3 + k] * f[j * 3 + k];
-      EXPECT_NEAR(s, spec.correlation[i][j], 1e-12);
+      EXPECT_NEAR(s, sg(spec).correlation[i][j], 1e-12);
     }
 }
 

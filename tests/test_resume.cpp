@@ -20,7 +20,7 @@ using core::Prior;
 
 core::ScenarioSpec spec() {
   auto s = testing::two_sector_spec(2022, 2026);
-  for (auto& sec : s.sectors) {
+  for (auto& sec : testing::sg(s).sectors) {
     sec.params.tfp_growth = Prior::normal(0.02, 0.01);
     sec.params.volatility = Prior::uniform(0.02, 0.05);
     sec.params.fund_leverage = Prior::pert(1, 2.5, 5);

@@ -27,6 +27,7 @@
 #include "engine/sampling/sampler.hpp"
 #include "engine/stats/replicates.hpp"
 #include "engine/stats/summary.hpp"
+#include "models/registry.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
 #include "tests/support.hpp"
@@ -105,7 +106,19 @@ class IntegrandModel : public core::Model {
       : params_(std::move(params)),
         n_shocks_(n_shocks),
         fn_(fn),
-        layout_({{"f", "1", "integrand", false}}, 1, 1) {}
+        layout_({{"f", "1", "integrand", false}}, 1, 1) {
+    decl_.name = "integrand";
+    decl_.description = "f(params, shocks), one cell";
+    decl_.series = layout_.series();
+    for (const auto& p : params_) {
+      core::ParameterDecl d;
+      d.name = p.name;
+      d.unit = "1";
+      d.default_prior = p.prior;
+      decl_.parameters.push_back(d);
+    }
+  }
+  const core::ModelDeclaration& declaration() const override { return decl_; }
   const std::vector<core::ParameterInfo>& parameters() const override { return params_; }
   int n_shocks() const override { return n_shocks_; }
   const core::CellLayout& layout() const override { return layout_; }
@@ -128,6 +141,7 @@ class IntegrandModel : public core::Model {
   int n_shocks_;
   Fn fn_;
   core::CellLayout layout_;
+  core::ModelDeclaration decl_;
 };
 
 TEST(SobolPoints, RunOfAModelWithTooManyDimensionsRefused) {
@@ -324,15 +338,15 @@ TEST(SobolDimensions, ShocksFollowParameters) {
 }
 
 TEST(SobolDimensions, DrawInputsUseParameterThenShockDimensions) {
-  // The model's parameters in its order (sector by sector, SECTOR_PARAM_NAMES
-  // order, then the region-wide ones) take Sobol dimensions 0 ... P - 1, its
+  // The model's parameters in its order (sector by sector, the declaration's
+  // per-sector order, then the region-wide ones) take Sobol dimensions 0 ... P - 1, its
   // shocks (year by year: the sectors, then the city) P ... P + S - 1.
   const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   const auto& priors = model.parameters();
   const std::size_t np = priors.size(), ns = static_cast<std::size_t>(model.n_shocks());
-  ASSERT_EQ(np, 2u * core::N_SECTOR_PARAMS + core::N_GLOBAL_PARAMS);
-  EXPECT_EQ(priors[core::N_SECTOR_PARAMS].name, "industry.tfp_growth");
+  ASSERT_EQ(np, 2u * models::N_SECTOR_PARAMS + models::N_GLOBAL_PARAMS);
+  EXPECT_EQ(priors[models::N_SECTOR_PARAMS].name, "industry.tfp_growth");
   ASSERT_EQ(ns, 8u * 3u);
   core::RunOptions opt;
   opt.draws = 1000;
@@ -461,7 +475,7 @@ TEST(SobolReplicates, ScenarioRunKeys) {
                 dir / "minimal.yaml", fs::copy_options::overwrite_existing);
   auto load = [&](const std::string& run) {
     std::ofstream(dir / "case.yaml") << "extends: minimal.yaml\nrun: " << run << "\n";
-    return config::load_scenario((dir / "case.yaml").string());
+    return models::load_scenario((dir / "case.yaml").string());
   };
   auto errors = [&](const std::string& run) {
     try {

@@ -3,9 +3,10 @@
 // load_scenario() reads a YAML scenario and the files it extends, merges them,
 // checks every key, type, range and cross-reference against the schema in
 // docs/scenarios.md, and converts the result into core::ScenarioSpec, the only
-// thing models see. Every problem becomes one line of a ConfigError pointing at
-// the file, line and column where the offending value was written.
-// Covered by tests/test_config.cpp.
+// thing models see. What every model shares is read here; the model's own
+// sections by its ModelReader (engine/config/model_reader.hpp). Every problem becomes one line of a
+// ConfigError pointing at the file, line and column where the offending value was written. Covered
+// by tests/test_config.cpp.
 #pragma once
 
 #include <string>
@@ -16,8 +17,13 @@
 
 namespace sectorsim::config {
 
+struct ModelCatalogue;
+
 /// Options of load_scenario().
 struct LoadOptions {
+  /// The models whose blocks can be read (models/registry.hpp's catalogue();
+  /// models::load_scenario passes it). Without one every model is unknown.
+  const ModelCatalogue* models = nullptr;
   /// Refuse numbers with no `source:` or `estimate:` at or above them
   /// (`sectorsim validate --strict`, and the test of every shipped scenario).
   bool strict_provenance = false;

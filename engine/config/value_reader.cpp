@@ -10,7 +10,7 @@
 
 #include "engine/config/config_error.hpp"
 #include "engine/sampling/sampler.hpp"
-#include "engine/spec/indicators.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::config {
 namespace {
@@ -113,20 +113,14 @@ std::errc parse_integer(std::string_view s, T* out) {
 
 }  // namespace
 
-bool Range::contains(double x) const {
-  const bool above = low_open ? x > low : x >= low;
-  const bool below = high_open ? x < high : x <= high;
-  return above && below;
-}
-
-std::string Range::text() const {
-  if (std::isinf(low) && std::isinf(high)) return "";
-  if (std::isinf(high))
-    return std::string("must be ") + (low_open ? "> " : ">= ") + format_number(low);
-  if (std::isinf(low))
-    return std::string("must be ") + (high_open ? "< " : "<= ") + format_number(high);
-  return std::string("must be in ") + (low_open ? "(" : "[") + format_number(low) + ", " +
-         format_number(high) + (high_open ? ")" : "]");
+std::string range_text(const Range& r) {
+  if (std::isinf(r.low) && std::isinf(r.high)) return "";
+  if (std::isinf(r.high))
+    return std::string("must be ") + (r.low_open ? "> " : ">= ") + format_number(r.low);
+  if (std::isinf(r.low))
+    return std::string("must be ") + (r.high_open ? "< " : "<= ") + format_number(r.high);
+  return std::string("must be in ") + (r.low_open ? "(" : "[") + format_number(r.low) + ", " +
+         format_number(r.high) + (r.high_open ? ")" : "]");
 }
 
 std::string format_number(double x) {
@@ -299,7 +293,7 @@ std::optional<double> ValueReader::number_in(const ConfigNode& node, const std::
                                              const Range& range, const SourcePos& where) {
   const auto value = number(node, path);
   if (value && !range.contains(*value)) {
-    error(where, path, range.text() + " (got " + node.text() + ")");
+    error(where, path, range_text(range) + " (got " + node.text() + ")");
     return std::nullopt;
   }
   return value;
@@ -439,7 +433,7 @@ void ValueReader::check_prior_range(const core::Prior& prior, const ConfigNode& 
   const double high = prior.upper();
   if (low >= range.low && high <= range.high) return;
   std::string message =
-      range.text() + ", but " + written + " ranges over " + support_text(low, high);
+      range_text(range) + ", but " + written + " ranges over " + support_text(low, high);
   if ((std::isinf(low) && !std::isinf(range.low)) ||
       (std::isinf(high) && !std::isinf(range.high))) {
     message += "; use truncated_normal with low and high, or a bounded distribution";

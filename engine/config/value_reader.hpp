@@ -18,6 +18,7 @@
 
 #include "engine/config/config_node.hpp"
 #include "engine/sampling/prior.hpp"
+#include "engine/spec/model.hpp"
 #include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::config {
@@ -28,29 +29,21 @@ struct Documentation {
   std::string note;  ///< the citation or the reasoning
 };
 
-/// Allowed values of a parameter: an interval whose ends may be open or infinite.
-struct Range {
-  double low = -std::numeric_limits<double>::infinity();
-  double high = std::numeric_limits<double>::infinity();
-  bool low_open = false;
-  bool high_open = false;
-
-  /// Whether x lies in the interval.
-  bool contains(double x) const;
-  /// "must be > 0", "must be in [0, 1]", ... ("" when every number is allowed).
-  std::string text() const;
-};
-
-/// The ranges the schema uses (docs/scenarios.md names them per key).
+/// Allowed values of a parameter (engine/spec/model.hpp), and the ranges the
+/// schema uses (docs/scenarios.md names them per key).
+using core::Range;
 inline constexpr double INF = std::numeric_limits<double>::infinity();
-inline constexpr Range ANY_NUMBER{};
-inline constexpr Range POSITIVE{0, INF, true, false};
-inline constexpr Range NON_NEGATIVE{0, INF, false, false};
-inline constexpr Range UNIT_INTERVAL{0, 1, false, false};
-inline constexpr Range CORRELATION{-1, 1, false, false};
-inline constexpr Range OPEN_CORRELATION{-1, 1, true, true};
-inline constexpr Range ABOVE_MINUS_ONE{-1, INF, true, false};
-inline constexpr Range VA_RATIO{0, 1, true, false};
+using core::ABOVE_MINUS_ONE;
+using core::ANY_NUMBER;
+using core::CORRELATION;
+using core::NON_NEGATIVE;
+using core::OPEN_CORRELATION;
+using core::POSITIVE;
+using core::UNIT_INTERVAL;
+using core::VA_RATIO;
+
+/// "must be > 0", "must be in [0, 1]", ... ("" when every number is allowed).
+std::string range_text(const Range& range);
 
 /// A computed number for messages, to 12 significant digits so that a sum
 /// reads "0.75" rather than "0.7500000000000001"; "inf" and "-inf" for infinities.

@@ -8,13 +8,70 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/sampling/prior.hpp"
 #include "engine/spec/chunk.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::core {
+
+/// Allowed values of a parameter: an interval whose ends may be open or infinite.
+struct Range {
+  double low = -std::numeric_limits<double>::infinity();
+  double high = std::numeric_limits<double>::infinity();
+  bool low_open = false;
+  bool high_open = false;
+
+  /// Whether x lies in the interval.
+  constexpr bool contains(double x) const {
+    const bool above = low_open ? x > low : x >= low;
+    const bool below = high_open ? x < high : x <= high;
+    return above && below;
+  }
+};
+
+inline constexpr Range ANY_NUMBER{};
+inline constexpr Range POSITIVE{0, std::numeric_limits<double>::infinity(), true, false};
+inline constexpr Range NON_NEGATIVE{0, std::numeric_limits<double>::infinity(), false, false};
+inline constexpr Range UNIT_INTERVAL{0, 1, false, false};
+inline constexpr Range CORRELATION{-1, 1, false, false};
+inline constexpr Range OPEN_CORRELATION{-1, 1, true, true};
+inline constexpr Range ABOVE_MINUS_ONE{-1, std::numeric_limits<double>::infinity(), true, false};
+inline constexpr Range VA_RATIO{0, 1, true, false};
+
+/// Whether a parameter has one value per sector or one for the whole scenario.
+enum class Scope { Global, PerSector };
+
+/// A behavioural parameter a model declares: the scenario gives its prior
+/// (per sector, or once), the reader checks the prior's support against
+/// `range`, and a parameter with a default prior may be left out.
+struct ParameterDecl {
+  std::string name;         ///< key in scenario files: "tfp_growth", "x1"
+  std::string unit;         ///< "1/yr", "years", "1"
+  std::string description;  ///< one line, English
+  Scope scope = Scope::Global;
+  Range range;                         ///< values the model accepts
+  std::optional<Prior> default_prior;  ///< used where the scenario gives none
+};
+
+/// What a model is: its name, its parameters and the series it fills. The
+/// engine, the reader, the results file, the report and the CLI take every
+/// name and unit from here (docs/adding-a-model.md).
+struct ModelDeclaration {
+  std::string name;  ///< as written after `model:` in scenario files
+  std::string description;
+  /// A dynamic model simulates the years after the base year (end_year >
+  /// base_year); a static one (a test function) is evaluated once, and its
+  /// horizon is the base year alone.
+  bool dynamic = true;
+  std::vector<ParameterDecl> parameters;
+  /// Every series, in output order; by_sector series need the scenario's sectors.
+  std::vector<SeriesInfo> series;
+};
 
 /// One dimension of the per-draw parameter vector.
 struct ParameterInfo {
@@ -40,6 +97,8 @@ struct BatchOut {
 class Model {
  public:
   virtual ~Model() = default;
+  /// What the model declares (the same for every scenario it runs).
+  virtual const ModelDeclaration& declaration() const = 0;
   /// Parameter dimensions, in the order the sampler numbers them.
   virtual const std::vector<ParameterInfo>& parameters() const = 0;
   /// Independent standard normal variates per draw.

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/spec/indicators.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::core {
 
@@ -48,7 +48,7 @@ struct ScenarioResult {
   std::vector<std::string> sector_ids;
   std::vector<std::string> sector_names_en;
   std::vector<std::string> sector_names_zh;
-  std::vector<SeriesSummary> summaries;  ///< one per entry of all_series()
+  std::vector<SeriesSummary> summaries;  ///< one per series the model declares
   std::vector<TargetResult> targets;
   Proportion all_targets;   ///< joint: every target met in its year
   std::uint64_t draws = 0;  ///< draws completed

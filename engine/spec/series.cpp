@@ -1,45 +1,9 @@
-#include "engine/spec/indicators.hpp"
+#include "engine/spec/series.hpp"
 
 #include <algorithm>
 #include <numeric>
 
 namespace sectorsim::core {
-
-const std::vector<SeriesInfo>& region_indicators() {
-  static const std::vector<SeriesInfo> list = {
-      {"district_gdp", "亿元", "value added of all sectors (district GDP)", false},
-      {"service_va", "亿元", "value added of service sectors", false},
-      {"service_share", "1", "service value added / district GDP", false},
-      {"modern_producer_share", "1",
-       "value added of service sectors flagged modern or producer / service value added", false},
-      {"total_tax", "亿元", "tax paid by all sectors", false},
-      {"service_tax_share", "1", "tax paid by service sectors / all tax", false},
-      {"gdp_per_km2", "亿元/km2", "district GDP per km2 of land", false},
-      {"city_gdp", "亿元", "GDP of the city the district belongs to", false},
-      {"area_output_ratio", "1", "district GDP per km2 / city GDP per km2", false},
-      {"pillar_count", "count", "number of sectors whose value added exceeds the pillar threshold",
-       false},
-  };
-  return list;
-}
-
-const std::vector<SeriesInfo>& sector_series() {
-  static const std::vector<SeriesInfo> list = {
-      {"va", "亿元", "value added by sector, nominal", true},
-      {"capital", "亿元", "productive capital stock by sector", true, false},
-      {"space", "万m2", "occupied floor space by sector", true, false},
-      {"tax", "亿元", "tax paid by sector", true, false},
-      {"revenue", "亿元", "revenue by sector (value added / va_ratio)", true, false},
-  };
-  return list;
-}
-
-std::vector<SeriesInfo> all_series() {
-  std::vector<SeriesInfo> all = region_indicators();
-  const auto& s = sector_series();
-  all.insert(all.end(), s.begin(), s.end());
-  return all;
-}
 
 namespace {
 
@@ -75,10 +39,9 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
   return best;
 }
 
-std::optional<SeriesRef> resolve_series(std::string_view name,
+std::optional<SeriesRef> resolve_series(std::string_view name, const std::vector<SeriesInfo>& all,
                                         const std::vector<std::string>& sector_ids,
                                         std::string* error) {
-  const auto all = all_series();
   std::vector<std::string> names;
   for (const auto& s : all) {
     names.push_back(s.by_sector ? s.name + ".<sector>" : s.name);

@@ -1,6 +1,7 @@
-// The catalogue of output series: region indicators (one value per year) and
-// sector series (one value per year and sector). Models fill these; targets
-// and the configuration validate names against them; the writer labels them.
+// Output series as a model declares them: indicators (one value per year) and
+// sector series (one value per year and sector). Targets and the
+// configuration resolve names against a model's list; the writer labels
+// them. Covered by tests/test_summary.cpp (resolve_series).
 #pragma once
 
 #include <optional>
@@ -20,23 +21,17 @@ struct SeriesInfo {
   bool paths = true;
 };
 
-/// Region indicators, in output order (docs/model.md).
-const std::vector<SeriesInfo>& region_indicators();
-/// Sector series, in output order.
-const std::vector<SeriesInfo>& sector_series();
-/// All series: region indicators, then sector series.
-std::vector<SeriesInfo> all_series();
-
 /// A resolved reference to one series, optionally of one sector.
 struct SeriesRef {
-  int series = -1;  ///< index into all_series()
+  int series = -1;  ///< index into the model's series
   int sector = -1;  ///< sector index for sector series, -1 otherwise
 };
 
-/// Resolve "service_va" or "va.finance" against the catalogue and sector ids.
+/// Resolve "service_va" or "va.finance" against a model's series and sector ids.
 /// Returns nullopt and sets *error to a one-line message when the name is
 /// unknown (with a "did you mean" suggestion where one is close).
 std::optional<SeriesRef> resolve_series(std::string_view name,
+                                        const std::vector<SeriesInfo>& series,
                                         const std::vector<std::string>& sector_ids,
                                         std::string* error);
 

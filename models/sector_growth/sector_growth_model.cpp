@@ -13,10 +13,7 @@ namespace sectorsim::models {
 
 namespace {
 
-using core::N_GLOBAL_PARAMS;
-using core::N_SECTOR_PARAMS;
-
-// Sector parameter indices, in core::SECTOR_PARAM_NAMES order.
+// Sector parameter indices, in the declaration's order.
 enum SectorParam {
   TFP = 0,
   ALPHA,
@@ -31,9 +28,9 @@ enum SectorParam {
   VOL,
   TAU
 };
-// Region-wide parameter indices, in core::GLOBAL_PARAM_NAMES order.
+// Region-wide parameter indices, in the declaration's order (after the sector ones).
 enum GlobalParam { PI = 0, RHO, G_CITY, CITY_VOL, OCCUPANCY, PLOT_RATIO, BUILD_LAG, FUND_LAG };
-// Series indices, in core::all_series() order (checked in the constructor).
+// Series indices, in the declaration's order (checked in the constructor).
 enum Series {
   GDP = 0,
   SERVICE_VA,
@@ -141,40 +138,46 @@ void write_sector(std::size_t n, const double* __restrict y, const double* __res
 
 SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     : n_sectors_(spec.n_sectors()), n_years_(spec.n_years()) {
+  const SectorGrowthSpec& sg = sector_growth(spec);
+  const core::ModelDeclaration& decl = sector_growth_declaration();
   const int n = n_sectors_;
   const std::size_t ny = static_cast<std::size_t>(n_years_);
   const std::size_t ns = static_cast<std::size_t>(n);
   require(n >= 1, "at least one sector is needed");
   require(n_years_ >= 2, "the horizon needs at least one simulated year");
 
-  const auto series = core::all_series();
+  const auto& series = decl.series;
   require(series.size() == N_SERIES, "series catalogue changed");
   for (int i = 0; i < N_SERIES; ++i)
     require(series[i].name == SERIES_ORDER[i], "series order");
   layout_ = core::CellLayout(series, n_years_, n);
 
-  for (const auto& sec : spec.sectors) {
+  require(sg.sectors.size() == spec.sectors.size(), "one block entry per sector");
+  for (std::size_t i = 0; i < spec.sectors.size(); ++i) {
+    const SectorData& sec = sg.sectors[i];
+    const std::string& id = spec.sectors[i].id;
     for (int p = 0; p < N_SECTOR_PARAMS; ++p) {
-      params_.push_back(
-          {sec.id + "." + core::SECTOR_PARAM_NAMES[p], core::sector_param(sec.params, p)});
+      params_.push_back({id + "." + decl.parameters[static_cast<std::size_t>(p)].name,
+                         sector_param(sec.params, p)});
     }
-    require(sec.base_va > 0, "base value added of '" + sec.id + "' must be > 0");
-    require(sec.base_space > 0, "base floor space of '" + sec.id + "' must be > 0");
-    require(sec.va_ratio > 0 && sec.va_ratio <= 1, "va_ratio of '" + sec.id + "' not in (0, 1]");
+    require(sec.base_va > 0, "base value added of '" + id + "' must be > 0");
+    require(sec.base_space > 0, "base floor space of '" + id + "' must be > 0");
+    require(sec.va_ratio > 0 && sec.va_ratio <= 1, "va_ratio of '" + id + "' not in (0, 1]");
     base_va_.push_back(sec.base_va);
     base_space_.push_back(sec.base_space);
     va_ratio_.push_back(sec.va_ratio);
     service_.push_back(sec.service ? 1 : 0);
     const double flagged = sec.modern || sec.producer ? 1.0 : 0.0;
     const double weight = sec.modern_producer_weight >= 0 ? sec.modern_producer_weight : flagged;
-    require(weight <= 1, "modern_producer_weight of '" + sec.id + "' not in [0, 1]");
+    require(weight <= 1, "modern_producer_weight of '" + id + "' not in [0, 1]");
     modern_producer_.push_back(sec.service ? weight : 0.0);
   }
   for (int g = 0; g < N_GLOBAL_PARAMS; ++g) {
-    params_.push_back({core::GLOBAL_PARAM_NAMES[g], core::global_param(spec.globals, g)});
+    params_.push_back({decl.parameters[static_cast<std::size_t>(N_SECTOR_PARAMS + g)].name,
+                       global_param(sg.globals, g)});
   }
 
-  const auto& lv = spec.levers;
+  const auto& lv = sg.levers;
   funds_.assign(ny * ns, 0.0);
   if (!lv.funds.empty()) {
     require(lv.funds.size() == ny, "funds need one row per year");
@@ -197,24 +200,24 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
   land_release_ = per_year(lv.land_release, "land release");
   space_share_ = per_sector(lv.space_share, "space share");
   land_share_ = per_sector(lv.land_share, "land share");
-  absorption_ = spec.absorption.empty() ? std::vector<double>{1.0} : spec.absorption;
+  absorption_ = sg.absorption.empty() ? std::vector<double>{1.0} : sg.absorption;
 
-  area_km2_ = spec.region.area_km2;
-  city_area_km2_ = spec.region.city_area_km2;
-  city_base_gdp_ = spec.region.city_base_gdp;
-  pillar_threshold_ = spec.region.pillar_threshold;
+  area_km2_ = sg.region.area_km2;
+  city_area_km2_ = sg.region.city_area_km2;
+  city_base_gdp_ = sg.region.city_base_gdp;
+  pillar_threshold_ = sg.region.pillar_threshold;
   require(area_km2_ > 0 && city_area_km2_ > 0 && city_base_gdp_ > 0, "region data must be > 0");
 
   // Shock factor: Cholesky of the correlation matrix; a positive
   // semi-definite but singular matrix gets its symmetric square root.
   const int m = n + 1;
   Eigen::MatrixXd c = Eigen::MatrixXd::Identity(m, m);
-  if (!spec.correlation.empty()) {
-    require(spec.correlation.size() == static_cast<std::size_t>(m), "correlation size");
+  if (!sg.correlation.empty()) {
+    require(sg.correlation.size() == static_cast<std::size_t>(m), "correlation size");
     for (int i = 0; i < m; ++i) {
-      require(spec.correlation[i].size() == static_cast<std::size_t>(m), "correlation size");
+      require(sg.correlation[i].size() == static_cast<std::size_t>(m), "correlation size");
       for (int j = 0; j < m; ++j)
-        c(i, j) = spec.correlation[i][j];
+        c(i, j) = sg.correlation[i][j];
     }
   }
   Eigen::MatrixXd f;
@@ -234,19 +237,19 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
   // Input-output demand term: value added v o (I - A)^-1 (F * spend_share),
   // a transient level effect in the year the money is spent.
   demand_va_.assign(ny * ns, 0.0);
-  if (spec.demand.enabled) {
-    require(spec.demand.technical.size() == ns, "technical matrix size");
+  if (sg.demand.enabled) {
+    require(sg.demand.technical.size() == ns, "technical matrix size");
     Eigen::MatrixXd a(n, n);
     for (int i = 0; i < n; ++i) {
-      require(spec.demand.technical[i].size() == ns, "technical matrix size");
+      require(sg.demand.technical[i].size() == ns, "technical matrix size");
       for (int j = 0; j < n; ++j)
-        a(i, j) = spec.demand.technical[i][j];
+        a(i, j) = sg.demand.technical[i][j];
     }
     const Eigen::MatrixXd leontief = (Eigen::MatrixXd::Identity(n, n) - a).inverse();
     for (std::size_t t = 1; t < ny; ++t) {
       Eigen::VectorXd fd(n);
       for (int s = 0; s < n; ++s)
-        fd(s) = funds_[t * ns + s] * spec.demand.spend_share;
+        fd(s) = funds_[t * ns + s] * sg.demand.spend_share;
       const Eigen::VectorXd x = leontief * fd;
       for (int s = 0; s < n; ++s)
         demand_va_[t * ns + s] = va_ratio_[s] * x(s);

@@ -9,6 +9,7 @@
 
 #include "engine/spec/model.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "models/sector_growth/sector_growth_spec.hpp"
 
 namespace sectorsim::models {
 
@@ -17,6 +18,7 @@ class SectorGrowthModel : public core::Model {
   /// Throws std::invalid_argument if the spec is inconsistent (sizes, ranges).
   explicit SectorGrowthModel(const core::ScenarioSpec& spec);
 
+  const core::ModelDeclaration& declaration() const override { return sector_growth_declaration(); }
   const std::vector<core::ParameterInfo>& parameters() const override { return params_; }
   int n_shocks() const override { return (n_years_ - 1) * (n_sectors_ + 1); }
   const core::CellLayout& layout() const override { return layout_; }
@@ -24,10 +26,10 @@ class SectorGrowthModel : public core::Model {
   void simulate(const core::BatchIn& in, const core::BatchOut& out,
                 double* workspace) const override;
 
-  /// Index of sector s's parameter p (p indexes core::SECTOR_PARAM_NAMES).
-  int sector_param_index(int s, int p) const { return s * core::N_SECTOR_PARAMS + p; }
-  /// Index of region-wide parameter g (g indexes core::GLOBAL_PARAM_NAMES).
-  int global_param_index(int g) const { return n_sectors_ * core::N_SECTOR_PARAMS + g; }
+  /// Index of sector s's parameter p (p indexes SectorParams, in declaration order).
+  int sector_param_index(int s, int p) const { return s * N_SECTOR_PARAMS + p; }
+  /// Index of region-wide parameter g (g indexes GlobalParams, in declaration order).
+  int global_param_index(int g) const { return n_sectors_ * N_SECTOR_PARAMS + g; }
   /// Shock factor applied to N(0,1) variates: lower Cholesky factor of the
   /// correlation matrix (or a symmetric square root when it is singular).
   const std::vector<double>& shock_factor() const { return factor_; }

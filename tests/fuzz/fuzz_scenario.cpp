@@ -11,19 +11,20 @@
 #include <string>
 
 #include "engine/config/scenario_loader.hpp"
+#include "models/registry.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace config = sectorsim::config;
   // The last valid scenario stays alive: its priors keep their Beta quantile
   // tables in the cache (which holds a table only while a prior uses it), so
-  // mutants with the same shapes skip a rebuild that costs about 0.3 s under
-  // the sanitizers and would dominate the run.
+  // mutants with the same shapes skip a rebuild that would dominate the run
+  // under the sanitizers.
   static auto* const last_valid = new sectorsim::core::ScenarioSpec;
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
-    *last_valid = config::load_scenario_text(text, "fuzz.yaml");
+    *last_valid = sectorsim::models::load_scenario_text(text, "fuzz.yaml");
     // A valid scenario: also run the --strict provenance checks.
-    config::load_scenario_text(text, "fuzz.yaml", {.strict_provenance = true});
+    sectorsim::models::load_scenario_text(text, "fuzz.yaml", {.strict_provenance = true});
   } catch (const config::ConfigError&) {
     // Refused with a message: the expected outcome for bad input.
   }

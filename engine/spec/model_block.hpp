@@ -1,0 +1,69 @@
+// A model's own part of a scenario, opaque to the engine.
+//
+// The spec keeps what every model shares; what only one model reads (the
+// sector-growth model's base-year data, priors, levers and shock correlations;
+// the Ishigami function's coefficients and input priors) is a ModelBlock that
+// the model's reader builds and the model itself casts back. ModelBlockValue
+// gives it value semantics, so copying a spec copies its block (a variant made
+// by copying a scenario and changing its levers leaves the original alone).
+// Covered by tests/test_model.cpp (ModelBlock.*).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace sectorsim::core {
+
+/// Base of every model's block. A block is immutable data plus clone().
+class ModelBlock {
+ public:
+  virtual ~ModelBlock() = default;
+  virtual std::unique_ptr<ModelBlock> clone() const = 0;
+
+ protected:
+  ModelBlock() = default;
+  ModelBlock(const ModelBlock&) = default;
+  ModelBlock& operator=(const ModelBlock&) = default;
+};
+
+/// A ModelBlock held by value: copies clone it; empty when a spec has none.
+class ModelBlockValue {
+ public:
+  ModelBlockValue() = default;
+  explicit ModelBlockValue(std::unique_ptr<ModelBlock> block) : block_(std::move(block)) {}
+  ModelBlockValue(const ModelBlockValue& o) : block_(o.block_ ? o.block_->clone() : nullptr) {}
+  ModelBlockValue& operator=(const ModelBlockValue& o) {
+    if (this != &o) block_ = o.block_ ? o.block_->clone() : nullptr;
+    return *this;
+  }
+  ModelBlockValue(ModelBlockValue&&) noexcept = default;
+  ModelBlockValue& operator=(ModelBlockValue&&) noexcept = default;
+
+  bool empty() const { return block_ == nullptr; }
+  const ModelBlock* get() const { return block_.get(); }
+  ModelBlock* get() { return block_.get(); }
+
+  /// The block as a model's own type T; throws std::invalid_argument naming
+  /// `model` when the spec holds no block or one of another model.
+  template <class T>
+  const T& as(const char* model) const {
+    const T* t = dynamic_cast<const T*>(block_.get());
+    if (t == nullptr)
+      throw std::invalid_argument(std::string("the scenario has no ") + model + " model block");
+    return *t;
+  }
+  template <class T>
+  T& as(const char* model) {
+    T* t = dynamic_cast<T*>(block_.get());
+    if (t == nullptr)
+      throw std::invalid_argument(std::string("the scenario has no ") + model + " model block");
+    return *t;
+  }
+
+ private:
+  std::unique_ptr<ModelBlock> block_;
+};
+
+}  // namespace sectorsim::core

@@ -1,0 +1,141 @@
+// The sector-growth model's own data in a scenario (its ModelBlock): sectors'
+// flags and base-year values, behavioural priors, policy levers over years,
+// shock correlations and the optional input-output demand term. Units are
+// given on each field; money is in 亿元 (100 million yuan), floor space and
+// land in 万㎡ (10,000 m²), rates are per year as fractions (0.05 = 5%).
+// Read by sector_growth_reader.cpp, used by sector_growth_model.cpp.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/sampling/prior.hpp"
+#include "engine/spec/model.hpp"
+#include "engine/spec/scenario_spec.hpp"
+
+namespace sectorsim::models {
+
+using core::Prior;
+
+/// Behavioural parameters of one sector, each a prior (docs/model.md).
+struct SectorParams {
+  Prior tfp_growth;          ///< gA: trend TFP growth, 1/yr
+  Prior capital_elasticity;  ///< alpha
+  Prior space_elasticity;    ///< gamma
+  Prior labour_elasticity;   ///< beta (0 when employment is not modelled)
+  Prior labour_growth;       ///< dlnL: employment growth, 1/yr
+  Prior depreciation;        ///< delta, 1/yr
+  Prior capital_output;      ///< kappa: K/Y in the base year
+  Prior investment_rate;     ///< iota: baseline investment / previous-year Y
+  Prior fund_leverage;       ///< m: private investment per yuan of public fund
+  Prior space_growth;        ///< sigma: organic growth of occupied space, 1/yr
+  Prior volatility;          ///< D: sd of the yearly TFP shock
+  Prior tax_rate;            ///< tau: tax / value added
+};
+inline constexpr int N_SECTOR_PARAMS = 12;
+
+/// Access a SectorParams field by its index in the declaration's per-sector
+/// parameters (the order above).
+Prior& sector_param(SectorParams& p, int index);
+const Prior& sector_param(const SectorParams& p, int index);
+
+/// Region-wide behavioural parameters.
+struct GlobalParams {
+  Prior price_growth;       ///< pi: nominal price growth common to all sectors, 1/yr
+  Prior shock_persistence;  ///< rho: AR(1) coefficient of the TFP shocks
+  Prior city_growth;        ///< g_city: trend nominal growth of city GDP, 1/yr
+  Prior city_volatility;    ///< sd of the city's yearly growth shock
+  Prior occupancy;          ///< total share of released space ever occupied, [0, 1]
+  Prior plot_ratio;         ///< floor space per unit of released land
+  Prior construction_lag;   ///< years from land release to completed space (fractional: split)
+  Prior fund_lag;           ///< years from fund spending to capital (fractional: split)
+};
+inline constexpr int N_GLOBAL_PARAMS = 8;
+
+/// Access a GlobalParams field by its index among the declaration's global
+/// parameters (the order above).
+Prior& global_param(GlobalParams& p, int index);
+const Prior& global_param(const GlobalParams& p, int index);
+
+/// The model's data of one sector (its id and labels are the spec's).
+struct SectorData {
+  bool service = true;    ///< counts towards service_va and service tax
+  bool modern = false;    ///< modern services (share indicator)
+  bool producer = false;  ///< producer services (share indicator)
+  /// Share of the sector's value added counted as modern or producer services
+  /// in [0, 1], for sectors only partly so (wholesale in commerce, say);
+  /// negative means "from the flags": 1 if modern or producer, else 0.
+  double modern_producer_weight = -1;
+  double base_va = 0;     ///< value added in the base year, 亿元 (> 0)
+  double base_space = 0;  ///< occupied floor space in the base year, 万㎡ (> 0)
+  double va_ratio = 1;    ///< value added / revenue, for revenue series (0, 1]
+  SectorParams params;
+};
+
+/// Region-wide data (the district and the city it sits in).
+struct RegionData {
+  double area_km2 = 0;             ///< district land area, km²
+  double city_area_km2 = 0;        ///< city land area, km²
+  double city_base_gdp = 0;        ///< city GDP in the base year, 亿元
+  double pillar_threshold = 1000;  ///< value added above which a sector is a pillar, 亿元
+};
+
+/// Policy levers. Year index i = 0 is the base year, i = n_years-1 the end year.
+struct Levers {
+  /// funds[i][s]: public fund injection into sector s in year index i, 亿元.
+  std::vector<std::vector<double>> funds;
+  /// Floor space ("industrial space") released in year index i, 万㎡.
+  std::vector<double> space_release;
+  /// Share of released space taken by each sector (sums to 1).
+  std::vector<double> space_share;
+  /// Industrial land released in year index i, 万㎡ of land.
+  std::vector<double> land_release;
+  /// Share of floor space built on released land taken by each sector (sums to 1).
+  std::vector<double> land_share;
+};
+
+/// Optional input-output demand term (docs/model.md); off unless enabled.
+struct DemandSpec {
+  bool enabled = false;
+  /// Technical coefficients A[i][j] (input from sector i per unit output of j).
+  std::vector<std::vector<double>> technical;
+  /// Share of each yuan of fund spent as final demand in the year it is spent.
+  double spend_share = 0;
+};
+
+/// Everything the sector-growth model reads besides the shared spec.
+struct SectorGrowthSpec : core::ModelBlock {
+  RegionData region;
+  std::vector<SectorData> sectors;  ///< one per spec sector, same order
+  GlobalParams globals;
+  /// Absorption curve shape: share of a release occupied k = 0, 1, ... years
+  /// after release, before scaling by occupancy (sums to 1).
+  std::vector<double> absorption;
+  /// Correlation matrix of the yearly shocks, (n_sectors + 1)², the last row
+  /// and column being the city; positive semi-definite, unit diagonal.
+  std::vector<std::vector<double>> correlation;
+  Levers levers;
+  DemandSpec demand;
+
+  std::unique_ptr<core::ModelBlock> clone() const override {
+    return std::make_unique<SectorGrowthSpec>(*this);
+  }
+};
+
+/// The model's name in scenario files (`model: sector_growth`, the default).
+inline constexpr const char* SECTOR_GROWTH = "sector_growth";
+
+/// The sector-growth block of a spec; throws std::invalid_argument when the
+/// spec holds another model's block.
+inline const SectorGrowthSpec& sector_growth(const core::ScenarioSpec& spec) {
+  return spec.model_block.as<SectorGrowthSpec>(SECTOR_GROWTH);
+}
+inline SectorGrowthSpec& sector_growth(core::ScenarioSpec& spec) {
+  return spec.model_block.as<SectorGrowthSpec>(SECTOR_GROWTH);
+}
+
+/// What the sector-growth model declares: its 12 per-sector and 8 global
+/// parameters (in SectorParams and GlobalParams order) and its 15 series.
+const core::ModelDeclaration& sector_growth_declaration();
+
+}  // namespace sectorsim::models
