@@ -3,6 +3,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "models/ishigami/ishigami_model.hpp"
+#include "models/ishigami/ishigami_reader.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "models/sector_growth/sector_growth_reader.hpp"
 
@@ -23,8 +25,10 @@ std::unique_ptr<core::Model> make(const core::ScenarioSpec& spec) {
 
 const std::vector<Entry>& entries() {
   static const SectorGrowthReader sector_growth_reader;
+  static const IshigamiReader ishigami_reader;
   static const std::vector<Entry> list = {
       {&sector_growth_reader, make<SectorGrowthModel>},
+      {&ishigami_reader, make<IshigamiModel>},
   };
   return list;
 }
