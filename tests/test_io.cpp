@@ -25,6 +25,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include "engine/io/format.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
@@ -338,9 +340,9 @@ TEST_F(IoTest, ReadBackEqualsOriginals) {
 // against sums and values computed here from path_value), xarray + h5netcdf
 // for the netCDF-4 view (named dimensions and coordinates).
 TEST_F(IoTest, PythonReaderAgrees) {
-  if (::access(PYTHON, X_OK) != 0) GTEST_SKIP() << PYTHON << " is not installed";
+  if (::access(PYTHON, X_OK) != 0) SECTORSIM_SKIP_OR_FAIL_IN_CI(PYTHON << " is not installed");
   if (std::system((std::string(PYTHON) + " -c 'import h5py' 2>/dev/null").c_str()) != 0) {
-    GTEST_SKIP() << "h5py is not installed for " << PYTHON;
+    SECTORSIM_SKIP_OR_FAIL_IN_CI("h5py is not installed for " << PYTHON);
   }
   const fs::path file = write_test_file();
 
@@ -596,9 +598,9 @@ class IoForeignFileTest : public IoTest {
  protected:
   void SetUp() override {
     IoTest::SetUp();
-    if (::access(PYTHON, X_OK) != 0) GTEST_SKIP() << PYTHON << " is not installed";
+    if (::access(PYTHON, X_OK) != 0) SECTORSIM_SKIP_OR_FAIL_IN_CI(PYTHON << " is not installed");
     if (std::system((std::string(PYTHON) + " -c 'import h5py' 2>/dev/null").c_str()) != 0) {
-      GTEST_SKIP() << "h5py is not installed for " << PYTHON;
+      SECTORSIM_SKIP_OR_FAIL_IN_CI("h5py is not installed for " << PYTHON);
     }
   }
   void tamper(const std::string& args) {

@@ -1,5 +1,5 @@
 // Tests of the comparison and provenance sections of the results file, the CSV
-// tables and the HTML report (engine/io: comparison_io, csv, report;
+// tables (engine/io: comparison_io, csv) and the HTML report (engine/report;
 // docs/output-format.md sections 10-13). Two hand-built scenarios and a
 // hand-built comparison (distinct, non-round numbers, a NaN) are written
 // through the public API and read back from the file; every value read is
@@ -23,12 +23,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support.hpp"
+
 #include "engine/exec/stacked.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/format.hpp"
-#include "engine/io/report.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
+#include "engine/report/report.hpp"
+#include "engine/report/svg.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
 #include "engine/stats/paired.hpp"
@@ -470,7 +473,7 @@ TEST(IoCompare, WriterRefusesComparisonsThatDoNotFit) {
 }
 
 TEST(IoCompare, MalformedComparisonOrProvenanceIsAnIoError) {
-  if (!python_has("h5py")) GTEST_SKIP() << "h5py is not installed for " << PYTHON;
+  if (!python_has("h5py")) SECTORSIM_SKIP_OR_FAIL_IN_CI("h5py is not installed for " << PYTHON);
   const TempDir dir;
   const fs::path file = dir / "out.h5";
   write_file(file);
@@ -512,13 +515,13 @@ TEST(IoCompare, MalformedComparisonOrProvenanceIsAnIoError) {
   expect_io_error([&] { io::read_provenance(copy.string(), "plan"); },
                   {"provenance: no such group"});
   // The report still renders, saying so.
-  io::write_report(copy.string(), (dir / "report.html").string(), false);
+  report::write_report(copy.string(), (dir / "report.html").string(), false);
   EXPECT_NE(read_text(dir / "report.html").find("No provenance recorded"), std::string::npos);
 }
 
 TEST(IoCompare, XarrayOpensComparisonAndProvenanceGroups) {
   if (!python_has("h5py, xarray, h5netcdf")) {
-    GTEST_SKIP() << "h5py, xarray or h5netcdf is not installed for " << PYTHON;
+    SECTORSIM_SKIP_OR_FAIL_IN_CI("h5py, xarray or h5netcdf is not installed for " << PYTHON);
   }
   const TempDir dir;
   const fs::path file = dir / "out.h5";
@@ -675,7 +678,7 @@ TEST(IoCompare, FilesAreWrittenAtomically) {
 // ------------------------------------------------------------ report
 
 std::string write_and_read_report(const fs::path& results, const fs::path& html) {
-  io::write_report(results.string(), html.string(), false);
+  report::write_report(results.string(), html.string(), false);
   return read_text(html);
 }
 
@@ -727,15 +730,37 @@ TEST(IoReport, IsOneSelfContainedFileWithEveryChart) {
   EXPECT_EQ(count(page, "<desc id=\"chart-"), 10u);
   EXPECT_NE(page.find("va.software_it / 2022"), std::string::npos);
   EXPECT_NE(page.find("target &gt;= 1000.5 in 2024"), std::string::npos);
-  EXPECT_EQ(page.find("No comparison in this file"), std::string::npos);
   EXPECT_EQ(page.find("n/a"), std::string::npos);
+  // Every section has something to show, and the navigation links each.
+  const std::size_t nav_at = page.find("<nav>");
+  ASSERT_NE(nav_at, std::string::npos);
+  const std::string nav = page.substr(nav_at, page.find("</nav>", nav_at) - nav_at);
+  for (const std::string id : {"targets", "comparison", "scenario-base", "scenario-plan", "sectors",
+                               "provenance", "run"}) {
+    EXPECT_EQ(count(page, "<section id=\"" + id + "\""), 1u) << id;
+    EXPECT_EQ(count(nav, "<a href=\"#" + id + "\">"), 1u) << id;
+  }
+  EXPECT_EQ(page.find("class=\"empty\""), std::string::npos);
+  // The sector chart is the file's by-sector series, named and with its units.
+  EXPECT_NE(page.find("<h3><code>va</code> <span class=\"units\">亿元</span></h3>"),
+            std::string::npos);
+  // The style sheet is engine/report/report.css, embedded whole.
+  std::ifstream css_file(std::string(SECTORSIM_SOURCE_DIR) + "/engine/report/report.css",
+                         std::ios::binary);
+  const std::string css{std::istreambuf_iterator<char>(css_file), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(css.empty());
+  EXPECT_NE(page.find("<style>" + css + "</style>"), std::string::npos);
 }
 
-TEST(IoReport, FileWithoutComparisonStillGivesAReport) {
+TEST(IoReport, FileWithoutComparisonHasNoDifferencesSection) {
   const TempDir dir;
   write_file(dir / "out.h5", false, false);
   const std::string page = write_and_read_report(dir / "out.h5", dir / "report.html");
-  EXPECT_NE(page.find("No comparison in this file"), std::string::npos);
+  // Issue #19: no empty "Differences" section, and no link to one.
+  EXPECT_EQ(page.find("id=\"comparison\""), std::string::npos);
+  EXPECT_EQ(page.find("href=\"#comparison\""), std::string::npos);
+  EXPECT_EQ(page.find("Differences against the baseline"), std::string::npos);
+  EXPECT_EQ(page.find("class=\"empty\""), std::string::npos);
   EXPECT_EQ(count(page, "data-chart=\"target-diff\""), 0u);
   EXPECT_EQ(count(page, "data-chart=\"indicator-diff\""), 0u);
   // The doubled target's base year now varies across draws: no ratio fan, and a note.
@@ -744,15 +769,148 @@ TEST(IoReport, FileWithoutComparisonStillGivesAReport) {
   EXPECT_EQ(count(page, "<svg"), 6u);
 }
 
+// A results file of another model, built through the public writer: the
+// report takes every series' name, units and description from the file.
+struct OtherModel {
+  std::vector<core::SeriesInfo> series;
+  std::vector<std::string> sectors;  // ids; none: a model without sectors
+};
+
+void write_other_model(const fs::path& file, const OtherModel& model) {
+  core::ScenarioSpec spec;
+  spec.name = "solo";
+  spec.title_en = "A toy model";
+  spec.base_year = 2020;
+  spec.end_year = 2023;
+  for (const std::string& id : model.sectors) {
+    core::SectorSpec sector;
+    sector.id = id;
+    sector.name_en = "Sector " + id;
+    spec.sectors.push_back(sector);
+  }
+  spec.files = {{"toy.yaml", "name: solo\n"}};
+  const int n_years = 4, n_sectors = static_cast<int>(model.sectors.size());
+  const core::CellLayout layout(model.series, n_years, n_sectors);
+  core::ScenarioResult r;
+  r.name = spec.name;
+  for (int y = spec.base_year; y <= spec.end_year; ++y)
+    r.years.push_back(y);
+  r.sector_ids = model.sectors;
+  for (const std::string& id : model.sectors) {
+    r.sector_names_en.push_back("Sector " + id);
+    r.sector_names_zh.push_back("");
+  }
+  for (int i = 0; i < static_cast<int>(model.series.size()); ++i) {
+    core::SeriesSummary summary;
+    summary.info = model.series[static_cast<std::size_t>(i)];
+    const int width = layout.width(i);
+    for (int stat = 0; stat < core::N_STATS; ++stat) {
+      for (int y = 0; y < n_years; ++y) {
+        for (int s = 0; s < width; ++s)
+          summary.stats.push_back(10.0 + y * (1 + stat) + s * 3.5 + i);
+      }
+    }
+    r.summaries.push_back(summary);
+  }
+  r.all_targets = {DRAWS, DRAWS, 1.0, 0.7, 1.0};
+  r.draws = r.draws_requested = DRAWS;
+  r.seed = 5;
+  r.quantile_method = "exact (type 7)";
+  io::ResultsWriter writer(file.string(), false, test_meta());
+  writer.begin_scenario(spec, layout, DRAWS, no_paths());
+  writer.end_scenario(r);
+  writer.commit();
+}
+
+TEST(IoReport, FileOfAModelWithOneSeriesAndNoSectorsHasNoEmptySection) {
+  const TempDir dir;
+  write_other_model(dir / "out.h5", {{{"y", "kg", "output of the toy model", false}}, {}});
+  const std::string page = write_and_read_report(dir / "out.h5", dir / "report.html");
+  EXPECT_EQ(count(page, "data-chart=\"fan\""), 1u);
+  EXPECT_EQ(count(page, "<svg"), 1u);
+  EXPECT_NE(page.find("<h4><code>y</code> <span class=\"units\">kg</span></h4>"),
+            std::string::npos);
+  EXPECT_NE(page.find("output of the toy model"), std::string::npos);
+  // No targets, no comparison, no sectors, no documented numbers: no section
+  // for any of them and no link to one; the scenario and the run remain.
+  for (const std::string id : {"targets", "comparison", "sectors", "provenance"}) {
+    EXPECT_EQ(page.find("id=\"" + id + "\""), std::string::npos) << id;
+    EXPECT_EQ(page.find("href=\"#" + id + "\""), std::string::npos) << id;
+  }
+  EXPECT_NE(page.find("<section id=\"scenario-solo\""), std::string::npos);
+  EXPECT_NE(page.find("<section id=\"run\""), std::string::npos);
+  EXPECT_EQ(page.find("class=\"empty\""), std::string::npos);
+  EXPECT_EQ(page.find("target threshold"), std::string::npos) << "no threshold in the legend";
+  EXPECT_EQ(page.find("n/a"), std::string::npos);
+}
+
+TEST(IoReport, SectorChartsFollowTheFilesBySectorSeriesInOrder) {
+  const TempDir dir;
+  write_other_model(dir / "out.h5", {{{"y", "kg", "output", false},
+                                      {"jobs", "persons", "employment by sector", true},
+                                      {"output", "t", "output by sector", true}},
+                                     {"farm", "mill"}});
+  const std::string page = write_and_read_report(dir / "out.h5", dir / "report.html");
+  EXPECT_EQ(count(page, "data-chart=\"sector-mix\""), 2u);
+  const std::size_t jobs = page.find("<h3><code>jobs</code> <span class=\"units\">persons</span>");
+  const std::size_t output = page.find("<h3><code>output</code> <span class=\"units\">t</span>");
+  ASSERT_NE(jobs, std::string::npos);
+  ASSERT_NE(output, std::string::npos);
+  EXPECT_LT(jobs, output) << "in the file's order";
+  EXPECT_NE(page.find("employment by sector"), std::string::npos);
+  EXPECT_NE(page.find("Sector farm"), std::string::npos);
+  EXPECT_NE(page.find("Sector mill"), std::string::npos);
+  EXPECT_EQ(count(page, "data-chart=\"fan\""), 1u);
+  EXPECT_EQ(page.find("class=\"empty\""), std::string::npos);
+}
+
+// Label placement (engine/report/svg.hpp): the hand-computed boxes are in the comments.
+TEST(IoReportSvg, LabelsGoWhereNoLineOrBoxIs) {
+  using report::Box;
+  using report::Point;
+  using report::Spot;
+  // text_box of a 60 px label of 11 px at baseline 50: width 66 (a tenth
+  // more), y from 50 - 11.55 to 50 + 3.3, padded by 2.5 on every side.
+  const Box box = report::text_box(Spot{10, 50, "start"}, 60, 11);
+  EXPECT_NEAR(box.x0, 7.5, 1e-9);
+  EXPECT_NEAR(box.x1, 78.5, 1e-9);
+  EXPECT_NEAR(box.y0, 35.95, 1e-9);
+  EXPECT_NEAR(box.y1, 55.8, 1e-9);
+  EXPECT_NEAR(report::text_box(Spot{100, 50, "end"}, 60, 11).x1, 102.5, 1e-9);
+  EXPECT_NEAR(report::text_box(Spot{100, 50, "middle"}, 60, 11).x0, 64.5, 1e-9);
+
+  // A segment crossing a box with no vertex in it, one beside it, a point in it.
+  EXPECT_TRUE(report::crosses({{0, 0}, {100, 100}}, Box{40, 40, 60, 60}));
+  EXPECT_FALSE(report::crosses({{0, 0}, {100, 0}}, Box{40, 40, 60, 60}));
+  EXPECT_FALSE(report::crosses({{0, 100}, {30, 70}, {100, 69}}, Box{40, 40, 60, 60}));
+  EXPECT_TRUE(report::crosses({{50, 50}}, Box{40, 40, 60, 60}));
+
+  const Box bounds{0, 0, 200, 100};
+  const std::vector<Spot> spots = {{10, 50, "start"}, {10, 80, "start"}, {190, 50, "end"}};
+  const std::vector<Point> through_first = {{0, 45}, {60, 45}};
+  EXPECT_EQ(report::place_label(spots, 60, 11, bounds, {}, {}), 0u);
+  EXPECT_EQ(report::place_label(spots, 60, 11, bounds, {}, {through_first}), 1u)
+      << "the line at y 45 crosses the first spot's box only";
+  EXPECT_EQ(report::place_label(spots, 60, 11, bounds, {Box{0, 70, 100, 90}}, {through_first}), 2u);
+  // A spot outside the bounds is never taken; where every spot is hit, the
+  // one hit least.
+  EXPECT_EQ(report::place_label({{10, 5, "start"}, {10, 80, "start"}}, 60, 11, bounds, {}, {}), 1u);
+  const std::vector<Point> everywhere = {{0, 45}, {200, 45}};
+  EXPECT_EQ(report::place_label(spots, 60, 11, bounds, {Box{0, 40, 200, 50}},
+                                {everywhere, {{0, 75}, {100, 75}}}),
+            1u)
+      << "the second spot is hit by one line, the others by a box and a line";
+}
+
 TEST(IoReport, RefusesToOverwriteUnlessAsked) {
   const TempDir dir;
   write_file(dir / "out.h5");
   const fs::path html = dir / "report.html";
   std::ofstream(html) << "mine";
-  expect_io_error([&] { io::write_report((dir / "out.h5").string(), html.string(), false); },
+  expect_io_error([&] { report::write_report((dir / "out.h5").string(), html.string(), false); },
                   {"report.html: exists; pass --overwrite to replace it"});
   EXPECT_EQ(read_text(html), "mine");
-  io::write_report((dir / "out.h5").string(), html.string(), true);
+  report::write_report((dir / "out.h5").string(), html.string(), true);
   EXPECT_NE(read_text(html).find("<!DOCTYPE html>"), std::string::npos);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 2);
 }
@@ -760,10 +918,10 @@ TEST(IoReport, RefusesToOverwriteUnlessAsked) {
 TEST(IoReport, UnreadableResultsGiveAnIoErrorAndNoReport) {
   const TempDir dir;
   const fs::path html = dir / "report.html";
-  expect_io_error([&] { io::write_report((dir / "none.h5").string(), html.string(), false); },
+  expect_io_error([&] { report::write_report((dir / "none.h5").string(), html.string(), false); },
                   {"none.h5: no such file"});
   std::ofstream(dir / "text.h5") << "not HDF5";
-  expect_io_error([&] { io::write_report((dir / "text.h5").string(), html.string(), false); },
+  expect_io_error([&] { report::write_report((dir / "text.h5").string(), html.string(), false); },
                   {"text.h5: not a readable HDF5 file"});
   EXPECT_FALSE(fs::exists(html));
 }

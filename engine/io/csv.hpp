@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/io/atomic_file.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/stats/paired.hpp"
 
@@ -35,12 +36,5 @@ void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& 
 /// One CSV field: quoted (with inner quotes doubled) when it holds a comma, a
 /// quote, CR or LF (RFC 4180), as is otherwise.
 std::string csv_field(std::string_view text);
-
-/// Writes `content` to `path` through a temporary file beside it
-/// (".<name>.tmp.<pid>"), fsynced and renamed over `path`: readers see the old
-/// file or the whole new one, never a part. Throws IoError if `path` exists
-/// and !overwrite ("<path>: exists; pass --overwrite to replace it"), or on
-/// any write error (the temporary file is then removed).
-void write_file_atomically(const std::string& path, std::string_view content, bool overwrite);
 
 }  // namespace sectorsim::io

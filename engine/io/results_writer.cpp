@@ -155,6 +155,9 @@ class PathSink final : public core::ChunkSink {
     }
   }
 
+  /// Writes the values in consume(), in draw order.
+  core::ValueUse value_use() const override { return core::ValueUse::ReadInOrder; }
+
   std::uint64_t written() const { return written_; }
 
  private:

@@ -1,6 +1,7 @@
-#include "engine/io/report.hpp"
+#include "engine/report/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -10,16 +11,20 @@
 #include <utility>
 #include <vector>
 
-#include "engine/io/csv.hpp"
+#include "engine/io/atomic_file.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/results_reader.hpp"
+#include "engine/report/report_css.hpp"
+#include "engine/report/svg.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
 #include "engine/stats/paired.hpp"
 
-namespace sectorsim::io {
+namespace sectorsim::report {
 
 namespace {
+
+using io::IoError;
 
 // ------------------------------------------------------------------ data
 
@@ -29,7 +34,7 @@ constexpr int MEAN = 0;
 constexpr int D_MEAN = 0, D_LOW = 1, D_HIGH = 2, D_P05 = 4, D_P95 = 5, D_HIGHER = 6, D_LOWER = 7;
 
 struct Scenario {
-  ScenarioInfo info;
+  io::ScenarioInfo info;
   core::ScenarioResult result;
   std::vector<core::Provenance> provenance;
   std::string provenance_missing;  // why there is none, when there is none
@@ -37,7 +42,7 @@ struct Scenario {
 
 struct Run {
   std::string file_name;
-  FileInfo file;
+  io::FileInfo file;
   std::vector<Scenario> scenarios;
   std::vector<core::Comparison> comparisons;
 };
@@ -45,19 +50,19 @@ struct Run {
 Run load(const std::string& path) {
   Run run;
   run.file_name = std::filesystem::path(path).filename().string();
-  run.file = read_file_info(path);
-  for (const std::string& name : list_scenarios(path)) {
+  run.file = io::read_file_info(path);
+  for (const std::string& name : io::list_scenarios(path)) {
     Scenario s;
-    s.info = read_scenario_info(path, name);
-    s.result = read_scenario(path, name);
+    s.info = io::read_scenario_info(path, name);
+    s.result = io::read_scenario(path, name);
     try {
-      s.provenance = read_provenance(path, name);
+      s.provenance = io::read_provenance(path, name);
     } catch (const IoError& e) {
       s.provenance_missing = e.what();
     }
     run.scenarios.push_back(std::move(s));
   }
-  run.comparisons = read_comparisons(path);
+  run.comparisons = io::read_comparisons(path);
   return run;
 }
 
@@ -98,34 +103,17 @@ const core::TargetSpec* find_target(const Run& run, std::string_view id) {
   return nullptr;
 }
 
-// ------------------------------------------------------------------ text
-
-std::string esc(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+bool has_targets(const Run& run) {
+  return std::any_of(run.scenarios.begin(), run.scenarios.end(),
+                     [](const Scenario& s) { return !s.result.targets.empty(); });
 }
+
+// Units worth showing: none for dimensionless numbers ("1") or where unknown.
+std::string shown_units(const std::string& units) {
+  return units == "1" ? std::string() : units;
+}
+
+// ------------------------------------------------------------------ text
 
 // "1,234.5", "−0.25": fixed decimals, thousands separated, a true minus sign.
 std::string fixed(double v, int decimals) {
@@ -149,13 +137,6 @@ std::string signed_fixed(double v, int decimals) {
   return (v >= 0 && std::isfinite(v) ? "+" : "") + text;
 }
 
-// Decimals enough to tell apart values about `scale` apart or in size.
-int decimals_for(double scale) {
-  scale = std::fabs(scale);
-  if (!(scale > 0) || !std::isfinite(scale)) return 0;
-  return std::clamp(static_cast<int>(-std::floor(std::log10(scale) + 1e-9)), 0, 6);
-}
-
 // A value in running text: three significant digits at least, no more than needed.
 std::string value_text(double v) {
   const double a = std::fabs(v);
@@ -177,32 +158,43 @@ std::string points(double d) {
   return signed_fixed(100 * d, 1) + " pp";
 }
 
-// Rough rendered width of `text` in a sans-serif font of `size` px: ideographs
-// are square, other characters about 0.58 em.
-double text_width(std::string_view text, double size) {
-  double width = 0;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    char32_t code = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length && i + k < text.size(); ++k)
-      code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    width += code >= 0x2E80 ? size : 0.58 * size;  // CJK and fullwidth forms start at U+2E80
-    i += length;
+// Tick labels: plain numbers, percentages of a share, percentage points of a difference.
+std::string plain_label(double v, int decimals) {
+  return fixed(v, decimals);
+}
+std::string percent_label(double v, int decimals) {
+  return fixed(100 * v, std::max(0, decimals - 2)) + "%";
+}
+std::string points_label(double v, int decimals) {
+  return (v > 0 ? "+" : "") + fixed(100 * v, std::max(0, decimals - 2));
+}
+
+// Escaped text that may wrap after '_', '/' and a '.' before a letter
+// (<wbr>), as long identifiers in a narrow column should rather than mid-word;
+// numbers ("0.75") stay whole.
+std::string breakable(std::string_view text) {
+  const std::string escaped = escape(text);
+  std::string out;
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const char c = escaped[i];
+    out += c;
+    const bool letter_next =
+        i + 1 < escaped.size() && std::isalpha(static_cast<unsigned char>(escaped[i + 1])) != 0;
+    if (c == '_' || c == '/' || (c == '.' && letter_next)) out += "<wbr>";
   }
-  return width;
+  return out;
 }
 
 std::string zh(std::string_view text) {
-  return text.empty() ? "" : "<span class=\"zh\" lang=\"zh-CN\">" + esc(text) + "</span>";
+  return text.empty() ? "" : "<span class=\"zh\" lang=\"zh-CN\">" + escape(text) + "</span>";
 }
 
 // "English · 中文", falling back to the id when both are empty (HTML).
 std::string bilingual(std::string_view en, std::string_view zh_text, std::string_view id) {
-  if (en.empty() && zh_text.empty()) return esc(id);
-  if (zh_text.empty()) return esc(en);
+  if (en.empty() && zh_text.empty()) return escape(id);
+  if (zh_text.empty()) return escape(en);
   if (en.empty()) return zh(zh_text);
-  return esc(en) + " · " + zh(zh_text);
+  return escape(en) + " · " + zh(zh_text);
 }
 
 std::string scenario_title(const Scenario& s) {
@@ -217,7 +209,14 @@ std::string condition_text(const core::TargetSpec& t) {
          std::to_string(t.year);
 }
 
-// ------------------------------------------------------------------ SVG
+// "<code>name</code> <span class=units>units</span>" (HTML).
+std::string series_heading(const core::SeriesInfo& info) {
+  const std::string units = shown_units(info.units);
+  return "<code>" + escape(info.name) + "</code>" +
+         (units.empty() ? "" : " <span class=\"units\">" + escape(units) + "</span>");
+}
+
+// ------------------------------------------------------------------ chart layout
 
 constexpr const char* SCENARIO_COLOURS[] = {"#2b6cb0", "#d97706", "#2f855a", "#805ad5",
                                             "#c53030", "#0f766e", "#b7791f", "#4a5568"};
@@ -228,150 +227,13 @@ constexpr const char* SECTOR_COLOURS[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b
 const char* scenario_colour(std::size_t i) {
   return SCENARIO_COLOURS[i % std::size(SCENARIO_COLOURS)];
 }
-
-std::string n2(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", v);
-  return buffer;
-}
-
-// One inline SVG chart, sized by its viewBox so that it scales with the page.
-class Svg {
- public:
-  Svg(std::string_view kind, const std::string& id, double width, double height,
-      std::string_view title, std::string_view description) {
-    out_ = "<svg class=\"chart\" viewBox=\"0 0 " + n2(width) + " " + n2(height) +
-           "\" role=\"img\" data-chart=\"" + esc(kind) + "\" aria-labelledby=\"" + id + "-t " + id +
-           "-d\"><title id=\"" + id + "-t\">" + esc(title) + "</title><desc id=\"" + id + "-d\">" +
-           esc(description) + "</desc>";
-  }
-  void line(double x1, double y1, double x2, double y2, std::string_view cls) {
-    out_ += "<line class=\"" + std::string(cls) + "\" x1=\"" + n2(x1) + "\" y1=\"" + n2(y1) +
-            "\" x2=\"" + n2(x2) + "\" y2=\"" + n2(y2) + "\"/>";
-  }
-  void rect(double x, double y, double w, double h, std::string_view cls,
-            std::string_view fill = "") {
-    out_ += "<rect class=\"" + std::string(cls) + "\" x=\"" + n2(x) + "\" y=\"" + n2(y) +
-            "\" width=\"" + n2(std::max(w, 0.0)) + "\" height=\"" + n2(std::max(h, 0.0)) + "\"" +
-            fill_attribute(fill) + "/>";
-  }
-  void circle(double cx, double cy, double r, std::string_view cls, std::string_view fill = "") {
-    out_ += "<circle class=\"" + std::string(cls) + "\" cx=\"" + n2(cx) + "\" cy=\"" + n2(cy) +
-            "\" r=\"" + n2(r) + "\"" + fill_attribute(fill) + "/>";
-  }
-  void path(const std::string& d, std::string_view cls) {
-    out_ += "<path class=\"" + std::string(cls) + "\" d=\"" + d + "\"/>";
-  }
-  /// Text at (x, y); `content` is HTML (escaped, may hold <tspan>s).
-  void text_html(double x, double y, const std::string& content, std::string_view cls = "",
-                 std::string_view anchor = "start") {
-    out_ += "<text x=\"" + n2(x) + "\" y=\"" + n2(y) + "\"";
-    if (!cls.empty()) out_ += " class=\"" + std::string(cls) + "\"";
-    if (anchor != "start") out_ += " text-anchor=\"" + std::string(anchor) + "\"";
-    out_ += ">" + content + "</text>";
-  }
-  void text(double x, double y, std::string_view content, std::string_view cls = "",
-            std::string_view anchor = "start") {
-    text_html(x, y, esc(content), cls, anchor);
-  }
-  std::string finish() { return std::move(out_) + "</svg>"; }
-
- private:
-  static std::string fill_attribute(std::string_view fill) {
-    return fill.empty() ? "" : " fill=\"" + std::string(fill) + "\"";
-  }
-  std::string out_;
-};
-
-// A linear map from values to pixels.
-struct Scale {
-  double v0 = 0, v1 = 1, p0 = 0, p1 = 1;
-  double operator()(double v) const { return p0 + (v - v0) / (v1 - v0) * (p1 - p0); }
-};
-
-// Round tick values covering [lo, hi].
-struct Ticks {
-  double lo = 0, hi = 1, step = 1;
-  std::vector<double> values;
-  int decimals = 0;
-};
-
-Ticks nice_ticks(double lo, double hi, int target, double min_step = 0) {
-  if (!std::isfinite(lo) || !std::isfinite(hi)) lo = 0, hi = 1;
-  if (!(hi > lo)) {
-    const double pad = lo == 0 ? 1 : std::fabs(lo) * 0.1;
-    lo -= pad;
-    hi += pad;
-  }
-  const double raw = (hi - lo) / target;
-  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  const double f = raw / magnitude;
-  Ticks t;
-  t.step = std::max((f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * magnitude, min_step);
-  t.lo = std::floor(lo / t.step + 1e-9) * t.step;
-  t.hi = std::ceil(hi / t.step - 1e-9) * t.step;
-  const int n = static_cast<int>(std::lround((t.hi - t.lo) / t.step));
-  for (int k = 0; k <= n; ++k)
-    t.values.push_back(t.lo + k * t.step);
-  t.decimals = decimals_for(t.step);
-  return t;
-}
-
-// Height below a horizontal value axis for its tick labels and title.
-constexpr double AXIS_SPACE = 40;
-
-// The one axis helper: grid lines, tick labels and title of a value axis.
-// Vertical: values run up the y axis across x in [from, to]; otherwise along
-// the x axis across y in [from, to], labelled below `to`.
-void value_axis(Svg& svg, const Ticks& ticks, const Scale& scale, bool vertical, double from,
-                double to, std::string (*label)(double, int), std::string_view title = "") {
-  if (!vertical && !title.empty()) {
-    svg.text((scale.p0 + scale.p1) / 2, to + 34, title, "muted", "middle");
-  }
-  for (const double v : ticks.values) {
-    const double p = scale(v);
-    const bool zero = std::fabs(v) < ticks.step * 1e-9;
-    if (vertical) {
-      svg.line(from, p, to, p, zero ? "grid zero" : "grid");
-      svg.text(from - 6, p + 4, label(v, ticks.decimals), "tick", "end");
-    } else {
-      svg.line(p, from, p, to, zero ? "grid zero" : "grid");
-      svg.text(p, to + 14, label(v, ticks.decimals), "tick", "middle");
-    }
-  }
-}
-
-// Tick labels: plain numbers, percentages of a share, percentage points of a difference.
-std::string plain_label(double v, int decimals) {
-  return fixed(v, decimals);
-}
-std::string percent_label(double v, int decimals) {
-  return fixed(100 * v, std::max(0, decimals - 2)) + "%";
-}
-std::string points_label(double v, int decimals) {
-  return (v > 0 ? "+" : "") + fixed(100 * v, std::max(0, decimals - 2));
-}
-
-// A filled band between lo(x) and hi(x).
-void band(Svg& svg, const std::vector<double>& xs, const std::vector<double>& lo,
-          const std::vector<double>& hi, std::string_view cls) {
-  std::string d;
-  for (std::size_t i = 0; i < xs.size(); ++i)
-    d += (i == 0 ? "M" : "L") + n2(xs[i]) + "," + n2(hi[i]);
-  for (std::size_t i = xs.size(); i-- > 0;)
-    d += "L" + n2(xs[i]) + "," + n2(lo[i]);
-  svg.path(d + "Z", cls);
-}
-
-// A horizontal interval with end caps at height y.
-void whisker(Svg& svg, double x0, double x1, double y, std::string_view cls) {
-  svg.line(x0, y, x1, y, cls);
-  svg.line(x0, y - 4, x0, y + 4, cls);
-  svg.line(x1, y - 4, x1, y + 4, cls);
+const char* sector_colour(std::size_t k) {
+  return SECTOR_COLOURS[k % std::size(SECTOR_COLOURS)];
 }
 
 constexpr double WIDE = 900;  // viewBox width of full-width charts
 constexpr double LABEL_RIGHT = 170, PLOT_LEFT = 180, PLOT_RIGHT = 640, TEXT_LEFT = 652;
+constexpr double LABEL_SIZE = 11;  // px, .threshold-label in report.css
 
 // The header line of a row group: "English  中文  note", on two lines when
 // one is too narrow.
@@ -384,11 +246,11 @@ struct Header {
   double height() const { return one_line() ? 18 : 35; }
   /// Draws the header with its baseline at y + 12; returns its height.
   double draw(Svg& svg, double y) const {
-    const std::string en_html = "<tspan class=\"strong\">" + esc(en) + "</tspan>";
+    const std::string en_html = "<tspan class=\"strong\">" + escape(en) + "</tspan>";
     const std::string zh_html =
-        zh.empty() ? "" : "<tspan class=\"zh\" lang=\"zh-CN\">" + esc(zh) + "</tspan>";
+        zh.empty() ? "" : "<tspan class=\"zh\" lang=\"zh-CN\">" + escape(zh) + "</tspan>";
     const std::string note_html =
-        note.empty() ? "" : "  <tspan class=\"muted\">" + esc(note) + "</tspan>";
+        note.empty() ? "" : "  <tspan class=\"muted\">" + escape(note) + "</tspan>";
     if (one_line()) {
       svg.text_html(0, y + 12, en_html + (zh_html.empty() ? "" : "  " + zh_html) + note_html,
                     "halo");
@@ -419,7 +281,12 @@ class Page {
     return Svg(kind, "chart-" + std::to_string(++charts_), w, h, title, description);
   }
 
-  std::string header() const;
+  // One part of the page: its anchor, its entry in the navigation (HTML) and
+  // its HTML; a part with no HTML is left out, navigation included.
+  struct Part {
+    std::string id, nav, html;
+  };
+  std::string header(const std::vector<Part>& parts) const;
   std::string targets_section();
   std::string probability_chart();
   std::string probability_table() const;
@@ -438,7 +305,8 @@ class Page {
     std::vector<std::pair<double, std::string>> thresholds;
   };
   std::string fan_chart(const Fan& fan);
-  std::string sector_mix_section();
+  std::string sector_section();
+  std::string sector_chart(const std::string& series_name, const core::ScenarioResult& first);
   std::string provenance_section() const;
   std::string run_section() const;
 
@@ -446,26 +314,26 @@ class Page {
   int charts_ = 0;
 };
 
-std::string Page::header() const {
+std::string Page::header(const std::vector<Part>& parts) const {
   std::string h = "<header><p class=\"kicker\">sectorsim · results report · " + zh("模拟结果报告") +
-                  "</p><h1>" + esc(run_.file_name) + "</h1><ul class=\"scenarios\">";
+                  "</p><h1>" + escape(run_.file_name) + "</h1><ul class=\"scenarios\">";
   for (std::size_t i = 0; i < run_.scenarios.size(); ++i) {
     const Scenario& s = run_.scenarios[i];
     h += "<li><span class=\"swatch\" style=\"background:" + std::string(scenario_colour(i)) +
-         "\"></span><a href=\"#scenario-" + esc(s.info.name) + "\"><code>" + esc(s.info.name) +
-         "</code></a> " + scenario_title(s) + " <span class=\"muted\">(" +
+         "\"></span><a href=\"#scenario-" + escape(s.info.name) + "\"><code>" +
+         escape(s.info.name) + "</code></a> " + scenario_title(s) + " <span class=\"muted\">(" +
          fixed(static_cast<double>(s.result.draws), 0) + " draws" +
          (s.info.complete ? "" : ", incomplete") + ")</span></li>";
   }
-  h += "</ul><p class=\"muted\">Created " + esc(run_.file.created_utc) + " · sectorsim " +
-       esc(run_.file.engine_version) + " · seed " + std::to_string(run_.file.seed) + "</p>";
-  h += "<nav><a href=\"#targets\">Targets 目标</a> · <a href=\"#comparison\">Comparison 比较</a>";
-  for (const Scenario& s : run_.scenarios) {
-    h += " · <a href=\"#scenario-" + esc(s.info.name) + "\">" + esc(s.info.name) + "</a>";
+  h += "</ul><p class=\"muted\">Created " + escape(run_.file.created_utc) + " · sectorsim " +
+       escape(run_.file.engine_version) + " · seed " + std::to_string(run_.file.seed) + "</p>";
+  std::string nav;
+  for (const Part& part : parts) {
+    if (part.html.empty()) continue;
+    nav +=
+        (nav.empty() ? "" : " · ") + ("<a href=\"#" + escape(part.id) + "\">" + part.nav + "</a>");
   }
-  h += " · <a href=\"#sector-mix\">Sector mix 产业结构</a> · <a href=\"#provenance\">Sources "
-       "来源</a> · <a href=\"#run\">Run 运行信息</a></nav></header>";
-  return h;
+  return h + "<nav>" + nav + "</nav></header>";
 }
 
 std::string Page::probability_chart() {
@@ -492,8 +360,10 @@ std::string Page::probability_chart() {
   headers.push_back(
       {"All targets met", "全部目标同时达成", "joint event, each target in its own year"});
   values.emplace_back();
-  for (const Scenario& s : run_.scenarios)
-    values.back().push_back(s.result.all_targets);
+  for (const Scenario& s : run_.scenarios) {
+    values.back().push_back(s.result.targets.empty() ? std::nullopt
+                                                     : std::optional(s.result.all_targets));
+  }
 
   const double row = 20, group_gap = 12, top = 8;
   double height = top + AXIS_SPACE;
@@ -519,7 +389,10 @@ std::string Page::probability_chart() {
         svg.text(TEXT_LEFT, mid + 4,
                  percent(p->p) + "  [" + percent(p->low) + ", " + percent(p->high) + "]");
       } else {
-        svg.text(TEXT_LEFT, mid + 4, "not a target of this scenario", "muted");
+        svg.text(TEXT_LEFT, mid + 4,
+                 run_.scenarios[i].result.targets.empty() ? "this scenario has no targets"
+                                                          : "not a target of this scenario",
+                 "muted");
       }
       y += row;
     }
@@ -543,9 +416,19 @@ std::string Page::probability_table() const {
     }
   }
   std::sort(years.begin(), years.end());
-  std::string h =
-      "<div class=\"scroll\"><table class=\"by-year\"><thead><tr><th>Target "
-      "目标</th><th>Scenario 情景</th>";
+  // Many years make a wide table: on screen it scrolls sideways in its box
+  // (the target column stays in view); in print it fits the page, in a
+  // smaller font the more years there are (report.css). With one scenario
+  // the page's header names it, and its column is left out.
+  const bool by_scenario = run_.scenarios.size() > 1;
+  const std::string density = years.size() > 12 ? " denser" : years.size() > 8 ? " dense" : "";
+  std::string h = "<div class=\"scroll\"><table class=\"by-year" + density +
+                  "\"><colgroup><col class=\"c-target\">" +
+                  (by_scenario ? "<col class=\"c-scenario\">" : "") + "<col span=\"" +
+                  std::to_string(years.size()) +
+                  "\" class=\"c-year\"></colgroup><thead><tr><th class=\"target\">Target "
+                  "目标</th>" +
+                  (by_scenario ? "<th>Scenario 情景</th>" : "");
   for (const int y : years)
     h += "<th class=\"num\">" + std::to_string(y) + "</th>";
   h += "</tr></thead>";
@@ -562,10 +445,11 @@ std::string Page::probability_table() const {
       const auto& [s, target] = rows[i];
       h += "<tr>";
       if (i == 0) {
-        h += "<th rowspan=\"" + std::to_string(rows.size()) + "\"><code>" + esc(id) +
-             "</code><br><small>" + esc(condition_text(target->spec)) + "</small></th>";
+        h += "<th class=\"target\" rowspan=\"" + std::to_string(rows.size()) + "\"><code>" +
+             breakable(id) + "</code><br><small>" + breakable(condition_text(target->spec)) +
+             "</small></th>";
       }
-      h += "<td class=\"nowrap\">" + esc(s->info.name) + "</td>";
+      if (by_scenario) h += "<td class=\"nowrap\">" + escape(s->info.name) + "</td>";
       for (const int year : years) {
         const auto at = std::find(s->result.years.begin(), s->result.years.end(), year);
         const std::size_t y = static_cast<std::size_t>(at - s->result.years.begin());
@@ -589,12 +473,14 @@ std::string Page::probability_table() const {
 }
 
 std::string Page::targets_section() {
+  if (!has_targets(run_)) return "";
   return "<section id=\"targets\"><h2>Target probabilities · " + zh("目标达成概率") + "</h2>" +
          probability_chart() + "<h3>Probability by year · " + zh("各年份达成概率") + "</h3>" +
          probability_table() + "</section>";
 }
 
 std::string Page::target_diff_chart(const core::Comparison& c) {
+  if (c.targets.empty()) return "";
   struct Row {
     Header header;
     const core::TargetDiff* target;  // nullptr: the joint event
@@ -672,14 +558,12 @@ std::string Page::indicator_diff_chart(const core::Comparison& c) {
   for (const core::SeriesSummary& d : c.diffs) {
     if (!d.info.by_sector) rows.push_back(&d);
   }
+  if (rows.empty()) return "";
   const std::size_t n_years = s ? s->result.years.size() : 0;
   const std::size_t n_sectors = s ? s->result.sector_ids.size() : 0;
   const std::string end_year = n_years > 0 ? std::to_string(s->result.years.back()) : "?";
-  auto units_of = [](const core::SeriesSummary& d) {
-    return d.info.units == "1" ? std::string() : d.info.units;
-  };
   auto header_of = [&](const core::SeriesSummary& d) {
-    const std::string units = units_of(d);
+    const std::string units = shown_units(d.info.units);
     return Header{d.info.name, "", (units.empty() ? "" : units + " · ") + d.info.description};
   };
   const double row = 34, top = 4;
@@ -687,14 +571,14 @@ std::string Page::indicator_diff_chart(const core::Comparison& c) {
   for (const core::SeriesSummary* d : rows)
     height += header_of(*d).height() + row;
   Svg svg = chart("indicator-diff", WIDE, height,
-                  "Difference of each region indicator in " + end_year + ", " + c.scenario +
+                  "Difference of each per-year series in " + end_year + ", " + c.scenario +
                       " minus " + c.baseline,
-                  "For each region indicator in the end year: the mean per-draw difference with "
+                  "For each per-year series in the end year: the mean per-draw difference with "
                   "its 95% interval, and the 5-95% range of the per-draw differences; each row has "
                   "its own scale, centred on zero.");
   double y = top;
   for (const core::SeriesSummary* d : rows) {
-    const std::string units = units_of(*d);
+    const std::string units = shown_units(d->info.units);
     y += header_of(*d).draw(svg, y);
     const double mid = y + 10;
     y += row;
@@ -750,7 +634,7 @@ std::string Page::indicator_diff_chart(const core::Comparison& c) {
              "P(higher) " + percent(diff(D_HIGHER)) + " · P(lower) " + percent(diff(D_LOWER)),
              "muted small");
   }
-  return "<figure class=\"wide\">" + svg.finish() + "<figcaption>End year " + esc(end_year) +
+  return "<figure class=\"wide\">" + svg.finish() + "<figcaption>End year " + escape(end_year) +
          ". Left: mean in the baseline → in the scenario. Dot and dark whisker: mean per-draw "
          "difference with its 95% interval; faded bar: 5–95% of the per-draw differences. "
          "P(higher) is the share of draws in which the scenario's value is above the baseline's. "
@@ -759,19 +643,16 @@ std::string Page::indicator_diff_chart(const core::Comparison& c) {
 }
 
 std::string Page::comparison_section() {
+  if (run_.comparisons.empty()) return "";
   std::string h = "<section id=\"comparison\"><h2>Differences against the baseline · " +
                   zh("与基准情景的差异") + "</h2>";
-  if (run_.comparisons.empty()) {
-    return h + "<p class=\"empty\">No comparison in this file. " + zh("本文件没有情景比较。") +
-           " Paired differences are written when scenarios are run together against a baseline "
-           "on common random numbers.</p></section>";
-  }
   for (const core::Comparison& c : run_.comparisons) {
     const Scenario* s = find_scenario(run_, c.scenario);
     const Scenario* b = find_scenario(run_, c.baseline);
-    h += "<h3><code>" + esc(c.scenario) + "</code> vs <code>" + esc(c.baseline) + "</code></h3>";
-    h += "<p class=\"note\">" + (s ? scenario_title(*s) : esc(c.scenario)) + " against " +
-         (b ? scenario_title(*b) : esc(c.baseline)) + ", on the same " +
+    h += "<h3><code>" + escape(c.scenario) + "</code> vs <code>" + escape(c.baseline) +
+         "</code></h3>";
+    h += "<p class=\"note\">" + (s ? scenario_title(*s) : escape(c.scenario)) + " against " +
+         (b ? scenario_title(*b) : escape(c.baseline)) + ", on the same " +
          fixed(static_cast<double>(c.draws), 0) +
          " draws (common random numbers): each draw shares its parameters and shocks, so the "
          "difference is measured far more precisely than between independent runs.</p>";
@@ -782,7 +663,7 @@ std::string Page::comparison_section() {
 
 std::string Page::fan_chart(const Fan& fan) {
   const double width = 440, height = 230, left = 52, right = 430, top = 10, bottom = 204;
-  const bool has_units = !fan.units.empty() && fan.units != "1";
+  const std::string units = shown_units(fan.units);
   double lo = INFINITY, hi = -INFINITY;
   for (const std::vector<double>* q : {&fan.q[0], &fan.q[2], &fan.q[4]}) {
     for (const double v : *q) {
@@ -798,13 +679,13 @@ std::string Page::fan_chart(const Fan& fan) {
     summary = std::to_string(fan.years.back()) + ": median " + value_text(fan.q[2].back()) +
               ", 50% " + value_text(fan.q[1].back()) + "–" + value_text(fan.q[3].back()) +
               ", 90% " + value_text(fan.q[0].back()) + "–" + value_text(fan.q[4].back()) +
-              (has_units ? " " + fan.units : "");
+              (units.empty() ? "" : " " + units);
   }
   std::string description = fan.name + ", median with 50% and 90% bands of the draws by year";
   if (!summary.empty()) description += "; " + summary;
   for (const auto& [value, label] : fan.thresholds)
     description += "; " + label;
-  Svg svg = chart("fan", width, height, fan.name + (has_units ? " (" + fan.units + ")" : ""),
+  Svg svg = chart("fan", width, height, fan.name + (units.empty() ? "" : " (" + units + ")"),
                   description);
   if (!drawable) {
     svg.text(width / 2, height / 2, "no finite values", "muted", "middle");
@@ -828,27 +709,48 @@ std::string Page::fan_chart(const Fan& fan) {
     }
     band(svg, xs, p[0], p[4], "band90");
     band(svg, xs, p[1], p[3], "band50");
-    std::string d;
+    std::vector<Point> median(n);
     for (std::size_t i = 0; i < n; ++i)
-      d += (i == 0 ? "M" : "L") + n2(xs[i]) + "," + n2(p[2][i]);
-    svg.path(d, "median");
-    for (std::size_t i = 0; i < n; ++i)
-      svg.circle(xs[i], p[2][i], 2.5, "dot");
-    double previous = -100;
+      median[i] = {xs[i], p[2][i]};
+    svg.path(polyline(median), "median");
+    const double dot = 2.5;
+    // Labels keep clear of the median (its line and dots), of the other
+    // thresholds' lines and of each other: the first clear spot of above or
+    // below the line, at its left end, right end or middle.
+    std::vector<Box> avoid;
+    for (const auto& [mx, my] : median) {
+      svg.circle(mx, my, dot, "dot");
+      avoid.push_back(Box{mx - dot, my - dot, mx + dot, my + dot});
+    }
+    std::vector<double> rows;
     for (const auto& [value, label] : fan.thresholds) {
       const double ty = y(value);
+      rows.push_back(ty);
       svg.line(left, ty, right, ty, "threshold");
-      // Above the line, or below it near the top or the previous label.
-      double at = ty - 5;
-      if (at < top + 12 || std::fabs(at - previous) < 13) at = ty + 15;
-      svg.text(left + 6, at, label, "threshold-label");
-      previous = at;
+    }
+    for (std::size_t t = 0; t < fan.thresholds.size(); ++t) {
+      const std::string& label = fan.thresholds[t].second;
+      const double ty = rows[t];
+      std::vector<std::vector<Point>> lines = {median};
+      for (std::size_t other = 0; other < rows.size(); ++other) {
+        if (other != t && rows[other] != ty)
+          lines.push_back({{left, rows[other]}, {right, rows[other]}});
+      }
+      const double above = ty - 5, below = ty + 14, middle = (left + right) / 2;
+      const std::vector<Spot> spots = {{left + 6, above, "start"}, {left + 6, below, "start"},
+                                       {right - 6, above, "end"},  {right - 6, below, "end"},
+                                       {middle, above, "middle"},  {middle, below, "middle"}};
+      const double w = text_width(label, LABEL_SIZE);
+      const Spot& spot =
+          spots[place_label(spots, w, LABEL_SIZE, Box{left, 0, right, bottom}, avoid, lines)];
+      svg.text(spot.x, spot.y, label, "threshold-label", spot.anchor);
+      avoid.push_back(text_box(spot, w, LABEL_SIZE));
     }
   }
-  return "<figure><h4><code>" + esc(fan.name) + "</code>" +
-         (has_units ? " <span class=\"units\">" + esc(fan.units) + "</span>" : "") +
-         "</h4><p class=\"subtitle\">" + esc(fan.description) + "</p>" + svg.finish() +
-         "<figcaption>" + (summary.empty() ? "" : esc(summary) + ". ") + fan.targets_html +
+  return "<figure><h4><code>" + escape(fan.name) + "</code>" +
+         (units.empty() ? "" : " <span class=\"units\">" + escape(units) + "</span>") +
+         "</h4><p class=\"subtitle\">" + escape(fan.description) + "</p>" + svg.finish() +
+         "<figcaption>" + (summary.empty() ? "" : escape(summary) + ". ") + fan.targets_html +
          "</figcaption></figure>";
 }
 
@@ -856,13 +758,11 @@ std::string Page::scenario_section(std::size_t index) {
   const Scenario& s = run_.scenarios[index];
   const core::ScenarioResult& r = s.result;
   const std::size_t n_years = r.years.size(), n_sectors = r.sector_ids.size();
-  std::string h = "<section id=\"scenario-" + esc(s.info.name) + "\" class=\"scenario\"><h2>" +
+  std::string h = "<section id=\"scenario-" + escape(s.info.name) + "\" class=\"scenario\"><h2>" +
                   "<span class=\"swatch\" style=\"background:" + scenario_colour(index) +
-                  "\"></span>" + scenario_title(s) + " <code>" + esc(s.info.name) + "</code></h2>";
-  if (!s.info.description.empty()) h += "<p>" + esc(s.info.description) + "</p>";
-  h += "<p class=\"legend\"><span class=\"key band90\"></span> 5–95% of draws <span class=\"key "
-       "band50\"></span> 25–75% <span class=\"key median\"></span> median 中位数 <span "
-       "class=\"key threshold\"></span> target threshold 目标值</p><div class=\"fans\">";
+                  "\"></span>" + scenario_title(s) + " <code>" + escape(s.info.name) +
+                  "</code></h2>";
+  if (!s.info.description.empty()) h += "<p>" + escape(s.info.description) + "</p>";
 
   auto quantiles = [&](Fan& fan, const core::SeriesSummary& series, std::size_t sector,
                        double divisor) {
@@ -879,12 +779,15 @@ std::string Page::scenario_section(std::size_t index) {
     fan.thresholds.emplace_back(t.threshold, "target " + std::string(core::op_symbol(t.op)) + " " +
                                                  exact_text(t.threshold) + " in " +
                                                  std::to_string(t.year));
-    fan.targets_html +=
-        "Target <code>" + esc(t.id) + "</code>: " + bilingual(t.label_en, t.label_zh, t.id) + ". ";
+    fan.targets_html += "Target <code>" + escape(t.id) +
+                        "</code>: " + bilingual(t.label_en, t.label_zh, t.id) + ". ";
   };
 
+  std::string fans;
+  bool thresholds = false;
   std::vector<std::string> notes;
-  // One fan per region indicator, with the thresholds of the targets on it.
+  // One fan per per-year series, in the file's order, with the thresholds of
+  // the targets on it.
   for (const core::SeriesSummary& series : r.summaries) {
     if (series.info.by_sector) continue;
     Fan fan{series.info.name, series.info.units, series.info.description, "", {}, {}, {}};
@@ -892,7 +795,8 @@ std::string Page::scenario_section(std::size_t index) {
     for (const core::TargetResult& t : r.targets) {
       if (t.spec.indicator == series.info.name && !t.spec.relative_to_year) add_target(fan, t.spec);
     }
-    h += fan_chart(fan);
+    thresholds = thresholds || !fan.thresholds.empty();
+    fans += fan_chart(fan);
   }
   // One more fan per target on a sector series or relative to a year: the
   // series of that sector, or its ratio to the reference year when that value
@@ -909,8 +813,8 @@ std::string Page::scenario_section(std::size_t index) {
     const std::size_t sector = static_cast<std::size_t>(sector_at - r.sector_ids.begin());
     if (!series || series->info.by_sector == region ||
         (!region && sector_at == r.sector_ids.end())) {
-      notes.push_back("Target <code>" + esc(spec.id) + "</code>: its indicator <code>" +
-                      esc(spec.indicator) + "</code> has no summary in this file; not drawn.");
+      notes.push_back("Target <code>" + escape(spec.id) + "</code>: its indicator <code>" +
+                      escape(spec.indicator) + "</code> has no summary in this file; not drawn.");
       continue;
     }
     Fan fan{spec.indicator, series->info.units, series->info.description, "", {}, {}, {}};
@@ -922,8 +826,8 @@ std::string Page::scenario_section(std::size_t index) {
         return stat_at(*series, core::N_STATS, n_years, n_sectors, stat, ry, sector);
       };
       if (ref == r.years.end() || at_ref(MIN) != at_ref(MAX) || !(at_ref(MIN) > 0)) {
-        notes.push_back("Target <code>" + esc(spec.id) + "</code> compares <code>" +
-                        esc(spec.indicator) + "</code> with its value in " +
+        notes.push_back("Target <code>" + escape(spec.id) + "</code> compares <code>" +
+                        escape(spec.indicator) + "</code> with its value in " +
                         std::to_string(*spec.relative_to_year) +
                         ", which varies across draws: the ratio's quantiles cannot be had from "
                         "the summaries, so no fan and no threshold line are drawn for it.");
@@ -937,9 +841,15 @@ std::string Page::scenario_section(std::size_t index) {
     }
     quantiles(fan, *series, sector, divisor);
     add_target(fan, spec);
-    h += fan_chart(fan);
+    thresholds = true;
+    fans += fan_chart(fan);
   }
-  h += "</div>";
+  if (!fans.empty()) {
+    h += "<p class=\"legend\"><span class=\"key band90\"></span> 5–95% of draws <span "
+         "class=\"key band50\"></span> 25–75% <span class=\"key median\"></span> median 中位数";
+    if (thresholds) h += " <span class=\"key threshold\"></span> target threshold 目标值";
+    h += "</p><div class=\"fans\">" + fans + "</div>";
+  }
   if (!notes.empty()) {
     h += "<ul class=\"notes\">";
     for (const std::string& note : notes)
@@ -949,47 +859,53 @@ std::string Page::scenario_section(std::size_t index) {
   return h + "</section>";
 }
 
-std::string Page::sector_mix_section() {
-  std::string h = "<section id=\"sector-mix\"><h2>Sector mix of value added · " +
-                  zh("增加值产业结构") + "</h2>";
+// The scenarios drawn in the sector charts: those with the sectors of the
+// first scenario that has any, so that bars stack the same sectors.
+std::vector<const Scenario*> sector_scenarios(const Run& run) {
+  std::vector<const Scenario*> out;
+  for (const Scenario& s : run.scenarios) {
+    if (s.result.sector_ids.empty() || s.result.years.empty()) continue;
+    if (!out.empty() && s.result.sector_ids != out.front()->result.sector_ids) continue;
+    out.push_back(&s);
+  }
+  return out;
+}
+
+std::string Page::sector_chart(const std::string& series_name, const core::ScenarioResult& first) {
   struct Bar {
-    std::string label;
+    std::string label, scenario;  // "2025 median", "plan" ("" for the shared base year)
     std::vector<double> values;
   };
-  std::vector<Bar> bars;
-  const Scenario* first = nullptr;
-  std::vector<Bar> base_bars;
-  for (const Scenario& s : run_.scenarios) {
-    const core::ScenarioResult& r = s.result;
-    const core::SeriesSummary* va = find_series(r.summaries, "va");
-    if (!va || !va->info.by_sector || r.years.empty()) continue;
-    if (!first) first = &s;
-    if (first->result.sector_ids != r.sector_ids) continue;
+  std::vector<Bar> bars, base_bars;
+  const core::SeriesInfo* info = nullptr;
+  for (const Scenario* s : sector_scenarios(run_)) {
+    const core::ScenarioResult& r = s->result;
+    const core::SeriesSummary* series = find_series(r.summaries, series_name);
+    if (!series || !series->info.by_sector) continue;
+    if (!info) info = &series->info;
     const std::size_t n_years = r.years.size(), n_sectors = r.sector_ids.size();
-    Bar base{std::to_string(r.years.front()) + " base year · " + s.info.name, {}};
-    Bar end{std::to_string(r.years.back()) + " median · " + s.info.name, {}};
+    Bar base{std::to_string(r.years.front()) + " base year", s->info.name, {}};
+    Bar end{std::to_string(r.years.back()) + " median", s->info.name, {}};
     for (std::size_t k = 0; k < n_sectors; ++k) {
-      base.values.push_back(stat_at(*va, core::N_STATS, n_years, n_sectors, P50, 0, k));
-      end.values.push_back(stat_at(*va, core::N_STATS, n_years, n_sectors, P50, n_years - 1, k));
+      base.values.push_back(stat_at(*series, core::N_STATS, n_years, n_sectors, P50, 0, k));
+      end.values.push_back(
+          stat_at(*series, core::N_STATS, n_years, n_sectors, P50, n_years - 1, k));
     }
     base_bars.push_back(std::move(base));
     bars.push_back(std::move(end));
   }
-  if (!first) {
-    return h + "<p class=\"empty\">No value-added series by sector in this file.</p></section>";
-  }
+  if (!info) return "";
   // The base year is observed data: one bar when every scenario starts from it.
   const bool same_base = std::all_of(base_bars.begin(), base_bars.end(), [&](const Bar& b) {
     return b.values == base_bars.front().values;
   });
   if (same_base) {
     base_bars.resize(1);
-    base_bars[0].label = std::to_string(first->result.years.front()) + " base year";
+    base_bars[0].scenario.clear();
   }
   bars.insert(bars.begin(), base_bars.begin(), base_bars.end());
 
-  const core::ScenarioResult& r = first->result;
-  const std::size_t n_sectors = r.sector_ids.size();
+  const std::size_t n_sectors = first.sector_ids.size();
   double max_total = 0;
   for (const Bar& b : bars) {
     double total = 0;
@@ -997,66 +913,94 @@ std::string Page::sector_mix_section() {
       total += std::isfinite(v) ? std::max(v, 0.0) : 0.0;
     max_total = std::max(max_total, total);
   }
-  // Legend entries "English 中文", laid out left to right and wrapped like text.
-  std::vector<std::string> names_en(n_sectors), names_zh(n_sectors);
-  std::vector<std::pair<double, double>> legend_at(n_sectors);  // x, line
-  double legend_x = 0, legend_line = 0;
-  for (std::size_t k = 0; k < n_sectors; ++k) {
-    names_en[k] = k < r.sector_names_en.size() && !r.sector_names_en[k].empty()
-                      ? r.sector_names_en[k]
-                      : r.sector_ids[k];
-    names_zh[k] = k < r.sector_names_zh.size() ? r.sector_names_zh[k] : "";
-    const double w = 18 + text_width(names_en[k], 12) + 8 + text_width(names_zh[k], 13) + 22;
-    if (legend_x > 0 && legend_x + w > WIDE) legend_x = 0, legend_line += 1;
-    legend_at[k] = {legend_x, legend_line};
-    legend_x += w;
-  }
-  const double legend_rows = legend_line + 1;
-  const double row = 36, top = 6, legend_row = 20, plot_right = WIDE - 90;
+  const std::string units = shown_units(info->units);
+  const double row = 36, top = 6, plot_right = WIDE - 90;
   const double axis_bottom = top + row * static_cast<double>(bars.size());
-  const double legend_top = axis_bottom + AXIS_SPACE + 8;
-  const double height = legend_top + legend_row * legend_rows;
-  Svg svg = chart("sector-mix", WIDE, height, "Sector mix of value added",
-                  "Stacked bars of value added by sector: the base year, and the median of the "
-                  "end year in each scenario.");
+  const double height = axis_bottom + AXIS_SPACE;
+  std::string order;
+  for (std::size_t k = 0; k < n_sectors; ++k)
+    order += (k ? ", " : "") + first.sector_ids[k];
+  Svg svg = chart("sector-mix", WIDE, height,
+                  series_name + " by sector" + (units.empty() ? "" : " (" + units + ")"),
+                  "Stacked bars of " + series_name + " (" + info->description +
+                      ") by sector: the base year, and the median of the end year in each "
+                      "scenario. Sectors from the left: " +
+                      order + ".");
   const Ticks ticks = nice_ticks(0, max_total, 6);
   const Scale x{0, ticks.hi, PLOT_LEFT, plot_right};
-  const core::SeriesSummary* va = find_series(r.summaries, "va");
-  value_axis(svg, ticks, x, false, top, axis_bottom, plain_label, "value added, " + va->info.units);
+  value_axis(svg, ticks, x, false, top, axis_bottom, plain_label,
+             series_name + (units.empty() ? "" : ", " + units));
   double y = top;
   for (const Bar& b : bars) {
-    svg.text(LABEL_RIGHT, y + row / 2 + 4, b.label, "", "end");
+    // "2025 median · plan", or on two lines where one would run off the left.
+    const std::string one_line = b.label + (b.scenario.empty() ? "" : " · " + b.scenario);
+    if (text_width(one_line, 12) <= LABEL_RIGHT - 4) {
+      svg.text(LABEL_RIGHT, y + row / 2 + 4, one_line, "", "end");
+    } else {
+      svg.text(LABEL_RIGHT, y + row / 2 - 2, b.label, "", "end");
+      svg.text(LABEL_RIGHT, y + row / 2 + 11, b.scenario, "muted small", "end");
+    }
     double at = 0;
     for (std::size_t k = 0; k < n_sectors; ++k) {
       const double v = std::isfinite(b.values[k]) ? std::max(b.values[k], 0.0) : 0.0;
       const double x0 = x(at), x1 = x(at + v);
-      svg.rect(x0, y + 5, x1 - x0, row - 10, "segment",
-               SECTOR_COLOURS[k % std::size(SECTOR_COLOURS)]);
-      const std::string label = fixed(v, 0);
+      svg.rect(x0, y + 5, x1 - x0, row - 10, "segment", sector_colour(k));
+      const std::string label = fixed(v, ticks.decimals);
       if (x1 - x0 > text_width(label, 11) + 6) {
         svg.text((x0 + x1) / 2, y + row / 2 + 4, label, "segment-label", "middle");
       }
       at += v;
     }
-    svg.text(x(at) + 6, y + row / 2 + 4, "Σ " + fixed(at, 0), "muted");
+    svg.text(x(at) + 6, y + row / 2 + 4, "Σ " + fixed(at, ticks.decimals), "muted");
     y += row;
   }
-  for (std::size_t k = 0; k < n_sectors; ++k) {
-    const double lx = legend_at[k].first, ly = legend_top + legend_row * legend_at[k].second;
-    svg.rect(lx, ly, 12, 12, "segment", SECTOR_COLOURS[k % std::size(SECTOR_COLOURS)]);
-    svg.text_html(
-        lx + 18, ly + 11,
-        esc(names_en[k]) + (names_zh[k].empty() ? ""
-                                                : "  <tspan class=\"zh\" lang=\"zh-CN\">" +
-                                                      esc(names_zh[k]) + "</tspan>"));
+  return "<figure class=\"wide\"><h3>" + series_heading(*info) + "</h3><p class=\"subtitle\">" +
+         escape(info->description) + "</p>" + svg.finish() + "</figure>";
+}
+
+std::string Page::sector_section() {
+  const std::vector<const Scenario*> scenarios = sector_scenarios(run_);
+  if (scenarios.empty()) return "";
+  // Every by-sector series, in the order the file lists them (a series only
+  // some scenarios have comes after the first scenario's).
+  std::vector<std::string> names;
+  for (const Scenario* s : scenarios) {
+    for (const core::SeriesSummary& series : s->result.summaries) {
+      if (series.info.by_sector &&
+          std::find(names.begin(), names.end(), series.info.name) == names.end()) {
+        names.push_back(series.info.name);
+      }
+    }
   }
-  return h + "<figure class=\"wide\">" + svg.finish() +
-         "<figcaption>Medians by sector, so the end-year totals (Σ) are sums of medians, not the "
-         "median of the total. "
-         "各产业增加值为中位数，合计为中位数之和。</figcaption></figure></section>";
+  if (names.empty()) return "";
+  const core::ScenarioResult& first = scenarios.front()->result;
+  std::string charts;
+  for (const std::string& name : names)
+    charts += sector_chart(name, first);
+  if (charts.empty()) return "";
+  // One legend for every chart: the sectors stack in the same order in each.
+  std::string legend = "<ul class=\"sector-legend\">";
+  for (std::size_t k = 0; k < first.sector_ids.size(); ++k) {
+    const std::string en = k < first.sector_names_en.size() && !first.sector_names_en[k].empty()
+                               ? first.sector_names_en[k]
+                               : first.sector_ids[k];
+    const std::string zh_name = k < first.sector_names_zh.size() ? first.sector_names_zh[k] : "";
+    legend += "<li><span class=\"swatch\" style=\"background:" + std::string(sector_colour(k)) +
+              "\"></span>" + escape(en) + (zh_name.empty() ? "" : " " + zh(zh_name)) + "</li>";
+  }
+  legend += "</ul>";
+  return "<section id=\"sectors\"><h2>By sector · " + zh("分产业") + "</h2>" + legend + charts +
+         "<p class=\"note\">Each bar stacks the sectors' medians, so an end-year total (Σ) is a "
+         "sum "
+         "of medians, not the median of the total. 各产业为中位数，合计为中位数之和。</p>"
+         "</section>";
 }
 
 std::string Page::provenance_section() const {
+  const bool any = std::any_of(run_.scenarios.begin(), run_.scenarios.end(), [](const Scenario& s) {
+    return !s.provenance.empty() || !s.provenance_missing.empty();
+  });
+  if (!any) return "";
   std::string h =
       "<section id=\"provenance\"><h2>Sources and estimates · " + zh("数据来源与估计") + "</h2>";
   for (std::size_t i = 0; i < run_.scenarios.size(); ++i) {
@@ -1066,14 +1010,18 @@ std::string Page::provenance_section() const {
       sourced += p.kind == "source" ? 1 : 0;
       estimated += p.kind == "estimate" ? 1 : 0;
     }
-    h += std::string("<details") + (i == 0 ? " open" : "") + "><summary><code>" + esc(s.info.name) +
-         "</code> " + scenario_title(s) + " — " + std::to_string(s.provenance.size()) +
-         " numbers: " + std::to_string(sourced) + " sourced, " + std::to_string(estimated) +
-         " estimated, " + std::to_string(s.provenance.size() - sourced - estimated) +
-         " undocumented</summary>";
+    h += std::string("<details") + (i == 0 ? " open" : "") + "><summary><code>" +
+         escape(s.info.name) + "</code> " + scenario_title(s) + " — " +
+         std::to_string(s.provenance.size()) + " numbers: " + std::to_string(sourced) +
+         " sourced, " + std::to_string(estimated) + " estimated, " +
+         std::to_string(s.provenance.size() - sourced - estimated) + " undocumented</summary>";
     if (!s.provenance_missing.empty()) {
       h += "<p class=\"empty\">No provenance recorded for this scenario (" +
-           esc(s.provenance_missing) + ").</p></details>";
+           escape(s.provenance_missing) + ").</p></details>";
+      continue;
+    }
+    if (s.provenance.empty()) {
+      h += "<p class=\"empty\">This scenario documents no numbers.</p></details>";
       continue;
     }
     h += "<table class=\"provenance\"><colgroup><col class=\"c-key\"><col class=\"c-value\">"
@@ -1082,9 +1030,9 @@ std::string Page::provenance_section() const {
          "值</th><th>Kind 类型</th><th>Source or reasoning 来源或依据</th></tr></thead><tbody>";
     for (const core::Provenance& p : s.provenance) {
       const std::string kind = p.kind.empty() ? "undocumented" : p.kind;
-      h += "<tr><td><code>" + esc(p.key) + "</code></td><td>" + esc(p.value) +
-           "</td><td><span class=\"kind " + esc(kind) + "\">" + esc(kind) + "</span></td><td>" +
-           esc(p.note) + "</td></tr>";
+      h += "<tr><td><code>" + escape(p.key) + "</code></td><td>" + escape(p.value) +
+           "</td><td><span class=\"kind " + escape(kind) + "\">" + escape(kind) +
+           "</span></td><td>" + escape(p.note) + "</td></tr>";
     }
     h += "</tbody></table></details>";
   }
@@ -1092,161 +1040,68 @@ std::string Page::provenance_section() const {
 }
 
 std::string Page::run_section() const {
-  auto row = [](std::string_view key, const std::string& value_html) {
-    return "<tr><th>" + std::string(key) + "</th><td>" + value_html + "</td></tr>";
+  auto row = [](const std::string& key_html, const std::string& value_html) {
+    return "<tr><th>" + key_html + "</th><td>" + value_html + "</td></tr>";
   };
   std::string h = "<section id=\"run\"><h2>Run information · " + zh("运行信息") +
                   "</h2><table class=\"run\"><tbody>";
-  h += row("File 文件", "<code>" + esc(run_.file_name) + "</code>");
-  h += row("Created (UTC) 创建时间", esc(run_.file.created_utc));
-  h += row("Engine version 版本", esc(run_.file.engine_version) + " (results format " +
-                                      esc(run_.file.format_version) + ")");
+  h += row("File 文件", "<code>" + escape(run_.file_name) + "</code>");
+  h += row("Created (UTC) 创建时间", escape(run_.file.created_utc));
+  h += row("Engine version 版本", escape(run_.file.engine_version) + " (results format " +
+                                      escape(run_.file.format_version) + ")");
   h += row("Seed 随机种子", std::to_string(run_.file.seed));
-  h += row("Generator 生成器", esc(run_.file.generator) + ", " +
+  h += row("Generator 生成器", escape(run_.file.generator) + ", " +
                                    std::to_string(run_.file.chunk_draws) + " draws per chunk");
-  h +=
-      row("Command line 命令行", "<code class=\"wrap\">" + esc(run_.file.command_line) + "</code>");
+  h += row("Command line 命令行",
+           "<code class=\"wrap\">" + escape(run_.file.command_line) + "</code>");
   for (const Scenario& s : run_.scenarios) {
     const core::ScenarioResult& r = s.result;
-    h += row(("Scenario <code>" + esc(s.info.name) + "</code>").c_str(),
+    h += row("Scenario <code>" + escape(s.info.name) + "</code>",
              fixed(static_cast<double>(r.draws), 0) + " of " +
                  fixed(static_cast<double>(r.draws_requested), 0) + " draws" +
                  (s.info.complete ? "" : " (incomplete)") + " · sampler " +
-                 esc(core::sampler_name(r.sampler)) + " · seed " + std::to_string(r.seed) +
-                 " · quantiles " + esc(r.quantile_method) +
-                 " · scenario file sha256 <code "
-                 "class=\"wrap\">" +
-                 esc(s.info.scenario_sha256) + "</code>");
+                 escape(core::sampler_name(r.sampler)) + " · seed " + std::to_string(r.seed) +
+                 " · quantiles " + escape(r.quantile_method) +
+                 " · scenario file sha256 <code class=\"wrap\">" + escape(s.info.scenario_sha256) +
+                 "</code>");
   }
   return h + "</tbody></table></section>";
 }
 
-constexpr const char* STYLE = R"css(
-:root { --ink: #1d2430; --muted: #5b6472; --line: #d5dae1; --accent: #1f5fa8; }
-* { box-sizing: border-box; }
-html { -webkit-text-size-adjust: 100%; }
-body { margin: 0; background: #eef1f4; color: var(--ink); font-size: 15px; line-height: 1.45;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial,
-    "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; }
-.zh { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-  "Noto Sans", sans-serif; }
-main { max-width: 1120px; margin: 0 auto; padding: 20px 32px 48px; background: #fff; }
-h1 { font-size: 1.55rem; margin: 0.1rem 0 0.4rem; }
-h2 { font-size: 1.25rem; margin: 2.2rem 0 0.6rem; padding-bottom: 0.25rem;
-  border-bottom: 2px solid var(--line); }
-h3 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
-h4 { font-size: 0.92rem; font-weight: 600; margin: 0 0 0.2rem; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
-code.wrap { word-break: break-all; }
-a { color: var(--accent); }
-.kicker { margin: 0; color: var(--muted); font-size: 0.85rem; letter-spacing: 0.02em; }
-ul.scenarios { margin: 0.3rem 0; padding-left: 0; list-style: none; }
-ul.scenarios li { margin: 0.15rem 0; }
-nav { margin: 0.8rem 0 0; padding: 0.4rem 0; border-top: 1px solid var(--line);
-  border-bottom: 1px solid var(--line); font-size: 0.9rem; }
-.muted, .note, figcaption { color: var(--muted); }
-.note, figcaption { font-size: 0.84rem; }
-.empty { padding: 0.6rem 0.8rem; background: #f6f7f9; border-left: 3px solid var(--line); }
-.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.35em;
-  border-radius: 2px; vertical-align: -0.05em; print-color-adjust: exact;
-  -webkit-print-color-adjust: exact; }
-figure { margin: 0.6rem 0 1.2rem; break-inside: avoid; page-break-inside: avoid; }
-figure.wide { margin-top: 0.8rem; }
-svg.chart { display: block; width: 100%; height: auto; overflow: visible; }
-svg.chart text { font-size: 12px; fill: var(--ink); }
-svg.chart .strong { font-weight: 600; font-size: 13px; }
-svg.chart .zh { font-size: 13px; }
-svg.chart .muted { fill: var(--muted); }
-svg.chart .small { font-size: 11px; }
-svg.chart .tick { fill: var(--muted); font-size: 11px; }
-.grid { stroke: #e4e8ed; stroke-width: 1; }
-.grid.zero, .zero { stroke: #6b7280; stroke-width: 1.2; }
-.band90 { fill: #b9d3ee; }
-.band50 { fill: #6fa2d8; }
-.median { fill: none; stroke: #103d73; stroke-width: 2; }
-.dot { fill: #103d73; }
-.threshold { stroke: #c0392b; stroke-width: 1.6; stroke-dasharray: 6 4; }
-svg.chart .threshold-label { fill: #a93226; font-size: 11px; }
-svg.chart .threshold-label, svg.chart .halo { paint-order: stroke; stroke: #fff; stroke-width: 3px;
-  stroke-linejoin: round; }
-.bar { opacity: 0.85; }
-.whisker { stroke: #1d2430; stroke-width: 1.4; }
-.paired { stroke: #1d2430; stroke-width: 2.4; }
-.unpaired { fill: #c3cad4; opacity: 0.75; }
-svg.chart .segment-label { fill: #fff; font-size: 11px; }
-.segment { stroke: #fff; stroke-width: 1; }
-.fans { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
-  gap: 8px 36px; }
-.fans figure { margin: 0.4rem 0 0.8rem; }
-.subtitle { margin: 0 0 0.2rem; font-size: 0.8rem; color: var(--muted); }
-.units { font-weight: 400; color: var(--muted); }
-.legend { font-size: 0.84rem; color: var(--muted); }
-.key { display: inline-block; width: 1.4em; height: 0.7em; margin: 0 0.3em 0 0.9em;
-  vertical-align: 0; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
-.key.band90 { background: #b9d3ee; } .key.band50 { background: #6fa2d8; }
-.key.median { height: 0; border-top: 2px solid #103d73; vertical-align: 0.25em; }
-.key.threshold { height: 0; border-top: 2px dashed #c0392b; vertical-align: 0.25em; }
-ul.notes { font-size: 0.84rem; color: var(--muted); }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; font-size: 0.84rem; }
-th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left;
-  vertical-align: top; }
-thead th { border-bottom: 2px solid var(--line); }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.headline { font-weight: 700; }
-.nowrap { white-space: nowrap; }
-td small { color: var(--muted); font-weight: 400; }
-details { margin: 0.4rem 0 0.8rem; }
-summary { cursor: pointer; padding: 0.3rem 0; }
-table.provenance { width: 100%; table-layout: fixed; }
-col.c-key { width: 24%; } col.c-value { width: 13%; } col.c-kind { width: 10%; }
-col.c-note { width: 53%; }
-table.provenance td { overflow-wrap: anywhere; }
-.kind { font-size: 0.78rem; padding: 0 0.35em; border-radius: 3px; border: 1px solid var(--line); }
-.kind.source { color: #1d5e2f; border-color: #9bc8a8; }
-.kind.estimate { color: #7a4b00; border-color: #e2c189; }
-.kind.undocumented { color: #8a1c1c; border-color: #e0a3a3; }
-table.run th { width: 14rem; font-weight: 600; }
-footer { margin-top: 2rem; font-size: 0.8rem; color: var(--muted); }
-@page { size: A4; margin: 12mm; }
-@media print {
-  body { background: #fff; font-size: 10pt; }
-  main { max-width: none; padding: 0; }
-  nav { display: none; }
-  a { color: inherit; text-decoration: none; }
-  h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  figure, svg, tr, .empty { break-inside: avoid; page-break-inside: avoid; }
-  .fans { grid-template-columns: 1fr 1fr; gap: 0 6mm; }
-  .empty { background: none; }
-  section.scenario { break-before: page; }
-  figcaption, .note, .subtitle, .legend, ul.notes { font-size: 8pt; }
-  table { font-size: 8pt; }
-  th, td { padding: 2px 4px; }
-  .scroll { overflow: visible; }
-}
-)css";
-
 std::string Page::render() {
-  std::string title = "sectorsim report: " + run_.file_name;
-  std::string body = header() + targets_section() + comparison_section();
-  for (std::size_t i = 0; i < run_.scenarios.size(); ++i)
-    body += scenario_section(i);
-  body += sector_mix_section() + provenance_section() + run_section();
+  std::vector<Part> parts;
+  parts.push_back({"targets", "Targets 目标", targets_section()});
+  parts.push_back({"comparison", "Comparison 比较", comparison_section()});
+  for (std::size_t i = 0; i < run_.scenarios.size(); ++i) {
+    const std::string& name = run_.scenarios[i].info.name;
+    parts.push_back({"scenario-" + name, escape(name), scenario_section(i)});
+  }
+  parts.push_back({"sectors", "By sector 分产业", sector_section()});
+  parts.push_back({"provenance", "Sources 来源", provenance_section()});
+  parts.push_back({"run", "Run 运行信息", run_section()});
+  std::string body = header(parts);
+  for (const Part& part : parts)
+    body += part.html;
+  const std::string title = "sectorsim report: " + run_.file_name;
   return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta "
          "name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta "
          "name=\"generator\" content=\"sectorsim " +
-         esc(run_.file.engine_version) + "\"><title>" + esc(title) + "</title><style>" + STYLE +
-         "</style></head><body><main>" + body + "<footer>Written by sectorsim from " +
-         esc(run_.file_name) +
+         escape(run_.file.engine_version) + "\"><title>" + escape(title) + "</title><style>" +
+         STYLE + "</style></head><body><main>" + body + "<footer>Written by sectorsim from " +
+         escape(run_.file_name) +
          ". Every number on this page is read from that file.</footer></main></body></html>\n";
 }
 
 }  // namespace
 
-void write_report(const std::string& results_path, const std::string& html_path, bool overwrite) {
+std::string render_report(const std::string& results_path) {
   const Run run = load(results_path);
   Page page(run);
-  write_file_atomically(html_path, page.render(), overwrite);
+  return page.render();
 }
 
-}  // namespace sectorsim::io
+void write_report(const std::string& results_path, const std::string& html_path, bool overwrite) {
+  io::write_file_atomically(html_path, render_report(results_path), overwrite);
+}
+
+}  // namespace sectorsim::report

@@ -1,0 +1,63 @@
+#include "engine/io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "engine/io/format.hpp"
+
+namespace sectorsim::io {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view content, bool overwrite) {
+  if (path.empty()) throw IoError("output file: empty path");
+  const fs::path target(path);
+  std::error_code error;
+  if (fs::is_directory(target, error)) throw IoError(path + ": is a directory");
+  if (!overwrite && fs::exists(target, error)) {
+    throw IoError(path + ": exists; pass --overwrite to replace it");
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string temp =
+      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError(path + ": cannot create " + temp + " (" + errno_text() + ")");
+  std::string failure;
+  for (std::size_t done = 0; done < content.size() && failure.empty();) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      failure = "write failed (" + errno_text() + ")";
+    } else {
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  if (failure.empty() && ::fsync(fd) != 0) failure = "fsync failed (" + errno_text() + ")";
+  if (::close(fd) != 0 && failure.empty()) failure = "close failed (" + errno_text() + ")";
+  if (failure.empty() && !overwrite && fs::exists(target, error)) {
+    failure = "exists; pass --overwrite to replace it";
+  }
+  if (failure.empty() && std::rename(temp.c_str(), path.c_str()) != 0) {
+    failure = "cannot rename " + temp + " to it (" + errno_text() + ")";
+  }
+  if (!failure.empty()) {
+    std::remove(temp.c_str());
+    throw IoError(path + ": " + failure);
+  }
+}
+
+}  // namespace sectorsim::io
