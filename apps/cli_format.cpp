@@ -3,37 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include "engine/spec/indicators.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::cli {
-
-std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-std::uint64_t available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  std::uint64_t kb = 0;
-  std::string unit;
-  while (in >> key >> kb >> unit) {
-    if (key == "MemAvailable:") return kb * 1024;
-  }
-  return 0;
-}
 
 Progress::Progress(bool enabled, std::string label)
     : enabled_(enabled),
@@ -61,8 +36,17 @@ void Progress::update(std::uint64_t done, std::uint64_t total) {
   std::fflush(stderr);
 }
 
+Progress::~Progress() {
+  finish();
+}
+
+void Progress::restart() {
+  start_ = last_ = std::chrono::steady_clock::now();
+}
+
 void Progress::finish() {
   if (enabled_ && drawn_) std::fprintf(stderr, "\n");
+  drawn_ = false;
 }
 
 namespace {
@@ -110,6 +94,9 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   std::vector<std::string> ids;
   for (const auto& s : spec.sectors)
     ids.push_back(s.id);
+  std::vector<core::SeriesInfo> series;  // the model's, as the run summarised them
+  for (const auto& s : result.summaries)
+    series.push_back(s.info);
   os << "\n"
      << pad("target", 28) << pad("year", 6) << pad("condition", 32) << pad("P(met)", 8)
      << pad("95% CI", 18) << "indicator median [5%, 95%]\n";
@@ -122,7 +109,7 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
     std::snprintf(p, sizeof p, "%.3f", t.in_year.p);
     std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", t.in_year.low, t.in_year.high);
     std::string dist;
-    const auto ref = core::resolve_series(ts.indicator, ids, nullptr);
+    const auto ref = core::resolve_series(ts.indicator, series, ids, nullptr);
     const int y = ts.year - spec.base_year;
     if (ref && !ts.relative_to_year && y >= 0 &&
         static_cast<std::size_t>(ref->series) < result.summaries.size()) {
@@ -148,7 +135,7 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
     os << "\nsobol, " << result.replicates
        << " scrambled replicates: mean of each target's indicator +- standard error\n";
     for (const auto& t : result.targets) {
-      const auto ref = core::resolve_series(t.spec.indicator, ids, nullptr);
+      const auto ref = core::resolve_series(t.spec.indicator, series, ids, nullptr);
       const int y = t.spec.year - spec.base_year;
       if (!ref || y < 0 || t.spec.relative_to_year) continue;
       const auto& se = result.mean_std_error[static_cast<std::size_t>(ref->series)];

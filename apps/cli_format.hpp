@@ -13,18 +13,19 @@
 
 namespace sectorsim::cli {
 
-/// "1.5 GiB", "320 MiB", "12 KiB".
-std::string human_bytes(std::uint64_t bytes);
-
-/// MemAvailable from /proc/meminfo in bytes, or 0 if unknown.
-std::uint64_t available_memory_bytes();
-
 /// A one-line progress bar with rate and ETA on stderr, redrawn at most
 /// ten times a second; silent when disabled (stderr not a terminal).
 class Progress {
  public:
   Progress(bool enabled, std::string label);
+  /// Ends the line if a bar was drawn (finish()).
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  /// Rate and ETA count from now (the first draw) on.
+  void restart();
   void update(std::uint64_t done, std::uint64_t total);
+  /// Ends the bar's line; once.
   void finish();
 
  private:

@@ -7,7 +7,7 @@
 // tools/fuzz.sh or while hardening it) live in tests/data/config/regress/
 // and are checked by RobustRegressions. The wall clock bounds are hang
 // guards, far above the real times, not performance claims. Also covers the
-// resource pre-flight of the command line (apps/preflight.hpp).
+// resource pre-flight of a run (engine/run/preflight.hpp).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -26,8 +26,10 @@
 #include <string>
 #include <vector>
 
-#include "apps/preflight.hpp"
 #include "engine/config/scenario_loader.hpp"
+#include "engine/run/preflight.hpp"
+#include "models/registry.hpp"
+#include "models/sector_growth/sector_growth_spec.hpp"
 
 namespace sectorsim::config {
 namespace {
@@ -82,7 +84,7 @@ class RobustFixture : public ::testing::Test {
     const auto start = std::chrono::steady_clock::now();
     Strings out;
     try {
-      load_scenario(path);
+      models::load_scenario(path);
     } catch (const ConfigError& e) {
       for (const auto& m : e.messages())
         out.push_back(relative(m));
@@ -120,7 +122,7 @@ TEST_F(RobustNumbers, DrawsAndSeedOutsideUnsigned64) {
             Strings{"case.yaml:2:14: run.draws: integer out of range, got "
                     "'-18446744073709551617'"});
   write("max.yaml", "extends: minimal.yaml\nrun: {seed: 18446744073709551615}\n");
-  EXPECT_EQ(load_scenario((dir_ / "max.yaml").string()).run.seed, 18446744073709551615u);
+  EXPECT_EQ(models::load_scenario((dir_ / "max.yaml").string()).run.seed, 18446744073709551615u);
 }
 
 TEST_F(RobustNumbers, SumsThatOverflowAreRefused) {
@@ -161,7 +163,9 @@ TEST_F(RobustNumbers, BetaShapesAreBounded) {
   write("ok.yaml",
         "extends: minimal.yaml\n"
         "parameters: {plot_ratio: {dist: pert, low: 1, mode: 3, high: 5, lambda: 1e6}}\n");
-  EXPECT_EQ(load_scenario((dir_ / "ok.yaml").string()).globals.plot_ratio.dist(), core::Dist::Pert);
+  EXPECT_EQ(models::sector_growth(models::load_scenario((dir_ / "ok.yaml").string()))
+                .globals.plot_ratio.dist(),
+            core::Dist::Pert);
 }
 
 // ---------------------------------------------------------------------------
@@ -194,7 +198,7 @@ TEST_F(RobustText, LongValuesGiveOneShortLine) {
                     "...' (5000 characters)"});
   // A long description is ordinary text and loads.
   write("long.yaml", "extends: minimal.yaml\nscenario: {description: " + megabyte + "}\n");
-  EXPECT_EQ(load_scenario((dir_ / "long.yaml").string()).description, megabyte);
+  EXPECT_EQ(models::load_scenario((dir_ / "long.yaml").string()).description, megabyte);
 }
 
 TEST_F(RobustText, LongIdsAndIndicators) {
@@ -236,7 +240,7 @@ TEST_F(RobustText, NulAndControlCharacters) {
             Strings{"case.yaml:2:32: invalid YAML: invalid unicode: 55296"});
   // Ordinary escapes stay allowed.
   write("ok.yaml", "extends: minimal.yaml\nscenario: {description: \"tab\\there \\u00e9\"}\n");
-  EXPECT_EQ(load_scenario((dir_ / "ok.yaml").string()).description, "tab\there \xC3\xA9");
+  EXPECT_EQ(models::load_scenario((dir_ / "ok.yaml").string()).description, "tab\there \xC3\xA9");
 }
 
 // UTF-16 as Windows editors write it: byte-order mark, then two bytes a character.
@@ -316,7 +320,7 @@ TEST_F(RobustSize, ThousandSectorsAreAccepted) {
     text += "  - {id: s" + std::to_string(i) + ", base: {va: 1, space: 1}}\n";
   write("many.yaml", text);
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(load_scenario((dir_ / "many.yaml").string()).sectors.size(), 1000u);
+  EXPECT_EQ(models::load_scenario((dir_ / "many.yaml").string()).sectors.size(), 1000u);
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
   EXPECT_LT(took.count(), HANG_GUARD_SECONDS);
 }
@@ -404,7 +408,7 @@ TEST_F(RobustFiles, ExtendsAbsolutePath) {
   const std::string base = (dir_ / "minimal.yaml").string();
   fs::create_directory(dir_ / "sub");
   write("sub/case.yaml", "extends: " + base + "\n");
-  const core::ScenarioSpec s = load_scenario((dir_ / "sub" / "case.yaml").string());
+  const core::ScenarioSpec s = models::load_scenario((dir_ / "sub" / "case.yaml").string());
   ASSERT_EQ(s.files.size(), 2u);
   EXPECT_EQ(s.files[1].path, base);
   EXPECT_EQ(errors("extends: /nonexistent/base.yaml\n"),
@@ -419,7 +423,7 @@ TEST_F(RobustFiles, TextResolvesExtendsFromTheCurrentDirectory) {
   const fs::path cwd = fs::current_path();
   fs::current_path(dir_);
   const core::ScenarioSpec s =
-      load_scenario_text("extends: minimal.yaml\nrun: {draws: 7}\n", "stdin.yaml");
+      models::load_scenario_text("extends: minimal.yaml\nrun: {draws: 7}\n", "stdin.yaml");
   EXPECT_EQ(s.name, "minimal-2sector");
   EXPECT_EQ(s.run.draws, 7u);
   ASSERT_EQ(s.files.size(), 2u);
@@ -428,7 +432,7 @@ TEST_F(RobustFiles, TextResolvesExtendsFromTheCurrentDirectory) {
   EXPECT_EQ(s.files[1].path, "minimal.yaml");
   Strings found;
   try {
-    load_scenario_text("extends: minimal.yaml\nrun: {draws: 0}\n", "stdin.yaml");
+    models::load_scenario_text("extends: minimal.yaml\nrun: {draws: 0}\n", "stdin.yaml");
   } catch (const ConfigError& e) {
     found = e.messages();
   }
@@ -476,7 +480,7 @@ TEST_F(RobustRegressions, FuzzerFindings) {
 // ---------------------------------------------------------------------------
 // Resource pre-flight of `sectorsim run`
 
-namespace sectorsim::cli {
+namespace sectorsim::run {
 namespace {
 
 constexpr std::uint64_t MiB = std::uint64_t{1} << 20;
@@ -578,4 +582,4 @@ TEST(RobustPreflight, SmallTmpfs) {
 }
 
 }  // namespace
-}  // namespace sectorsim::cli
+}  // namespace sectorsim::run

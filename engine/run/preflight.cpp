@@ -1,12 +1,15 @@
-#include "apps/preflight.hpp"
+#include "engine/run/preflight.hpp"
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
-#include "apps/cli_format.hpp"
+#include "engine/stats/summary.hpp"
 
-namespace sectorsim::cli {
+namespace sectorsim::run {
 namespace {
 
 // The directory the results file goes to, as shown in messages.
@@ -30,6 +33,30 @@ std::string amount(std::uint64_t bytes) {
 }
 
 }  // namespace
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024;
+  }
+  return 0;
+}
 
 AvailableResources available_resources(const std::string& out_path) {
   AvailableResources a;
@@ -75,4 +102,40 @@ void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
   }
 }
 
-}  // namespace sectorsim::cli
+std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) {
+  std::uint64_t cells = 0;
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    if (layout.series()[i].paths) {
+      cells += static_cast<std::uint64_t>(layout.n_years() * layout.width(static_cast<int>(i)));
+    }
+  }
+  return cells * (float32 ? 4 : 8);
+}
+
+Quantiles parse_quantiles(const std::string& name) {
+  if (name == "auto") return Quantiles::Auto;
+  if (name == "exact") return Quantiles::Exact;
+  if (name == "sketch") return Quantiles::Sketch;
+  throw InputError("--quantiles must be exact, sketch or auto (got '" + name + "')");
+}
+
+std::uint64_t exact_store_budget(std::uint64_t available_memory) {
+  constexpr std::uint64_t CAP = std::uint64_t{1} << 31;
+  return std::min<std::uint64_t>(available_memory ? available_memory / 4 : CAP, CAP);
+}
+
+bool use_sketch(Quantiles mode, const core::CellLayout& layout, std::uint64_t draws,
+                std::uint64_t stores) {
+  // Free memory is read only where the choice depends on it.
+  return use_sketch(mode, layout, draws, stores,
+                    mode == Quantiles::Auto ? available_memory_bytes() : 0);
+}
+
+bool use_sketch(Quantiles mode, const core::CellLayout& layout, std::uint64_t draws,
+                std::uint64_t stores, std::uint64_t available_memory) {
+  if (mode != Quantiles::Auto) return mode == Quantiles::Sketch;
+  return core::SummaryAccumulator::store_bytes(layout, draws) * stores >
+         exact_store_budget(available_memory);
+}
+
+}  // namespace sectorsim::run

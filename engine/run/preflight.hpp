@@ -1,0 +1,92 @@
+// Resource checks before a run allocates or writes anything, and the memory
+// policy of quantiles. A run that cannot finish on this machine is refused at
+// once, with what it needs, what there is and what to change, instead of
+// failing hours later on a full disk or being killed by the kernel.
+// Covered by tests/test_robustness.cpp (RobustPreflight.*) and
+// tests/test_run.cpp (RunPreflight.*).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/run/errors.hpp"
+#include "engine/spec/chunk.hpp"
+
+namespace sectorsim::run {
+
+/// A run needs more disk space or memory than there is: bad input, since the
+/// request is what must change.
+class ResourceError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+/// "1.5 GiB", "320 MiB", "12 KiB".
+std::string human_bytes(std::uint64_t bytes);
+
+/// MemAvailable from /proc/meminfo in bytes, or 0 if unknown.
+std::uint64_t available_memory_bytes();
+
+/// What this machine offers; an unknown amount is not checked.
+struct AvailableResources {
+  bool disk_known = false;
+  std::uint64_t disk_bytes = 0;  ///< free to this user where the results file goes
+  bool memory_known = false;
+  std::uint64_t memory_bytes = 0;  ///< MemAvailable
+};
+
+/// Free space (statvfs f_bavail * f_frsize) of the directory that will hold
+/// `out_path` ("." when it names none), and MemAvailable from /proc/meminfo.
+AvailableResources available_resources(const std::string& out_path);
+
+/// Space on disk a results file takes beyond its paths: summaries, metadata,
+/// the scenario's sources, HDF5 bookkeeping.
+inline constexpr std::uint64_t RESULTS_OVERHEAD_BYTES = std::uint64_t{4} << 20;
+
+/// Refuses a run whose results file, draws * path_bytes_per_draw (0 without
+/// paths) + RESULTS_OVERHEAD_BYTES, does not fit in the free space of the
+/// output directory (the temporary file is written there in full before the
+/// rename, so an existing file being replaced does not count as free), or
+/// whose in-memory summary store, summary_bytes, exceeds 80% of the available
+/// memory. Throws ResourceError; the message says what is needed, what is
+/// available and how to proceed (`--quantiles sketch` among the remedies
+/// only where the caller has it).
+void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                     std::uint64_t summary_bytes, const std::string& out_path,
+                     bool sketch_option = true);
+
+/// The same check against given amounts (tests, a run without a file, or a
+/// caller that knows better).
+void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                     std::uint64_t summary_bytes, const std::string& out_path,
+                     const AvailableResources& available, bool sketch_option = true);
+
+/// Bytes of per-draw paths in a results file: every series the model keeps
+/// paths of, for every year (uncompressed; 4 a value as float32, else 8).
+std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32);
+
+/// How quantiles are computed.
+enum class Quantiles {
+  Auto,   ///< Exact while the stores fit the memory budget (sketch_budget), else Sketch
+  Exact,  ///< every value kept: type-7 order statistics
+  Sketch  ///< quantile sketches: bounded memory, a stated rank-error bound
+};
+
+/// "auto", "exact" or "sketch"; throws InputError otherwise.
+Quantiles parse_quantiles(const std::string& name);
+
+/// The most the exact stores of a run may take under Quantiles::Auto: a
+/// quarter of `available_memory` (bytes; 0 for unknown), at most 2 GiB.
+std::uint64_t exact_store_budget(std::uint64_t available_memory);
+
+/// Whether quantiles come from sketches: asked for, or under Auto the exact
+/// stores of every value (`stores` of them: one a scenario, and one a
+/// comparison's differences) for `draws` draws of `layout` would take more
+/// than exact_store_budget(available_memory_bytes()).
+bool use_sketch(Quantiles mode, const core::CellLayout& layout, std::uint64_t draws,
+                std::uint64_t stores = 1);
+/// The same against a given amount of available memory (0: unknown).
+bool use_sketch(Quantiles mode, const core::CellLayout& layout, std::uint64_t draws,
+                std::uint64_t stores, std::uint64_t available_memory);
+
+}  // namespace sectorsim::run

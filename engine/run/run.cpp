@@ -1,0 +1,396 @@
+#include "engine/run/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "engine/exec/runner.hpp"
+#include "engine/exec/stacked.hpp"
+#include "engine/io/results_reader.hpp"
+#include "engine/io/results_writer.hpp"
+#include "engine/run/distributed.hpp"
+#include "engine/run/internal.hpp"
+#include "engine/spec/version.hpp"
+#include "engine/stats/replicates.hpp"
+#include "engine/stats/summary.hpp"
+#include "models/registry.hpp"
+
+namespace sectorsim::run {
+
+core::RunSettings apply_overrides(core::RunSettings run, const Overrides& overrides) {
+  if (overrides.draws) run.draws = *overrides.draws;
+  if (overrides.seed) run.seed = *overrides.seed;
+  if (overrides.sampler) run.sampler = *overrides.sampler;
+  if (overrides.replicates) {
+    const int r = *overrides.replicates;
+    if (r < core::MIN_REPLICATES || r > core::MAX_REPLICATES) {
+      throw InputError("--replicates must be in [" + std::to_string(core::MIN_REPLICATES) + ", " +
+                       std::to_string(core::MAX_REPLICATES) + "] (got " + std::to_string(r) + ")");
+    }
+    run.replicates = r;
+  }
+  if (run.draws < 1) throw InputError("--draws must be >= 1");
+  return run;
+}
+
+core::Sampler parse_sampler(const std::string& name) {
+  if (name == "mc") return core::Sampler::MonteCarlo;
+  if (name == "lhs") return core::Sampler::LatinHypercube;
+  if (name == "sobol") return core::Sampler::Sobol;
+  throw InputError("--sampler must be 'mc', 'lhs' or 'sobol' (got '" + name + "')");
+}
+
+void check_execution(const Execution& execution) {
+  if (execution.threads < 1 || execution.threads > 1024) {
+    throw InputError("--threads must be in [1, 1024]");
+  }
+  if (execution.batch < 1 || execution.batch > core::CHUNK_DRAWS) {
+    throw InputError("--batch must be in [1, " + std::to_string(core::CHUNK_DRAWS) + "]");
+  }
+}
+
+namespace detail {
+
+core::RunOptions runner_options(const core::RunSettings& run, const Execution& execution) {
+  core::RunOptions ro;
+  ro.draws = run.draws;
+  ro.seed = run.seed;
+  ro.sampler = run.sampler;
+  ro.replicates = run.replicates;
+  ro.threads = execution.threads;
+  ro.batch = execution.batch;
+  ro.stop = execution.stop;
+  ro.progress = execution.progress;
+  return ro;
+}
+
+}  // namespace detail
+
+namespace {
+
+void refuse_existing(const std::string& path, bool overwrite) {
+  if (!path.empty() && !overwrite && std::filesystem::exists(path)) {
+    throw InputError(path + ": exists; pass --overwrite to replace it");
+  }
+}
+
+// What the machine offers for a run writing `file` ("": none, so no disk).
+AvailableResources resources_for(const std::string& file) {
+  AvailableResources a = available_resources(file);
+  if (file.empty()) a.disk_known = false;
+  return a;
+}
+
+std::vector<std::string> sector_ids(const core::ScenarioSpec& spec) {
+  std::vector<std::string> ids;
+  for (const auto& s : spec.sectors)
+    ids.push_back(s.id);
+  return ids;
+}
+
+std::vector<core::ResolvedTarget> targets_of(const core::ScenarioSpec& spec,
+                                             const core::CellLayout& layout) {
+  return core::resolve_targets(spec.targets, layout, spec.base_year, sector_ids(spec));
+}
+
+// The fields of a result that come from the spec and its run settings.
+core::ScenarioResult result_header(const core::ScenarioSpec& spec) {
+  core::ScenarioResult result;
+  result.name = spec.name;
+  for (int y = spec.base_year; y <= spec.end_year; ++y)
+    result.years.push_back(y);
+  for (const auto& s : spec.sectors) {
+    result.sector_ids.push_back(s.id);
+    result.sector_names_en.push_back(s.name_en);
+    result.sector_names_zh.push_back(s.name_zh);
+  }
+  result.draws_requested = spec.run.draws;
+  result.seed = spec.run.seed;
+  result.sampler = spec.run.sampler;
+  return result;
+}
+
+// The standard error of every mean from the scrambled Sobol replicates.
+void add_replicate_errors(const core::ReplicateAccumulator& acc, const core::CellLayout& layout,
+                          core::ScenarioResult& result) {
+  const auto est = acc.finish();
+  result.replicates = acc.replicates();
+  for (std::size_t i = 0; i < layout.series().size(); ++i) {
+    core::SeriesSummary se;
+    se.info = layout.series()[i];
+    const int cells = layout.n_years() * layout.width(static_cast<int>(i));
+    for (int k = 0; k < cells; ++k) {
+      se.stats.push_back(
+          est[static_cast<std::size_t>(layout.offset(static_cast<int>(i)) + k)].std_error);
+    }
+    result.mean_std_error.push_back(std::move(se));
+  }
+}
+
+io::RunMeta run_meta(const std::string& command_line, std::uint64_t seed, int processes) {
+  io::RunMeta meta;
+  meta.command_line = command_line;
+  meta.engine_version = core::ENGINE_VERSION;
+  meta.seed = seed;
+  meta.chunk_draws = core::CHUNK_DRAWS;
+  meta.processes = processes;
+  return meta;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// One scenario, fresh (resume == nullptr) or continuing an interrupted run.
+RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePlan* resume) {
+  const Execution& exec = options.execution;
+  check_execution(exec);
+  const auto model_ptr = models::make_model(spec);
+  const core::Model& model = *model_ptr;
+  const core::CellLayout& layout = model.layout();
+
+  core::SummaryState saved;  // the checkpoint of the run being resumed
+  std::string out_path;
+  io::PathOptions popt;
+  bool sketch = false;
+  if (resume) {
+    spec.run = resume->run;
+    out_path = resume->file;
+    popt.keep_paths = resume->keep_paths;
+    popt.float32 = resume->float32;
+    popt.gzip = resume->gzip;
+    saved = std::move(resume->checkpoint);
+  } else {
+    spec.run = apply_overrides(spec.run, options.overrides);
+    out_path = options.output.file;
+    popt.keep_paths = options.output.keep_paths && !out_path.empty();
+    refuse_existing(out_path, options.output.overwrite);
+  }
+  const auto targets = targets_of(spec, layout);
+  if (resume) {
+    sketch = saved.uses_sketch();
+  } else {
+    sketch = use_sketch(options.quantiles, layout, spec.run.draws);
+    popt.float32 = options.output.float32;
+    if (options.output.gzip) {
+      popt.gzip = *options.output.gzip;
+      if (popt.gzip < 1 || popt.gzip > 9) throw InputError("--gzip must be in [1, 9]");
+    }
+  }
+  // Before anything is allocated or written: does the run fit this machine?
+  check_resources(spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
+                  sketch ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
+                                                                  core::DEFAULT_SKETCH_K)
+                         : core::SummaryAccumulator::store_bytes(layout, spec.run.draws),
+                  out_path, resources_for(out_path));
+
+  core::SummaryAccumulator summary(layout, targets, spec.run.draws, core::CHUNK_DRAWS,
+                                   sketch ? core::DEFAULT_SKETCH_K : 0, exec.threads);
+  std::uint64_t first_draw = 0;
+  if (resume) {
+    summary.restore(saved);
+    first_draw = saved.draws;
+  }
+
+  std::unique_ptr<io::ResultsWriter> writer;
+  core::ChunkSink* paths = nullptr;
+  if (!out_path.empty()) {
+    // Resuming replaces the interrupted file, but only when the new one is complete.
+    writer =
+        std::make_unique<io::ResultsWriter>(out_path, options.output.overwrite || resume,
+                                            run_meta(options.output.command_line, spec.run.seed,
+                                                     exec.processes ? exec.processes->size() : 1));
+    paths = writer->begin_scenario(spec, layout, spec.run.draws, popt);
+    if (resume && paths) {
+      io::copy_paths(out_path, spec.name, first_draw, layout, core::CHUNK_DRAWS, *paths);
+    }
+  }
+
+  std::vector<core::ChunkSink*> sinks = {&summary};
+  if (paths) sinks.push_back(paths);
+  std::unique_ptr<core::ReplicateAccumulator> replicas;
+  if (spec.run.sampler == core::Sampler::Sobol) {
+    replicas = std::make_unique<core::ReplicateAccumulator>(layout, spec.run.replicates);
+    if (resume) replicas->restore(saved.draws, saved.replicate_sums, saved.replicate_counts);
+    sinks.push_back(replicas.get());
+  }
+  saved = core::SummaryState();  // restored: free its copy of the values
+
+  core::RunOptions ro = detail::runner_options(spec.run, exec);
+  ro.first_draw = first_draw;
+  std::unique_ptr<core::ChunkExchange> exchange;
+  if (exec.processes) {
+    // Every process is ready: send the run's settings to the others.
+    if (!exec.processes->ready()) {
+      throw InputError("another process could not prepare the run; nothing was run");
+    }
+    std::vector<std::uint64_t> words = DistributedSettings{spec.run, first_draw}.encode();
+    exec.processes->broadcast(words);
+    exchange = exec.processes->exchange();
+    ro.exchange = exchange.get();
+  }
+  if (exec.on_start) exec.on_start();
+  const auto t0 = std::chrono::steady_clock::now();
+  const core::RunReport rep = core::run_draws(model, ro, sinks);
+
+  RunOutcome out;
+  out.seconds = seconds_since(t0);
+  out.settings = spec.run;
+  out.draws_done = rep.draws_done;
+  out.interrupted = rep.interrupted;
+  out.sketch = sketch;
+  out.result = result_header(spec);
+  summary.finish(rep.draws_done, out.result, exec.threads);
+  if (replicas && !rep.interrupted) add_replicate_errors(*replicas, layout, out.result);
+  if (writer) {
+    writer->end_scenario(out.result);
+    if (rep.interrupted) {
+      // A valid file marked incomplete, with what a resumed run needs.
+      core::SummaryState state = summary.save(rep.draws_done);
+      if (replicas) {
+        std::uint64_t draws = 0;
+        replicas->save(draws, state.replicate_sums, state.replicate_counts);
+        state.replicates = replicas->replicates();
+      }
+      writer->write_checkpoint(state);
+    }
+    writer->commit();
+    out.file = out_path;
+  }
+  return out;
+}
+
+}  // namespace
+
+RunOutcome run_scenario(const core::ScenarioSpec& spec, const RunOptions& options) {
+  return run_one(spec, options, nullptr);
+}
+
+RunOutcome resume_scenario(const core::ScenarioSpec& spec, ResumePlan&& plan,
+                           const RunOptions& options) {
+  return run_one(spec, options, &plan);
+}
+
+std::size_t baseline_index(const std::vector<core::ScenarioSpec>& specs, const std::string& name) {
+  const auto it = std::find_if(specs.begin(), specs.end(),
+                               [&](const core::ScenarioSpec& s) { return s.name == name; });
+  if (it == specs.end()) {
+    std::string msg = "--baseline '" + name + "' is not among the scenarios (";
+    for (std::size_t i = 0; i < specs.size(); ++i)
+      msg += (i ? ", " : "") + specs[i].name;
+    throw InputError(msg + ")");
+  }
+  return static_cast<std::size_t>(it - specs.begin());
+}
+
+CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in, std::size_t base,
+                                 const RunOptions& options) {
+  const Execution& exec = options.execution;
+  check_execution(exec);
+  if (specs_in.size() < 2) throw InputError("compare needs at least two scenarios");
+  if (base >= specs_in.size())
+    throw std::invalid_argument("compare: no baseline " + std::to_string(base));
+  if (exec.processes) throw InputError("compare runs on one process");
+  std::vector<core::ScenarioSpec> specs = specs_in;
+  // Common random numbers: one seed, one draw count, one sampler for all,
+  // the baseline's unless overridden.
+  const core::RunSettings run = apply_overrides(specs[base].run, options.overrides);
+  const auto source = [](const core::ScenarioSpec& s) {
+    return s.files.empty() ? s.name : s.files.front().path;
+  };
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (specs[i].name == specs[j].name) {
+        throw InputError("two scenarios are named '" + specs[i].name + "' (" + source(specs[j]) +
+                         ", " + source(specs[i]) + "); names must differ");
+      }
+    }
+    specs[i].run = run;
+  }
+  const std::string& out_path = options.output.file;
+  refuse_existing(out_path, options.output.overwrite);
+
+  std::vector<std::unique_ptr<core::Model>> owned;
+  std::vector<const core::Model*> members;
+  for (const auto& s : specs) {
+    owned.push_back(models::make_model(s));
+    members.push_back(owned.back().get());
+  }
+  const core::StackedModel stacked(members);
+  const auto& layout = owned[base]->layout();
+  // Every scenario's summary and every comparison's differences: exact
+  // stores, or sketches where they would not fit (or are asked for).
+  const std::uint64_t stores = 2 * specs.size() - 1;
+  const bool sketch = use_sketch(options.quantiles, layout, run.draws, stores);
+  const std::size_t sketch_k = sketch ? core::DEFAULT_SKETCH_K : 0;
+  // Before anything is allocated or written; the file holds summaries only.
+  check_resources(
+      run.draws, 0,
+      (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K)
+              : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
+          stores,
+      out_path, resources_for(out_path), true);
+
+  std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
+  core::MembersSink to_summaries(stacked);  // each member's slice to its summary
+  std::vector<std::unique_ptr<core::PairedAccumulator>> paired;
+  std::vector<core::ChunkSink*> sinks = {&to_summaries};
+  const auto base_targets = targets_of(specs[base], layout);
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    summaries.push_back(std::make_unique<core::SummaryAccumulator>(
+        owned[k]->layout(), targets_of(specs[k], owned[k]->layout()), run.draws, core::CHUNK_DRAWS,
+        sketch_k, exec.threads));
+    to_summaries.add(k, *summaries.back());
+    if (k != base) {
+      paired.push_back(std::make_unique<core::PairedAccumulator>(
+          layout, stacked.cell_offset(k), stacked.cell_offset(base), base_targets, run.draws,
+          sketch_k, exec.threads));
+      sinks.push_back(paired.back().get());
+    }
+  }
+
+  const core::RunOptions ro = detail::runner_options(run, exec);
+  if (exec.on_start) exec.on_start();
+  const auto t0 = std::chrono::steady_clock::now();
+  const core::RunReport rep = core::run_draws(stacked, ro, sinks);
+
+  CompareOutcome out;
+  out.seconds = seconds_since(t0);
+  out.baseline = base;
+  out.settings = run;
+  out.draws_done = rep.draws_done;
+  out.interrupted = rep.interrupted;
+  out.sketch = sketch;
+  if (rep.interrupted) return out;
+
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    core::ScenarioResult r = result_header(specs[k]);
+    summaries[k]->finish(rep.draws_done, r, exec.threads);
+    out.results.push_back(std::move(r));
+  }
+  std::size_t p = 0;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    if (k == base) continue;
+    out.comparisons.push_back(paired[p++]->finish(rep.draws_done, specs[k].name, specs[base].name));
+  }
+  if (!out_path.empty()) {
+    io::ResultsWriter writer(out_path, options.output.overwrite,
+                             run_meta(options.output.command_line, run.seed, 1));
+    io::PathOptions popt;
+    popt.keep_paths = false;
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      writer.begin_scenario(specs[k], owned[k]->layout(), rep.draws_done, popt);
+      writer.end_scenario(out.results[k]);
+    }
+    for (const auto& c : out.comparisons)
+      writer.write_comparison(c);
+    writer.commit();
+    out.file = out_path;
+  }
+  return out;
+}
+
+}  // namespace sectorsim::run
