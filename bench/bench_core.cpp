@@ -20,8 +20,10 @@
 #include "engine/sampling/prior.hpp"
 #include "engine/sampling/sampler.hpp"
 #include "engine/spec/version.hpp"
+#include "engine/stats/quantiles.hpp"
 #include "engine/stats/sort.hpp"
 #include "engine/stats/summary.hpp"
+#include "models/registry.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace {
@@ -30,7 +32,7 @@ using namespace sectorsim;
 
 const core::ScenarioSpec& plan() {
   static const core::ScenarioSpec spec =
-      config::load_scenario(SECTORSIM_SOURCE_DIR "/scenarios/luohu/plan-2022-2025.yaml");
+      sectorsim::models::load_scenario(SECTORSIM_SOURCE_DIR "/scenarios/luohu/plan-2022-2025.yaml");
   return spec;
 }
 
@@ -115,17 +117,19 @@ void BM_BetaExactBoost(benchmark::State& state) {
 BENCHMARK(BM_BetaExactBoost);
 
 // Building one PERT prior's quantile table (what a scenario's set-up pays per
-// beta or PERT shape; 61 shapes in the Luohu plan). Each prior is dropped
-// before the next is made, so no table is shared between iterations.
+// beta or PERT shape; 61 shapes in the Luohu plan) on 1 or 2 threads. Each
+// prior is dropped before the next is made, so no table is shared between
+// iterations.
 void BM_PertTableBuild(benchmark::State& state) {
+  const core::TableThreads threads{static_cast<int>(state.range(0))};
   for (auto _ : state) {
-    const auto p = core::Prior::pert(1, 2.5, 5);
+    const auto p = core::Prior::pert(1, 2.5, 5, 4.0, threads);
     benchmark::DoNotOptimize(p.quantile(0.5));
   }
   state.SetItemsProcessed(state.iterations());
   state.SetLabel("items = tables");
 }
-BENCHMARK(BM_PertTableBuild)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PertTableBuild)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Uniforms, priors and normals for one batch of draws (the runner's input side).
 void BM_DrawInputs(benchmark::State& state) {
@@ -277,7 +281,7 @@ void BM_SortCell(benchmark::State& state) {
       v -= mean;
   }
   std::vector<double> x(core::CHUNK_DRAWS);
-  std::vector<std::uint64_t> scratch;
+  std::vector<std::int64_t> scratch;
   for (auto _ : state) {
     core::sort_doubles(values.data(), x.data(), x.size(), scratch);
     benchmark::DoNotOptimize(x.data());
@@ -292,7 +296,7 @@ BENCHMARK(BM_SortCell)->Arg(0)->Arg(1);
 void BM_SortChunk(benchmark::State& state) {
   const std::vector<double>& chunk = plan_chunk();
   std::vector<double> x(core::CHUNK_DRAWS);
-  std::vector<std::uint64_t> scratch;
+  std::vector<std::int64_t> scratch;
   const std::size_t cells = chunk.size() / core::CHUNK_DRAWS;
   for (auto _ : state) {
     for (std::size_t c = 0; c < cells; ++c) {

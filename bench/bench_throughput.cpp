@@ -37,6 +37,7 @@
 #include "engine/spec/version.hpp"
 #include "engine/stats/sketch.hpp"
 #include "engine/stats/summary.hpp"
+#include "models/registry.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 
 namespace {
@@ -192,7 +193,7 @@ int run(int argc, char** argv) {
       scenario = a;
     }
   }
-  const core::ScenarioSpec spec = config::load_scenario(scenario);
+  const core::ScenarioSpec spec = models::load_scenario(scenario);
   const models::SectorGrowthModel model(spec);
   const std::size_t n_params = model.parameters().size();
   const std::size_t n_shocks = static_cast<std::size_t>(model.n_shocks());

@@ -50,7 +50,7 @@ TEST(CompareIntervals, PositiveCorrelationNarrowsThePairedInterval) {
 
 core::ScenarioSpec base_spec() {
   auto spec = testing::two_sector_spec(2022, 2025);
-  for (auto& sec : spec.sectors) {
+  for (auto& sec : testing::sg(spec).sectors) {
     auto& p = sec.params;
     p.tfp_growth = Prior::normal(0.02, 0.01);
     p.capital_elasticity = Prior::uniform(0.25, 0.45);
@@ -58,7 +58,7 @@ core::ScenarioSpec base_spec() {
     p.volatility = Prior::uniform(0.02, 0.05);
   }
   const std::size_t n = static_cast<std::size_t>(spec.n_years());
-  spec.levers.funds.assign(n, {0.0, 0.0});
+  testing::sg(spec).levers.funds.assign(n, {0.0, 0.0});
   spec.targets = {{"gdp", "", "", "district_gdp", 2025, core::Op::Greater, 290.0, std::nullopt}};
   return spec;
 }
@@ -124,8 +124,8 @@ TEST(ComparePaired, ScenarioAgainstItselfDiffersByExactlyZero) {
 // uncertainty.
 core::ScenarioSpec more_funds_spec() {
   auto more = base_spec();
-  more.levers.funds[1] = {2.0, 0.5};
-  more.levers.funds[2] = {2.0, 0.5};
+  testing::sg(more).levers.funds[1] = {2.0, 0.5};
+  testing::sg(more).levers.funds[2] = {2.0, 0.5};
   return more;
 }
 
@@ -161,6 +161,39 @@ TEST(CompareStacked, MembersSortTheirOwnCellsInPlace) {
   }
   // The funds move some draws' outcomes: P(higher) can tell sorted from not.
   EXPECT_GT(exact.cmp.targets[0].only_scenario, 0u);
+}
+
+// A sink that only states how it uses values.
+class UseOnly : public core::ChunkSink {
+ public:
+  explicit UseOnly(core::ValueUse use) : use_(use) {}
+  core::ValueUse value_use() const override { return use_; }
+
+ private:
+  core::ValueUse use_;
+};
+
+// MembersSink stands for its members' sinks in the runner: the most
+// demanding use wins (one reading in order keeps every chunk's values), and
+// it rearranges in place only where every member's sink would.
+TEST(CompareStacked, MembersSinkUsesValuesAsItsMostDemandingMember) {
+  using core::ValueUse;
+  const models::SectorGrowthModel a(base_spec()), b(more_funds_spec());
+  const core::StackedModel stacked({&a, &b});
+  auto use_of = [&](std::vector<ValueUse> uses) {
+    std::vector<UseOnly> sinks(uses.begin(), uses.end());
+    core::MembersSink members(stacked);
+    for (std::size_t k = 0; k < sinks.size(); ++k)
+      members.add(k % 2, sinks[k]);
+    return members.value_use();
+  };
+  EXPECT_EQ(use_of({}), ValueUse::ReadUnordered);
+  EXPECT_EQ(use_of({ValueUse::RearrangeUnordered, ValueUse::RearrangeUnordered}),
+            ValueUse::RearrangeUnordered);
+  EXPECT_EQ(use_of({ValueUse::RearrangeUnordered, ValueUse::ReadUnordered}),
+            ValueUse::ReadUnordered);
+  EXPECT_EQ(use_of({ValueUse::RearrangeUnordered, ValueUse::ReadInOrder}), ValueUse::ReadInOrder);
+  EXPECT_EQ(use_of({ValueUse::ReadUnordered, ValueUse::ReadUnordered}), ValueUse::ReadUnordered);
 }
 
 TEST(ComparePaired, MembersEqualSeparateRunsAndPairingIsTight) {

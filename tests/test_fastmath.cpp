@@ -1,17 +1,20 @@
 // The fast paths of the draw phase against their references:
 //   * fast_exp / fast_log (engine/sampling/fastmath.hpp) against std::exp / std::log
 //     (ulp error, special values) and batch forms against the scalar ones, bit
-//     for bit;
+//     for bit, on every SIMD target (engine/sampling/simd.hpp);
 //   * the interleaved Philox4x64-10 against Random123, and UniformSource::fill
 //     against philox_block;
-//   * batch prior quantiles against the scalar ones, bit for bit (aliased or
-//     not, tails included), and the table quantiles against Boost (< 1e-9);
+//   * batch prior quantiles against the scalar ones, bit for bit on every
+//     SIMD target (aliased or not, tails included), and the table quantiles
+//     against Boost (< 1e-9);
 //   * the summary's target counts against a draw-by-draw count with meets().
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <Random123/philox.h>
@@ -20,6 +23,7 @@
 #include "engine/sampling/fastmath.hpp"
 #include "engine/sampling/prior.hpp"
 #include "engine/sampling/sampler.hpp"
+#include "engine/sampling/simd.hpp"
 #include "engine/stats/summary.hpp"
 
 namespace sectorsim {
@@ -125,9 +129,25 @@ TEST(FastMath, LogSpecialValues) {
   EXPECT_EQ(core::fast_log(2.0), std::log(2.0));
 }
 
-TEST(FastMath, ManyMatchesScalarBitForBit) {
-  // exp_many and log_many take the AVX2 path where the CPU has AVX2; both
-  // paths must give the scalar form's bits, whatever the length and aliasing.
+TEST(Simd, EveryTargetCanBePinned) {
+  // The kernels are compiled for several instruction sets; the tests below
+  // run each of them. The best is chosen by default, and pinning one makes
+  // the kernels run it until the pin ends.
+  const std::vector<std::string> targets = core::simd_targets();
+  ASSERT_FALSE(targets.empty());
+  EXPECT_EQ(core::current_simd_target(), targets.front());
+  for (const std::string& t : targets) {
+    const core::ScopedSimdTarget pin(t);
+    EXPECT_EQ(core::current_simd_target(), t);
+  }
+  EXPECT_EQ(core::current_simd_target(), targets.front());
+  EXPECT_THROW(core::ScopedSimdTarget("no such target"), std::invalid_argument);
+}
+
+TEST(FastMath, ManyMatchesScalarBitForBitOnEveryTarget) {
+  // exp_many and log_many run the CPU's widest vectors (four lanes, or two
+  // on 16-byte targets); every target must give the scalar form's bits,
+  // whatever the length and aliasing.
   std::mt19937_64 g(3);
   std::uniform_real_distribution<double> wide(-800.0, 800.0);
   std::vector<double> x(1003);
@@ -136,25 +156,25 @@ TEST(FastMath, ManyMatchesScalarBitForBit) {
   const double specials[] = {0.0, -0.0, INF, -INF, NaN, 0x1p-1074, -1.0, 709.78, -745.1};
   for (std::size_t i = 0; i < std::size(specials); ++i)
     x[100 + 7 * i] = specials[i];
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{4},
-                        std::size_t{5}, std::size_t{1003}}) {
-    std::vector<double> e(n), l(n), l_alias(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n));
-    core::exp_many(x.data(), e.data(), n);
-    std::vector<double> ax(n);
-    for (std::size_t i = 0; i < n; ++i)
-      ax[i] = std::fabs(x[i]) * 1e-3 + (i % 3 == 0 ? x[i] : 0.0);  // logs of all signs
-    core::log_many(ax.data(), l.data(), n);
-    l_alias = ax;
-    core::log_many(l_alias.data(), l_alias.data(), n);
-    std::vector<double> e2(n), l2(n);
-    core::exp_many_sse2(x.data(), e2.data(), n);
-    core::log_many_sse2(ax.data(), l2.data(), n);
-    for (std::size_t i = 0; i < n; ++i) {
-      ASSERT_TRUE(same_bits(e2[i], e[i])) << "exp, SSE2 path, n = " << n << ", x = " << x[i];
-      ASSERT_TRUE(same_bits(l2[i], l[i])) << "log, SSE2 path, n = " << n << ", x = " << ax[i];
-      ASSERT_TRUE(same_bits(e[i], scalar_exp(x[i]))) << "exp, n = " << n << ", x = " << x[i];
-      ASSERT_TRUE(same_bits(l[i], scalar_log(ax[i]))) << "log, n = " << n << ", x = " << ax[i];
-      ASSERT_TRUE(same_bits(l_alias[i], l[i])) << "aliased log, n = " << n;
+  std::vector<double> ax(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    ax[i] = std::fabs(x[i]) * 1e-3 + (i % 3 == 0 ? x[i] : 0.0);  // logs of all signs
+  for (const std::string& target : core::simd_targets()) {
+    const core::ScopedSimdTarget pin(target);
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{4},
+                          std::size_t{5}, std::size_t{1003}}) {
+      std::vector<double> e(n), l(n);
+      std::vector<double> l_alias(ax.begin(), ax.begin() + static_cast<std::ptrdiff_t>(n));
+      core::exp_many(x.data(), e.data(), n);
+      core::log_many(ax.data(), l.data(), n);
+      core::log_many(l_alias.data(), l_alias.data(), n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(same_bits(e[i], scalar_exp(x[i])))
+            << target << ": exp, n = " << n << ", x = " << x[i];
+        ASSERT_TRUE(same_bits(l[i], scalar_log(ax[i])))
+            << target << ": log, n = " << n << ", x = " << ax[i];
+        ASSERT_TRUE(same_bits(l_alias[i], l[i])) << target << ": aliased log, n = " << n;
+      }
     }
   }
 }
@@ -250,31 +270,36 @@ std::vector<Prior> test_priors() {
           Prior::pert(0.1, 0.1, 0.5, 4)};
 }
 
-TEST(PriorBatch, ManyMatchesScalarBitForBit) {
+TEST(PriorBatch, ManyMatchesScalarBitForBitOnEveryTarget) {
   const std::vector<double> u = test_uniforms();
-  for (const Prior& p : test_priors()) {
-    std::vector<double> x(u.size());
-    p.quantile_many(u.data(), x.data(), u.size());
-    std::vector<double> alias = u;
-    p.quantile_many(alias.data(), alias.data(), alias.size());
-    for (std::size_t i = 0; i < u.size(); ++i) {
-      const double ref = p.quantile(u[i]);
-      ASSERT_TRUE(same_bits(x[i], ref)) << p.describe() << " at u = " << u[i];
-      ASSERT_TRUE(same_bits(alias[i], ref)) << p.describe() << " (aliased) at u = " << u[i];
+  for (const std::string& target : core::simd_targets()) {
+    const core::ScopedSimdTarget pin(target);
+    for (const Prior& p : test_priors()) {
+      std::vector<double> x(u.size());
+      p.quantile_many(u.data(), x.data(), u.size());
+      std::vector<double> alias = u;
+      p.quantile_many(alias.data(), alias.data(), alias.size());
+      for (std::size_t i = 0; i < u.size(); ++i) {
+        const double ref = p.quantile(u[i]);
+        ASSERT_TRUE(same_bits(x[i], ref)) << target << ": " << p.describe() << " at u = " << u[i];
+        ASSERT_TRUE(same_bits(alias[i], ref))
+            << target << ": " << p.describe() << " (aliased) at u = " << u[i];
+      }
     }
   }
 }
 
-TEST(PriorBatch, NormalQuantileManyMatchesScalarBitForBit) {
+TEST(PriorBatch, NormalQuantileManyMatchesScalarOnEveryTarget) {
   const std::vector<double> u = test_uniforms();
-  std::vector<double> z(u.size()), z2(u.size()), alias = u;
-  core::normal_quantile_many(u.data(), z.data(), u.size());
-  core::normal_quantile_many_sse2(u.data(), z2.data(), u.size());
-  core::normal_quantile_many(alias.data(), alias.data(), alias.size());
-  for (std::size_t i = 0; i < u.size(); ++i) {
-    ASSERT_TRUE(same_bits(z[i], core::normal_quantile(u[i]))) << "u = " << u[i];
-    ASSERT_TRUE(same_bits(z2[i], z[i])) << "two-lane form, u = " << u[i];
-    ASSERT_TRUE(same_bits(alias[i], z[i])) << "aliased, u = " << u[i];
+  for (const std::string& target : core::simd_targets()) {
+    const core::ScopedSimdTarget pin(target);
+    std::vector<double> z(u.size()), alias = u;
+    core::normal_quantile_many(u.data(), z.data(), u.size());
+    core::normal_quantile_many(alias.data(), alias.data(), alias.size());
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      ASSERT_TRUE(same_bits(z[i], core::normal_quantile(u[i]))) << target << ": u = " << u[i];
+      ASSERT_TRUE(same_bits(alias[i], z[i])) << target << ": aliased, u = " << u[i];
+    }
   }
 }
 

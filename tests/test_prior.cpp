@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <future>
 #include <limits>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -316,6 +318,32 @@ TEST(PriorBounds, QuantilesStayInsideBounds) {
       EXPECT_LE(x, p.upper()) << p.describe() << " at u = " << u;
     }
   }
+}
+
+// The beta and PERT quantile tables are built on the threads the caller
+// gives (the run's), in independent pieces joined in order: one thread and
+// many give the same breakpoints, bit for bit, so no draw depends on the
+// thread count. Shapes from the Luohu plan (PERT 4: 1 + 4 (mode - low) /
+// range) and the tests' skewed ones.
+TEST(PriorTable, SameOnOneThreadAndOnMany) {
+  for (const auto& [a, b] : std::vector<std::pair<double, double>>{
+           {2.3, 4.1}, {6, 2}, {0.5, 0.5}, {30, 2}, {1.0, 5.0}}) {
+    const std::vector<double> one = core::beta_table_breakpoints(a, b, 1);
+    ASSERT_GT(one.size(), 3u * 33) << "a table has at least its 33 piece ends";
+    for (int threads : {2, 3, 8, 64}) {
+      const std::vector<double> many = core::beta_table_breakpoints(a, b, threads);
+      ASSERT_EQ(many.size(), one.size()) << "Beta(" << a << ", " << b << "), " << threads;
+      EXPECT_EQ(std::memcmp(many.data(), one.data(), one.size() * sizeof(double)), 0)
+          << "Beta(" << a << ", " << b << ") on " << threads << " threads";
+    }
+  }
+  // The factories take the run's thread count; the draws are the same.
+  const Prior p1 = Prior::pert(0.1, 0.17, 0.3, 4, core::TableThreads{1});
+  const double q1 = p1.quantile(0.3);
+  const Prior b1 = Prior::beta(2.7, 3.9, 0, 1, core::TableThreads{1});
+  const double r1 = b1.quantile(0.6);
+  EXPECT_EQ(Prior::pert(0.1, 0.17, 0.3, 4, core::TableThreads{4}).quantile(0.3), q1);
+  EXPECT_EQ(Prior::beta(2.7, 3.9, 0, 1, core::TableThreads{4}).quantile(0.6), r1);
 }
 
 TEST(PriorDescribe, Text) {

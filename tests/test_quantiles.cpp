@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/spec/results.hpp"
-#include "engine/stats/summary.hpp"
+#include "engine/stats/quantiles.hpp"
 
 namespace sectorsim {
 namespace {

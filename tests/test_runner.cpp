@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/stats/quantiles.hpp"
 #include "engine/stats/summary.hpp"
 #include "models/sector_growth/sector_growth_model.hpp"
 #include "tests/collect_sink.hpp"
@@ -178,7 +179,7 @@ TEST(RunnerStop, SinkErrorStopsTheRunAndIsRethrown) {
 // slow) later chunks are finished while the first waits for its turn.
 class BufferWatch : public core::ChunkSink {
  public:
-  explicit BufferWatch(bool reads) : reads_(reads) {}
+  explicit BufferWatch(core::ValueUse use) : use_(use) {}
   void consume_unordered(const core::ChunkView& c) override {
     std::lock_guard<std::mutex> lock(mu_);
     buffers_.insert(c.values);
@@ -193,13 +194,13 @@ class BufferWatch : public core::ChunkSink {
     with_values_ += c.values != nullptr ? 1 : 0;
     ++chunks_;
   }
-  bool reads_values_in_order() const override { return reads_; }
+  core::ValueUse value_use() const override { return use_; }
   std::size_t buffers() const { return buffers_.size(); }
   int with_values() const { return with_values_; }
   int chunks() const { return chunks_; }
 
  private:
-  bool reads_;
+  core::ValueUse use_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<const double*> buffers_;
@@ -207,26 +208,44 @@ class BufferWatch : public core::ChunkSink {
 };
 
 TEST(RunnerMemory, ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder) {
-  // Where no sink reads values in consume(), each thread gives its chunk's
-  // buffer back once consume_unordered() has seen it: a run holds no more
-  // chunk buffers than threads, however long chunks wait for their turn,
-  // and consume() sees no values. A sink that reads them keeps the reorder
-  // window's buffers (4 chunks a thread), and gets them.
+  // Where no sink reads values in consume() (ValueUse::ReadUnordered), each
+  // thread gives its chunk's buffer back once consume_unordered() has seen
+  // it: a run holds no more chunk buffers than threads, however long chunks
+  // wait for their turn, and consume() sees no values. A sink that reads
+  // them (ReadInOrder) keeps the reorder window's buffers (4 chunks a
+  // thread), and every sink of that run gets them in consume().
   const auto spec = testing::uncertain_two_sector_spec();
   const models::SectorGrowthModel model(spec);
   core::RunOptions opt;
   opt.draws = 24 * core::CHUNK_DRAWS;
   opt.threads = 2;
-  BufferWatch lean(false);
-  core::run_draws(model, opt, {&lean});
-  EXPECT_EQ(lean.chunks(), 24);
-  EXPECT_EQ(lean.with_values(), 0);
-  EXPECT_LE(lean.buffers(), 2u);
-  BufferWatch reader(true);
-  core::run_draws(model, opt, {&reader});
-  EXPECT_EQ(reader.chunks(), 24);
-  EXPECT_EQ(reader.with_values(), 24);
-  EXPECT_GT(reader.buffers(), 2u) << "chunks 1 and 2 were computed while chunk 0 waited";
+  {
+    BufferWatch lean(core::ValueUse::ReadUnordered);
+    BufferWatch lean_too(core::ValueUse::ReadUnordered);
+    core::run_draws(model, opt, {&lean, &lean_too});
+    EXPECT_EQ(lean.chunks(), 24);
+    EXPECT_EQ(lean.with_values(), 0);
+    EXPECT_EQ(lean_too.with_values(), 0);
+    EXPECT_LE(lean.buffers(), 2u);
+  }
+  {
+    BufferWatch reader(core::ValueUse::ReadInOrder);
+    core::run_draws(model, opt, {&reader});
+    EXPECT_EQ(reader.chunks(), 24);
+    EXPECT_EQ(reader.with_values(), 24);
+    EXPECT_GT(reader.buffers(), 2u) << "chunks 1 and 2 were computed while chunk 0 waited";
+  }
+  {
+    // The default is ReadInOrder: a sink that says nothing keeps values.
+    class Silent : public core::ChunkSink {
+    } silent;
+    EXPECT_EQ(silent.value_use(), core::ValueUse::ReadInOrder);
+    BufferWatch lean(core::ValueUse::ReadUnordered);
+    BufferWatch reader(core::ValueUse::ReadInOrder);
+    core::run_draws(model, opt, {&lean, &reader});
+    EXPECT_EQ(lean.with_values(), 24) << "one sink reads in order: every sink gets the values";
+    EXPECT_EQ(reader.with_values(), 24);
+  }
 }
 
 // Reverses each chunk's first cell in place where the runner lets it, and
@@ -254,8 +273,7 @@ class Reverser : public core::ChunkSink {
       back_ += c.values && std::equal(mine.begin(), mine.end(), c.values) ? 1 : 0;
     }
   }
-  bool reads_values_in_order() const override { return false; }
-  bool rearranges_values() const override { return true; }
+  core::ValueUse value_use() const override { return core::ValueUse::RearrangeUnordered; }
   int writable() const { return writable_; }
   int back() const { return back_; }
 
@@ -272,7 +290,7 @@ class FirstCell : public core::ChunkSink {
   void consume_unordered(const core::ChunkView& c) override {
     std::copy(c.values, c.values + c.n, x_.begin() + static_cast<std::ptrdiff_t>(c.first_draw));
   }
-  bool reads_values_in_order() const override { return false; }
+  core::ValueUse value_use() const override { return core::ValueUse::ReadUnordered; }
   const std::vector<double>& x() const { return x_; }
 
  private:

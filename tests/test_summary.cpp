@@ -22,10 +22,14 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "engine/sampling/simd.hpp"
 #include "engine/spec/chunk.hpp"
-#include "engine/spec/indicators.hpp"
 #include "engine/spec/results.hpp"
+#include "engine/spec/series.hpp"
+#include "engine/stats/kernels.hpp"
 #include "engine/stats/pages.hpp"
+#include "engine/stats/quantiles.hpp"
+#include "models/sector_growth/sector_growth_spec.hpp"
 
 namespace sectorsim {
 namespace {
@@ -191,10 +195,11 @@ core::TargetSpec target(const std::string& id, const std::string& indicator, int
 
 class SummaryResolveTargets : public ::testing::Test {
  protected:
-  // 2022-2025: 4 years, 2 sectors; cells follow all_series(): 10 indicators of 4
-  // cells (0-39), then va, capital, space, tax, revenue of 4 x 2 cells each.
+  // 2022-2025: 4 years, 2 sectors; cells follow the sector-growth model's
+  // series: 10 indicators of 4 cells (0-39), then va, capital, space, tax,
+  // revenue of 4 x 2 cells each.
   const std::vector<std::string> sectors = {"services", "industry"};
-  const core::CellLayout layout{core::all_series(), 4, 2};
+  const core::CellLayout layout{models::sector_growth_declaration().series, 4, 2};
 
   std::string error_of(const core::TargetSpec& t) const {
     try {
@@ -496,35 +501,72 @@ TEST(SummaryChunkRecords, SameBitsAsThePlainLoopOverEachCell) {
   x[3][100] = std::numeric_limits<double>::infinity();
   x[5][4095] = -std::numeric_limits<double>::infinity();
   x[8][5000] = std::numeric_limits<double>::quiet_NaN();
-  core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
-  for (std::uint64_t c = 0; c < 2; ++c)
-    consume_chunk(acc, layout, x, c, CHUNK);
-  const core::SummaryState st = acc.save(DRAWS);
-  ASSERT_EQ(st.chunk_stats.size(), 2u * CELLS * 4u);
-  for (std::uint64_t c = 0; c < 2; ++c) {
-    const std::size_t first = c * CHUNK, n = std::min(CHUNK, DRAWS - first);
-    for (int cell = 0; cell < CELLS; ++cell) {
-      const double* v = x[cell].data() + first;
-      double sum = 0, lo = v[0], hi = v[0];
-      for (std::size_t i = 0; i < n; ++i) {
-        sum += v[i];
-        lo = std::min(lo, v[i]);
-        hi = std::max(hi, v[i]);
+  for (const std::string& target : core::simd_targets()) {
+    SCOPED_TRACE(target);
+    const core::ScopedSimdTarget pin(target);
+    core::SummaryAccumulator acc(layout, {}, DRAWS, CHUNK);
+    for (std::uint64_t c = 0; c < 2; ++c)
+      consume_chunk(acc, layout, x, c, CHUNK);
+    const core::SummaryState st = acc.save(DRAWS);
+    ASSERT_EQ(st.chunk_stats.size(), 2u * CELLS * 4u);
+    for (std::uint64_t c = 0; c < 2; ++c) {
+      const std::size_t first = c * CHUNK, n = std::min(CHUNK, DRAWS - first);
+      for (int cell = 0; cell < CELLS; ++cell) {
+        const double* v = x[cell].data() + first;
+        double sum = 0, lo = v[0], hi = v[0];
+        for (std::size_t i = 0; i < n; ++i) {
+          sum += v[i];
+          lo = std::min(lo, v[i]);
+          hi = std::max(hi, v[i]);
+        }
+        const double mean = sum * (1.0 / static_cast<double>(n));
+        double m2 = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+          const double d = v[i] - mean;
+          m2 += d * d;
+        }
+        const double expected[4] = {mean, m2, lo, hi};
+        const char* const names[4] = {"mean", "m2", "min", "max"};
+        const double* got = &st.chunk_stats[(c * CELLS + cell) * 4];
+        for (int k = 0; k < 4; ++k) {
+          EXPECT_EQ(0, std::memcmp(&got[k], &expected[k], sizeof(double)))
+              << "chunk " << c << ", cell " << cell << ", " << names[k] << ": calculated " << got[k]
+              << ", expected " << expected[k];
+        }
       }
-      const double mean = sum * (1.0 / static_cast<double>(n));
-      double m2 = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const double d = v[i] - mean;
-        m2 += d * d;
-      }
-      const double expected[4] = {mean, m2, lo, hi};
-      const char* const names[4] = {"mean", "m2", "min", "max"};
-      const double* got = &st.chunk_stats[(c * CELLS + cell) * 4];
-      for (int k = 0; k < 4; ++k) {
-        EXPECT_EQ(0, std::memcmp(&got[k], &expected[k], sizeof(double)))
-            << "chunk " << c << ", cell " << cell << ", " << names[k] << ": calculated " << got[k]
-            << ", expected " << expected[k];
-      }
+    }
+  }
+}
+
+// The exact selection bins values with a SIMD kernel; every target finds the
+// same bins, so the same order statistics: the selection's quantiles equal
+// nth_element's (quantile_type7) on data that take the histogram path (more
+// than four values a bin on average), with and without the extremes given,
+// and on data with values outside the extremes given (the fallback).
+TEST(SummaryQuantile, ExactSelectionSameOnEveryTarget) {
+  constexpr std::size_t N = 5 * core::HIST_BINS + 3;
+  std::vector<double> x(N);
+  for (std::size_t i = 0; i < N; ++i)
+    x[i] = std::sin(0.37 * static_cast<double>(i)) * std::exp(static_cast<double>(i % 17) / 4.0);
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  const core::Extremes known{*lo, *hi};
+  const core::Extremes too_narrow{*lo / 2, *hi / 2};
+  std::vector<double> expected(5);
+  for (int q = 0; q < 5; ++q) {
+    std::vector<double> copy = x;
+    expected[static_cast<std::size_t>(q)] = core::quantile_type7(copy, core::QUANTILE_PROBS[q]);
+  }
+  for (const std::string& target : core::simd_targets()) {
+    SCOPED_TRACE(target);
+    const core::ScopedSimdTarget pin(target);
+    for (const core::Extremes* e :
+         {&known, &too_narrow, static_cast<const core::Extremes*>(nullptr)}) {
+      std::vector<double> out(5), scratch;
+      core::quantiles_type7(x.data(), N, core::QUANTILE_PROBS, 5, out.data(), scratch, e);
+      for (std::size_t q = 0; q < 5; ++q)
+        EXPECT_EQ(std::memcmp(&out[q], &expected[q], sizeof(double)), 0)
+            << "p = " << core::QUANTILE_PROBS[q] << ": calculated " << out[q] << ", expected "
+            << expected[q];
     }
   }
 }

@@ -84,10 +84,13 @@ class RunState {
     const auto computing =
         static_cast<std::uint64_t>(std::max(opt.threads, 1)) * (rank == 0 ? ranks : 1);
     window_ = reorder_window(computing, cells_ * CHUNK_DRAWS * sizeof(double));
-    values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(),
-                                   [](const ChunkSink* s) { return s->reads_values_in_order(); });
+    // The sinks' ValueUse decides how long a chunk keeps its values.
+    const auto uses = [](ValueUse u) {
+      return [u](const ChunkSink* s) { return s->value_use() == u; };
+    };
+    values_in_order_ = std::any_of(sinks_.begin(), sinks_.end(), uses(ValueUse::ReadInOrder));
     // One sink may rearrange the values, where nobody reads them later.
-    const auto rearranges = [](const ChunkSink* s) { return s->rearranges_values(); };
+    const auto rearranges = uses(ValueUse::RearrangeUnordered);
     if (!values_in_order_ && std::count_if(sinks_.begin(), sinks_.end(), rearranges) == 1) {
       rearranger_ = *std::find_if(sinks_.begin(), sinks_.end(), rearranges);
     }
@@ -182,7 +185,7 @@ class RunState {
   }
 
   // buf == nullptr: a chunk whose values were given back after
-  // consume_unordered (no sink reads them in order).
+  // consume_unordered (no sink reads them in order: ValueUse::ReadUnordered).
   ChunkView view_of(std::uint64_t c, const std::vector<double>* buf) const {
     ChunkView v;
     v.first_draw = c * CHUNK_DRAWS;

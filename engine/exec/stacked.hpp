@@ -25,6 +25,7 @@ class StackedModel : public Model {
   /// parameters and shocks.
   explicit StackedModel(std::vector<const Model*> members);
 
+  const ModelDeclaration& declaration() const override { return members_.front()->declaration(); }
   const std::vector<ParameterInfo>& parameters() const override { return uniforms_; }
   int n_shocks() const override { return members_.front()->n_shocks(); }
   const CellLayout& layout() const override { return layout_; }
@@ -50,9 +51,10 @@ class StackedModel : public Model {
 /// Forwards each member's slice of stacked chunks to that member's sink. One
 /// sink for all members: where every member's sink rearranges values (a
 /// summary sorting them for its sketches), the run has one rearranging sink
-/// (ChunkSink::rearranges_values), called after the comparisons have read
+/// (ValueUse::RearrangeUnordered), called after the comparisons have read
 /// the values, and each member sorts only its own cells in place.
-/// Test: CompareStacked.MembersSortTheirOwnCellsInPlace.
+/// Tests: CompareStacked.MembersSortTheirOwnCellsInPlace,
+/// CompareStacked.MembersSinkUsesValuesAsItsMostDemandingMember.
 class MembersSink : public ChunkSink {
  public:
   explicit MembersSink(const StackedModel& model) : model_(model) {}
@@ -66,15 +68,17 @@ class MembersSink : public ChunkSink {
     for (const auto& [k, target] : targets_)
       target->consume(model_.member_view(c, k));
   }
-  bool reads_values_in_order() const override {
-    for (const auto& t : targets_)
-      if (t.second->reads_values_in_order()) return true;
-    return false;
-  }
-  bool rearranges_values() const override {
-    for (const auto& t : targets_)
-      if (!t.second->rearranges_values()) return false;
-    return !targets_.empty();
+  /// The most demanding of the members' sinks: ReadInOrder where one reads
+  /// values in order, RearrangeUnordered where every one would rearrange
+  /// them (each member's cells are its own), else ReadUnordered.
+  ValueUse value_use() const override {
+    bool all_rearrange = !targets_.empty();
+    for (const auto& t : targets_) {
+      const ValueUse u = t.second->value_use();
+      if (u == ValueUse::ReadInOrder) return u;
+      all_rearrange = all_rearrange && u == ValueUse::RearrangeUnordered;
+    }
+    return all_rearrange ? ValueUse::RearrangeUnordered : ValueUse::ReadUnordered;
   }
 
  private:

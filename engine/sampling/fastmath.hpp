@@ -23,17 +23,12 @@
 namespace sectorsim::core {
 
 /// Two or four doubles, and as many 64-bit words: GCC's generic vectors. The
-/// SSE2 path (every x86-64) uses two lanes, the AVX2 path four; each lane
-/// executes the same IEEE operations either way.
+/// batch forms use four lanes on targets with 32-byte vectors and two
+/// elsewhere; each lane executes the same IEEE operations either way.
 using Vec2D = double __attribute__((vector_size(16)));
 using Vec2U = std::uint64_t __attribute__((vector_size(16)));
 using Vec4D = double __attribute__((vector_size(32)));
 using Vec4U = std::uint64_t __attribute__((vector_size(32)));
-
-/// Whether this CPU runs AVX2 (x86-64 only; false elsewhere). Batch loops
-/// that execute the same IEEE operations per lane in either form pick their
-/// four-lane form by it.
-bool cpu_has_avx2();
 
 /// x = e^x lane by lane (see the file comment for accuracy and special
 /// values); VecD, VecU: Vec2D, Vec2U or Vec4D, Vec4U. In place, by reference:
@@ -135,16 +130,13 @@ inline double fast_log(double x) {
   return v[0];
 }
 
-/// y[i] = fast_exp(x[i]) for i < n (y may alias x): four lanes at a time in
-/// AVX2 registers where the CPU has AVX2, else two in SSE2 registers (GCC
-/// lowers four-lane vectors to SSE2 badly). Test: FastMath.ManyMatchesScalarBitForBit.
+/// y[i] = fast_exp(x[i]) for i < n (y may alias x), in the widest vectors
+/// of the CPU's instruction set (Highway's dynamic dispatch, four lanes at
+/// most: GCC lowers four-lane vectors to 16-byte registers badly, so those
+/// targets take two). Every target gives the same bits.
+/// Test: FastMath.ManyMatchesScalarBitForBitOnEveryTarget.
 void exp_many(const double* x, double* y, std::size_t n);
 /// y[i] = fast_log(x[i]) for i < n (y may alias x), as exp_many.
 void log_many(const double* x, double* y, std::size_t n);
-
-/// The SSE2 (every x86-64) paths of exp_many and log_many, whatever the CPU:
-/// for tests, which check that both paths give the same bits.
-void exp_many_sse2(const double* x, double* y, std::size_t n);
-void log_many_sse2(const double* x, double* y, std::size_t n);
 
 }  // namespace sectorsim::core

@@ -20,7 +20,7 @@
 #include <boost/math/distributions/triangular.hpp>
 #include <boost/math/distributions/uniform.hpp>
 
-#include "engine/sampling/fastmath.hpp"
+#include "engine/sampling/normal_quantile.hpp"
 
 namespace sectorsim::core {
 
@@ -54,169 +54,11 @@ void require_ordered(double low, double high) {
   if (!(low < high)) fail("low must be < high (got low=" + num(low) + ", high=" + num(high) + ")");
 }
 
-// Evaluate a polynomial with coefficients c[0] + c[1] x + ... (Horner).
-template <std::size_t N>
-inline double poly(const std::array<double, N>& c, double x) {
-  double r = c[N - 1];
-  for (std::size_t i = N - 1; i-- > 0;)
-    r = r * x + c[i];
-  return r;
-}
-
 }  // namespace
-
-// Wichura, M. J. (1988) Algorithm AS 241: The percentage points of the normal
-// distribution. Applied Statistics 37, 477-484 (PPND16, about 1e-16 relative).
-namespace as241 {
-static constexpr std::array<double, 8> a = {
-    3.387132872796366608,  133.14166789178437745, 1971.5909503065514427, 13731.693765509461125,
-    45921.953931549871457, 67265.770927008700853, 33430.575583588128105, 2509.0809287301226727};
-static constexpr std::array<double, 8> b = {1.0,
-                                            42.313330701600911252,
-                                            687.1870074920579083,
-                                            5394.1960214247511077,
-                                            21213.794301586595867,
-                                            39307.89580009271061,
-                                            28729.085735721942674,
-                                            5226.495278852545925};
-static constexpr std::array<double, 8> c = {1.42343711074968357734,   4.6303378461565452959,
-                                            5.7694972214606914055,    3.64784832476320460504,
-                                            1.27045825245236838258,   0.24178072517745061177,
-                                            0.0227238449892691845833, 7.7454501427834140764e-4};
-static constexpr std::array<double, 8> d = {1.0,
-                                            2.05319162663775882187,
-                                            1.6763848301838038494,
-                                            0.68976733498510000455,
-                                            0.14810397642748007459,
-                                            0.0151986665636164571966,
-                                            5.475938084995344946e-4,
-                                            1.05075007164441684324e-9};
-static constexpr std::array<double, 8> e = {6.6579046435011037772,     5.4637849111641143699,
-                                            1.7848265399172913358,     0.29656057182850489123,
-                                            0.026532189526576123093,   0.0012426609473880784386,
-                                            2.71155556874348757815e-5, 2.01033439929228813265e-7};
-static constexpr std::array<double, 8> f = {1.0,
-                                            0.59983220655588793769,
-                                            0.13692988092273580531,
-                                            0.0148753612908506148525,
-                                            7.868691311456132591e-4,
-                                            1.8463183175100546818e-5,
-                                            1.4215117583164458887e-7,
-                                            2.04426310338993978564e-15};
-
-// Central region |u - 0.5| <= 0.425, q = u - 0.5.
-inline double central(double q) {
-  const double r = 0.180625 - q * q;
-  return q * poly(a, r) / poly(b, r);
-}
-
-// Tails, |u - 0.5| > 0.425.
-double tail(double u) {
-  const double q = u - 0.5;
-  double r = q < 0 ? u : 1.0 - u;
-  if (r <= 0) return q < 0 ? -INF : INF;
-  r = std::sqrt(-std::log(r));
-  double x;
-  if (r <= 5.0) {
-    r -= 1.6;
-    x = poly(c, r) / poly(d, r);
-  } else {
-    r -= 5.0;
-    x = poly(e, r) / poly(f, r);
-  }
-  return q < 0 ? -x : x;
-}
-
-// z[i] = tail(w[i]) for the lanes of w[0..n) outside the central region (15%
-// of normal lanes). A vectorised, branch-free tail (both rational functions,
-// the project's log) measured twice as slow per lane as this loop.
-void tails_many(const double* w, double* z, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!(std::fabs(w[i] - 0.5) <= 0.425)) z[i] = tail(w[i]);
-  }
-}
-}  // namespace as241
 
 double normal_quantile(double u) {
   const double q = u - 0.5;
   return std::fabs(q) <= 0.425 ? as241::central(q) : as241::tail(u);
-}
-
-namespace {
-
-// The central formula for every lane of a block first (a branch-free loop
-// the compiler vectorises), then the tails (15% of lanes) one by one. Each
-// lane gets the same operations as normal_quantile, so results are identical
-// bit for bit. z may alias u: keep the arguments of a block while its values
-// are written.
-[[gnu::always_inline]] inline void normal_quantile_blocks(const double* u, double* z,
-                                                          std::size_t n) {
-  constexpr std::size_t B = 64;
-  double a[B];
-  for (std::size_t i0 = 0; i0 < n; i0 += B) {
-    const std::size_t m = std::min(B, n - i0);
-    std::copy(u + i0, u + i0 + m, a);
-    for (std::size_t k = 0; k < m; ++k)
-      z[i0 + k] = as241::central(a[k] - 0.5);
-    as241::tails_many(a, z + i0, m);
-  }
-}
-
-// x[i] = the truncated normal's quantile at u[i] (Prior::quantile, bit for
-// bit), in blocks: the normal quantile's argument for every lane, its central
-// formula branch-free, the tails (rare) lane by lane, then scale and clamp.
-// c0, c1, c2: Prior's constants; mean, sd, low, high: its parameters.
-[[gnu::always_inline]] inline void truncated_normal_blocks(const double* u, double* x,
-                                                           std::size_t n, const double (&c)[3],
-                                                           const double (&p)[4]) {
-  constexpr std::size_t B = 64;
-  double a[B], z[B];
-  for (std::size_t i0 = 0; i0 < n; i0 += B) {
-    const std::size_t m = std::min(B, n - i0);
-    for (std::size_t k = 0; k < m; ++k) {
-      const double v = c[2] < 0 ? 1.0 - u[i0 + k] : u[i0 + k];
-      a[k] = c[0] + v * c[1];
-    }
-    for (std::size_t k = 0; k < m; ++k)
-      z[k] = as241::central(a[k] - 0.5);
-    as241::tails_many(a, z, m);
-    for (std::size_t k = 0; k < m; ++k)
-      x[i0 + k] = std::clamp(p[0] + p[1] * (c[2] * z[k]), p[2], p[3]);
-  }
-}
-
-// Four lanes in AVX2 registers where the CPU has AVX2 (no FMA: the same IEEE
-// operations per lane, so the same bits), two in SSE2 registers elsewhere.
-#if defined(__x86_64__)
-[[gnu::target("avx2")]] void normal_quantile_avx2(const double* u, double* z, std::size_t n) {
-  normal_quantile_blocks(u, z, n);
-}
-[[gnu::target("avx2")]] void truncated_normal_avx2(const double* u, double* x, std::size_t n,
-                                                   const double (&c)[3], const double (&p)[4]) {
-  truncated_normal_blocks(u, x, n, c, p);
-}
-#else
-void normal_quantile_avx2(const double* u, double* z, std::size_t n) {
-  normal_quantile_blocks(u, z, n);
-}
-void truncated_normal_avx2(const double* u, double* x, std::size_t n, const double (&c)[3],
-                           const double (&p)[4]) {
-  truncated_normal_blocks(u, x, n, c, p);
-}
-#endif
-
-}  // namespace
-
-void normal_quantile_many(const double* u, double* z, std::size_t n) {
-  if (cpu_has_avx2()) {
-    normal_quantile_avx2(u, z, n);
-  } else {
-    normal_quantile_blocks(u, z, n);
-  }
-}
-
-void normal_quantile_many_sse2(const double* u, double* z, std::size_t n) {
-  normal_quantile_blocks(u, z, n);
 }
 
 double normal_cdf(double x) {
@@ -234,10 +76,11 @@ class BetaTable {
   static constexpr double U_LO = 1e-7;
   static constexpr double TOL = 1e-11;  // on the [0, 1] scale of the standard beta
 
-  BetaTable(double a, double b) : dist_(a, b), build_dist_(a, b) {
-    // N0 equal pieces, each refined on its own (on several threads: the
-    // pieces are independent and joined in order, so the table is the same
-    // whatever the thread count). A table takes thousands of exact quantiles.
+  /// Builds the table on `threads` threads (at most one a piece): N0 equal
+  /// pieces, each refined on its own and joined in order, so the table is
+  /// the same whatever the thread count. A table takes thousands of exact
+  /// quantiles.
+  BetaTable(double a, double b, int threads) : dist_(a, b), build_dist_(a, b) {
     constexpr int N0 = 32;
     Breaks ends, pieces[N0];
     for (int i = 0; i <= N0; ++i) {
@@ -259,10 +102,8 @@ class BetaTable {
         }
       }
     };
-    const int threads = static_cast<int>(
-        std::clamp(std::thread::hardware_concurrency(), 1u, static_cast<unsigned>(BUILD_THREADS)));
     std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t)
+    for (int t = 1; t < std::min(threads, N0); ++t)
       pool.emplace_back(work);
     work();
     for (auto& th : pool)
@@ -297,15 +138,16 @@ class BetaTable {
     }
   }
 
-  /// Shared table for Beta(a, b): scenarios repeat the same shapes across
-  /// sectors, and a table costs thousands of exact quantile evaluations.
-  static std::shared_ptr<const BetaTable> get(double a, double b) {
+  /// Shared table for Beta(a, b), built on `threads` threads if no prior
+  /// holds one: scenarios repeat the same shapes across sectors, and a table
+  /// costs thousands of exact quantile evaluations.
+  static std::shared_ptr<const BetaTable> get(double a, double b, int threads) {
     static std::mutex mu;
     static std::map<std::pair<double, double>, std::weak_ptr<const BetaTable>> cache;
     std::lock_guard<std::mutex> lock(mu);
     auto& slot = cache[{a, b}];
     if (auto t = slot.lock()) return t;
-    auto t = std::make_shared<const BetaTable>(a, b);
+    auto t = std::make_shared<const BetaTable>(a, b, threads);
     slot = t;
     return t;
   }
@@ -363,12 +205,15 @@ class BetaTable {
 
   double exact(double u) const { return boost::math::quantile(dist_, u); }
 
+  /// The breakpoints, (u, x, slope) triples in increasing u.
+  const std::vector<double>& breakpoints() const { return packed_; }
+
  private:
   // The table's breakpoints come from Boost.Math evaluated in double
-  // precision: 8 times faster than the default (long double inside), within
-  // a few units in the last place of it (1.1e-15 relative at worst on the
-  // body of Beta(2.3, 4.1)), far inside the table's tolerance. exact()
-  // keeps the default, for the tails and as the tests' reference.
+  // precision: several times faster than the default (long double inside)
+  // and within a few units in the last place of it, far inside the table's
+  // tolerance (docs/performance.md). exact() keeps the default, for the
+  // tails and as the tests' reference.
   using BuildPolicy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
   double build_quantile(double u) const { return boost::math::quantile(build_dist_, u); }
   double slope(double x) const {
@@ -397,9 +242,6 @@ class BetaTable {
       s.push_back(ss);
     }
   };
-  // Threads a table build uses at most (fewer where the machine has fewer).
-  static constexpr unsigned BUILD_THREADS = 8;
-
   // Appends the breakpoints of (u0, u1] to `out`, bisecting until the
   // interpolant matches the exact quantile at the midpoint, where the error
   // of a cubic Hermite interpolant with exact slopes, ~ t^2 (1 - t)^2, peaks.
@@ -448,8 +290,8 @@ const char* dist_name(Dist d) {
 
 Prior::Prior() : Prior(Dist::Fixed, {0.0}) {}
 
-Prior::Prior(Dist d, std::vector<double> p) : dist_(d), p_(std::move(p)) {
-  prepare();
+Prior::Prior(Dist d, std::vector<double> p, int table_threads) : dist_(d), p_(std::move(p)) {
+  prepare(std::max(table_threads, 1));
 }
 
 Prior Prior::fixed(double value) {
@@ -496,24 +338,24 @@ Prior Prior::triangular(double low, double mode, double high) {
   return Prior(Dist::Triangular, {low, mode, high});
 }
 
-Prior Prior::beta(double alpha, double beta, double low, double high) {
+Prior Prior::beta(double alpha, double beta, double low, double high, TableThreads threads) {
   require_positive("alpha", alpha);
   require_positive("beta", beta);
   require_ordered(low, high);
-  return Prior(Dist::Beta, {alpha, beta, low, high});
+  return Prior(Dist::Beta, {alpha, beta, low, high}, threads.count);
 }
 
-Prior Prior::pert(double low, double mode, double high, double lambda) {
+Prior Prior::pert(double low, double mode, double high, double lambda, TableThreads threads) {
   require_ordered(low, high);
   require_finite("mode", mode);
   require_positive("lambda", lambda);
   if (mode < low || mode > high)
     fail("mode must lie in [low, high] (got mode=" + num(mode) + ", low=" + num(low) +
          ", high=" + num(high) + ")");
-  return Prior(Dist::Pert, {low, mode, high, lambda});
+  return Prior(Dist::Pert, {low, mode, high, lambda}, threads.count);
 }
 
-void Prior::prepare() {
+void Prior::prepare(int table_threads) {
   const auto& p = p_;
   switch (dist_) {
     case Dist::Fixed:
@@ -546,7 +388,7 @@ void Prior::prepare() {
     case Dist::Beta:
       c0_ = p[2];
       c1_ = p[3] - p[2];
-      table_ = BetaTable::get(p[0], p[1]);
+      table_ = BetaTable::get(p[0], p[1], table_threads);
       break;
     case Dist::Pert: {
       const double range = p[2] - p[0];
@@ -556,7 +398,7 @@ void Prior::prepare() {
       c1_ = range;
       c2_ = a;
       c3_ = b;
-      table_ = BetaTable::get(a, b);
+      table_ = BetaTable::get(a, b, table_threads);
       break;
     }
   }
@@ -603,14 +445,10 @@ void Prior::quantile_many(const double* u, double* x, std::size_t n) const {
         x[i] = c0_ + c1_ * u[i];
       return;
     case Dist::TruncatedNormal: {
-      // As quantile(), in blocks (test: PriorBatch.ManyMatchesScalar).
+      // As quantile(), in blocks (test: PriorBatch.ManyMatchesScalarBitForBitOnEveryTarget).
       const double c[3] = {c0_, c1_, c2_};
       const double p[4] = {p_[0], p_[1], p_[2], p_[3]};
-      if (cpu_has_avx2()) {
-        truncated_normal_avx2(u, x, n, c, p);
-      } else {
-        truncated_normal_blocks(u, x, n, c, p);
-      }
+      as241::truncated_normal_many(u, x, n, c, p);
       return;
     }
     case Dist::Beta:
@@ -780,6 +618,10 @@ std::string Prior::describe() const {
     s += std::string(n[i]) + "=" + num(p_[i]);
   }
   return s + ")";
+}
+
+std::vector<double> beta_table_breakpoints(double alpha, double beta, int threads) {
+  return BetaTable(alpha, beta, std::max(threads, 1)).breakpoints();
 }
 
 }  // namespace sectorsim::core

@@ -25,17 +25,24 @@ const char* dist_name(Dist d);
 /// Standard normal quantile (Wichura 1988, algorithm AS241 PPND16); relative
 /// error about 1e-16 on (0, 1). Returns -inf/+inf at 0/1.
 double normal_quantile(double u);
-/// z[i] = normal_quantile(u[i]) for i < n, bit for bit (z may alias u); four
-/// lanes at a time in AVX2 registers where the CPU has AVX2.
+/// z[i] = normal_quantile(u[i]) for i < n, bit for bit (z may alias u), in
+/// the CPU's widest vectors (Highway's dynamic dispatch).
+/// Test: PriorBatch.NormalQuantileManyMatchesScalarOnEveryTarget.
 void normal_quantile_many(const double* u, double* z, std::size_t n);
-/// The same in two-lane SSE2 registers whatever the CPU (what machines
-/// without AVX2 run; exposed so that tests compare both forms).
-void normal_quantile_many_sse2(const double* u, double* z, std::size_t n);
 
 /// Standard normal CDF via erfc (relative error about 1e-16 (1 + x^2)).
 double normal_cdf(double x);
 
 class BetaTable;
+
+/// Threads a beta or PERT prior may use to build its quantile table
+/// (thousands of exact quantiles, refined in independent pieces). Threads
+/// belong to the run: a caller that knows the run's thread count passes it;
+/// the table, and so every draw, is the same for any count.
+/// Test: PriorTable.SameOnOneThreadAndOnMany.
+struct TableThreads {
+  int count = 1;
+};
 
 /// A prior distribution: immutable, cheap to copy, thread-safe to sample.
 /// Construct with the named factories; each throws std::invalid_argument with a
@@ -52,10 +59,15 @@ class Prior {
   static Prior lognormal(double mu, double sigma);
   static Prior uniform(double low, double high);
   static Prior triangular(double low, double mode, double high);
-  /// Beta(alpha, beta) scaled to [low, high] (default [0, 1]).
-  static Prior beta(double alpha, double beta, double low = 0.0, double high = 1.0);
-  /// PERT(low, mode, high) with shape lambda (4 is the classical PERT).
-  static Prior pert(double low, double mode, double high, double lambda = 4.0);
+  /// Beta(alpha, beta) scaled to [low, high] (default [0, 1]). Its quantile
+  /// table is shared with every live prior of the same shape, or built on
+  /// `threads` threads.
+  static Prior beta(double alpha, double beta, double low = 0.0, double high = 1.0,
+                    TableThreads threads = {});
+  /// PERT(low, mode, high) with shape lambda (4 is the classical PERT); its
+  /// table as beta's.
+  static Prior pert(double low, double mode, double high, double lambda = 4.0,
+                    TableThreads threads = {});
 
   Dist dist() const { return dist_; }
   bool is_fixed() const { return dist_ == Dist::Fixed; }
@@ -80,8 +92,8 @@ class Prior {
   const std::vector<double>& params() const { return p_; }
 
  private:
-  Prior(Dist d, std::vector<double> p);
-  void prepare();
+  Prior(Dist d, std::vector<double> p, int table_threads = 1);
+  void prepare(int table_threads);
 
   Dist dist_ = Dist::Fixed;
   std::vector<double> p_;  // parameters as given
@@ -89,5 +101,10 @@ class Prior {
   double c0_ = 0, c1_ = 0, c2_ = 0, c3_ = 0;
   std::shared_ptr<const BetaTable> table_;
 };
+
+/// The breakpoints of the Beta(alpha, beta) quantile table, (u, x, slope)
+/// triples in increasing u, built afresh on `threads` threads (not taken
+/// from the shared tables): for tests. Test: PriorTable.SameOnOneThreadAndOnMany.
+std::vector<double> beta_table_breakpoints(double alpha, double beta, int threads);
 
 }  // namespace sectorsim::core

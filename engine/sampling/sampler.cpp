@@ -45,7 +45,7 @@ __extension__ using U128 = unsigned __int128;
 // Philox4x64-10 on PHILOX_GROUP blocks at once under one key, structure of
 // arrays (x[word][block]): Random123's rounds (round, then bump the key),
 // with eight independent multiply chains in flight instead of one
-// latency-bound chain (8.7 against 16 ns a block). Fully unrolled, so that
+// latency-bound chain (BM_Philox times it). Fully unrolled, so that
 // the words live in registers where they can.
 constexpr std::size_t PHILOX_GROUP = 8;
 [[gnu::always_inline]] inline void philox_group(std::uint64_t k0, std::uint64_t k1,

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/spec/indicators.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::core {
 
@@ -43,24 +43,53 @@ class CellLayout {
   int n_years_ = 0, n_sectors_ = 0, n_cells_ = 0;
 };
 
+/// How a sink uses the values of the chunks it is given, which decides how
+/// long the runner keeps them (ChunkSink::value_use). The runner delivers a
+/// chunk to consume_unordered() as soon as it is computed and to consume()
+/// when its turn in draw order comes; a chunk waiting for its turn holds its
+/// values only where some sink needs them then.
+enum class ValueUse {
+  /// consume() reads the values (the path writer, the replicate sums): every
+  /// chunk keeps its values until its consume() has returned. The default.
+  ReadInOrder,
+  /// Only consume_unordered() reads the values; consume() needs the chunk's
+  /// draws alone and gets values == nullptr where no sink reads them in
+  /// order. Where every sink says so, the runner reuses a chunk's buffer as
+  /// soon as consume_unordered() has seen it, so chunks waiting for their
+  /// turn hold no values.
+  /// Test: RunnerMemory.ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder.
+  ReadUnordered,
+  /// As ReadUnordered, and consume_unordered() would rather rearrange the
+  /// values in place than copy them (a summary sorting them for its
+  /// sketches). Where exactly one sink says so and none reads values in
+  /// order, the runner calls that sink's consume_unordered() after every
+  /// other sink's, with ChunkView::writable set, and keeps the values, as
+  /// rearranged, until its consume() has returned: a waiting chunk holds one
+  /// buffer, never a buffer and a sorted copy. Elsewhere writable is null,
+  /// and the sink copies what it would rearrange.
+  /// Test: RunnerMemory.OneSinkRearrangesValuesAfterTheOthersHaveReadThem.
+  RearrangeUnordered,
+};
+
 /// A read-only view of one chunk of draws.
 struct ChunkView {
   std::uint64_t first_draw = 0;
   std::size_t n = 0;       ///< draws in the chunk
   std::size_t stride = 0;  ///< distance between cells in values (>= n)
+  /// Null in consume() where no sink of the run reads values in order
+  /// (ValueUse::ReadUnordered).
   const double* values = nullptr;
   const CellLayout* layout = nullptr;
-  /// values, writable: set only for the sink the runner lets rearrange them
-  /// (ChunkSink::rearranges_values), in consume_unordered(); null otherwise.
+  /// values, writable: set only in consume_unordered() of the one sink the
+  /// runner lets rearrange them (ValueUse::RearrangeUnordered); null otherwise.
   double* writable = nullptr;
 
   const double* cell(int c) const { return values + static_cast<std::size_t>(c) * stride; }
 };
 
 /// The cells of a chunk from `cell_offset` on, read as a chunk of `layout`
-/// (one member of a stacked run). A chunk without values (see
-/// ChunkSink::reads_values_in_order) gives a view without values, and only
-/// a writable chunk gives a writable view.
+/// (one member of a stacked run). A chunk without values gives a view
+/// without values, and only a writable chunk gives a writable view.
 inline ChunkView slice_view(const ChunkView& chunk, int cell_offset, const CellLayout& layout) {
   ChunkView v = chunk;
   const std::size_t first = static_cast<std::size_t>(cell_offset) * chunk.stride;
@@ -79,20 +108,10 @@ class ChunkSink {
   virtual ~ChunkSink() = default;
   virtual void consume_unordered(const ChunkView& /*chunk*/) {}
   virtual void consume(const ChunkView& /*chunk*/) {}
-  /// Whether consume() reads the chunk's values. Where no sink of a run
-  /// does, the runner reuses a chunk's memory as soon as consume_unordered()
-  /// has seen it, and consume() gets the chunk's draws with values ==
-  /// nullptr: chunks waiting for their turn then hold no values.
-  /// Test: RunnerMemory.ValuesFreedBeforeTheirTurnWhereNoSinkReadsThemInOrder.
-  virtual bool reads_values_in_order() const { return true; }
-  /// Whether this sink would rather rearrange a chunk's values in place than
-  /// copy them (a summary sorting them for its sketches). Where it is the
-  /// only such sink and no sink reads values in order, the runner calls its
-  /// consume_unordered() after every other sink's, with chunk.writable set,
-  /// and keeps the values, as rearranged, until its consume() has returned.
-  /// Elsewhere chunk.writable is null and the sink must leave values alone.
-  /// Test: RunnerMemory.OneSinkRearrangesValuesAfterTheOthersHaveReadThem.
-  virtual bool rearranges_values() const { return false; }
+  /// How this sink uses the chunks' values (see ValueUse); constant over a
+  /// run. A sink that reads values only in consume_unordered() should say
+  /// so: then chunks waiting for their turn need not keep them.
+  virtual ValueUse value_use() const { return ValueUse::ReadInOrder; }
 };
 
 }  // namespace sectorsim::core

@@ -1,12 +1,11 @@
 // Mapping in fresh memory before it is written.
 //
-// The exact-quantile store takes 1.9 KB a draw of memory never touched
-// before. Touched page by page, it costs a page fault per 4 KiB: 1.8-1.9 us a
-// page on the 2-core development machine (a shared virtual machine, where the
-// kernel's zeroing of a fresh page is most of it), close to a fifth of a
-// summary-only run. Asking the kernel to map a range in one system call does
-// the same work for 1.3-1.4 us a page; the draw phase of such a run takes
-// 10-20% less time for it (docs/performance.md).
+// The exact-quantile store is a large stretch of memory never touched
+// before. Touched page by page, it costs a page fault per page (on a shared
+// virtual machine the kernel's zeroing of a fresh page is most of it), a
+// noticeable share of a summary-only run. Asking the kernel to map a range
+// in one system call does the same work for less, and the draw phase of such
+// a run is shorter for it (figures in docs/performance.md).
 #pragma once
 
 #include <cstddef>

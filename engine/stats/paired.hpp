@@ -64,7 +64,9 @@ class PairedAccumulator : public ChunkSink {
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
   void consume(const ChunkView& chunk) override;
-  bool reads_values_in_order() const override { return false; }
+  /// Reads the members' values in consume_unordered() only (its
+  /// differences are its own copy).
+  ValueUse value_use() const override { return ValueUse::ReadUnordered; }
   /// The comparison over the first `draws` draws.
   Comparison finish(std::uint64_t draws, const std::string& scenario_name,
                     const std::string& baseline_name) const;

@@ -43,6 +43,8 @@ class ReplicateAccumulator : public ChunkSink {
   ReplicateAccumulator(const CellLayout& layout, int replicates);
 
   void consume(const ChunkView& chunk) override;
+  /// Sums the values in consume(), in draw order.
+  ValueUse value_use() const override { return ValueUse::ReadInOrder; }
 
   /// Draws consumed so far. Test: SobolRunner.IdenticalForThreadCountsAndBatchSizes.
   std::uint64_t draws() const { return draws_; }

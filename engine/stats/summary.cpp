@@ -3,18 +3,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <map>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
-#include "engine/sampling/fastmath.hpp"
 #include "engine/stats/intervals.hpp"
+#include "engine/stats/kernels.hpp"
 #include "engine/stats/pages.hpp"
+#include "engine/stats/quantiles.hpp"
 #include "engine/stats/sort.hpp"
 
 namespace sectorsim::core {
@@ -33,223 +31,6 @@ bool meets(Op op, double x, double threshold) {
   return false;
 }
 
-double quantile_type7(std::vector<double>& v, double p) {
-  if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
-  const double h = static_cast<double>(v.size() - 1) * p;
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-  const double a = v[lo];
-  if (lo + 1 >= v.size()) return a;
-  const double b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-  return a == b ? a : a + (h - static_cast<double>(lo)) * (b - a);
-}
-
-void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out) {
-  // Increasing probabilities: each selection only searches above the last.
-  std::size_t from = 0;
-  for (int i = 0; i < n_probs; ++i) {
-    if (v.empty()) {
-      out[i] = std::numeric_limits<double>::quiet_NaN();
-      continue;
-    }
-    const double h = static_cast<double>(v.size() - 1) * probs[i];
-    const auto lo = static_cast<std::size_t>(std::floor(h));
-    const auto begin = v.begin() + static_cast<std::ptrdiff_t>(std::min(from, lo));
-    std::nth_element(begin, v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
-    const double a = v[lo];
-    double b = a;
-    if (lo + 1 < v.size())
-      b = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
-    out[i] = a == b ? a : a + (h - static_cast<double>(lo)) * (b - a);
-    from = lo;
-  }
-}
-
-namespace {
-
-constexpr std::size_t HIST_BINS = 4096;
-constexpr std::size_t BIN_BLOCK = 256;
-
-// Bins of x[0, m) (m <= BIN_BLOCK) among HIST_BINS equal-width bins from lo at
-// `scale` bins per unit, clamped to the first and last bin (NaN to the
-// first); returns whether a value is NaN or outside [lo, hi]. Four lanes at a
-// time without branches (one ymm register in the AVX2 variant, two xmm in the
-// baseline one); both give the same bins.
-[[gnu::always_inline]] inline bool bin_block_impl(const double* x, std::size_t m, double lo,
-                                                  double hi, double scale, std::uint32_t* bins) {
-  using Vec4I32 = std::int32_t __attribute__((vector_size(16)));
-  using Vec4I64 = std::int64_t __attribute__((vector_size(32)));
-  constexpr double LAST = static_cast<double>(HIST_BINS - 1);
-  const Vec4D vlo = Vec4D{} + lo, vhi = Vec4D{} + hi, vscale = Vec4D{} + scale;
-  const Vec4D zero = Vec4D{}, last = Vec4D{} + LAST;
-  Vec4I64 outside = Vec4I64{};
-  std::size_t k = 0;
-  for (; k + 4 <= m; k += 4) {
-    Vec4D v;
-    std::memcpy(&v, x + k, sizeof v);
-    outside |= ~((v >= vlo) & (v <= vhi));
-    Vec4D pos = (v - vlo) * vscale;
-    pos = zero < pos ? pos : zero;  // NaN to 0
-    pos = pos < last ? pos : last;
-    const Vec4I32 b = __builtin_convertvector(pos, Vec4I32);
-    std::memcpy(bins + k, &b, sizeof b);
-  }
-  bool bad = (outside[0] | outside[1] | outside[2] | outside[3]) != 0;
-  for (; k < m; ++k) {
-    const double v = x[k];
-    bad |= !(v >= lo && v <= hi);
-    double pos = (v - lo) * scale;
-    pos = 0.0 < pos ? pos : 0.0;
-    pos = pos < LAST ? pos : LAST;
-    bins[k] = static_cast<std::uint32_t>(static_cast<std::int32_t>(pos));
-  }
-  return bad;
-}
-
-#if defined(__x86_64__)
-[[gnu::target("avx2")]] bool bin_block_avx2(const double* x, std::size_t m, double lo, double hi,
-                                            double scale, std::uint32_t* bins) {
-  return bin_block_impl(x, m, lo, hi, scale, bins);
-}
-#endif
-
-bool bin_block_sse2(const double* x, std::size_t m, double lo, double hi, double scale,
-                    std::uint32_t* bins) {
-  return bin_block_impl(x, m, lo, hi, scale, bins);
-}
-
-using BinBlock = bool (*)(const double*, std::size_t, double, double, double, std::uint32_t*);
-
-BinBlock bin_block() {
-#if defined(__x86_64__)
-  if (cpu_has_avx2()) return bin_block_avx2;
-#endif
-  return bin_block_sse2;
-}
-
-// Order statistics x_(k) (0-based) of x[0..n) for sorted ranks, exactly, in
-// two passes instead of a selection per rank: a histogram of BINS equal-width
-// bins between the extremes (the bin is monotone in the value, so bin counts
-// give each rank's bin and its rank inside), then the values of the bins that
-// hold a wanted rank, gathered and selected in. The extremes come from the
-// caller when it knows them (the summaries' chunk records), else from one
-// more pass. Returns false (the caller falls back to nth_element) for data
-// with NaN or infinities, or values outside the given extremes.
-bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
-                      const Extremes* known, double* out) {
-  constexpr std::size_t BINS = HIST_BINS;
-  if (n < 4 * BINS) return false;
-  double lo = x[0], hi = x[0];
-  if (known) {
-    lo = known->min;
-    hi = known->max;
-  } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      lo = x[i] < lo ? x[i] : lo;
-      hi = x[i] > hi ? x[i] : hi;
-    }
-  }
-  // NaN extremes, an infinite one, or no spread.
-  if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi)) return false;
-  bool bad = false;  // a NaN, or a value outside [lo, hi]
-  if (lo == hi) {
-    // One value throughout (the base year's observed data): every order
-    // statistic is it, unless a NaN hides among the draws.
-    for (std::size_t i = 0; i < n; ++i)
-      bad |= x[i] != lo;
-    if (bad) return false;
-    std::fill(out, out + ranks.size(), lo);
-    return true;
-  }
-  const double range = hi - lo;
-  if (!(range < std::numeric_limits<double>::infinity())) return false;
-  const double scale = static_cast<double>(BINS) / range;
-  // Bins a block at a time (vectorised), counted in 32 bits (n below 2^32).
-  if (n > std::numeric_limits<std::uint32_t>::max()) return false;
-  const BinBlock bins_of = bin_block();
-  std::uint32_t bins[BIN_BLOCK];
-  std::vector<std::uint32_t> count(BINS, 0);
-  for (std::size_t i0 = 0; i0 < n; i0 += BIN_BLOCK) {
-    const std::size_t m = std::min(BIN_BLOCK, n - i0);
-    bad |= bins_of(x + i0, m, lo, hi, scale, bins);
-    for (std::size_t k = 0; k < m; ++k)
-      ++count[bins[k]];
-  }
-  if (bad) return false;
-  // Each rank's bin, and the first rank of that bin.
-  std::vector<std::int32_t> slot(BINS, -1);  // bin -> index into `gathered`
-  std::vector<std::vector<double>> gathered;
-  std::vector<std::size_t> rank_slot(ranks.size()), rank_base(ranks.size());
-  std::size_t b = 0, below = 0;
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    if (r > 0 && ranks[r] < ranks[r - 1]) return false;  // ranks must increase
-    while (below + count[b] <= ranks[r]) {
-      below += count[b];
-      ++b;
-    }
-    if (slot[b] < 0) {
-      slot[b] = static_cast<std::int32_t>(gathered.size());
-      gathered.emplace_back();
-      gathered.back().reserve(count[b]);
-    }
-    rank_slot[r] = static_cast<std::size_t>(slot[b]);
-    rank_base[r] = below;
-  }
-  for (std::size_t i0 = 0; i0 < n; i0 += BIN_BLOCK) {
-    const std::size_t m = std::min(BIN_BLOCK, n - i0);
-    bins_of(x + i0, m, lo, hi, scale, bins);
-    for (std::size_t k = 0; k < m; ++k) {
-      const std::int32_t s = slot[bins[k]];
-      if (s >= 0) gathered[static_cast<std::size_t>(s)].push_back(x[i0 + k]);
-    }
-  }
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    std::vector<double>& g = gathered[rank_slot[r]];
-    const auto at = g.begin() + static_cast<std::ptrdiff_t>(ranks[r] - rank_base[r]);
-    std::nth_element(g.begin(), at, g.end());
-    out[r] = *at;
-  }
-  return true;
-}
-
-}  // namespace
-
-void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
-                     std::vector<double>& scratch, const Extremes* extremes) {
-  if (n == 0) {
-    for (int i = 0; i < n_probs; ++i)
-      out[i] = std::numeric_limits<double>::quiet_NaN();
-    return;
-  }
-  std::vector<std::size_t> ranks;
-  for (int i = 0; i < n_probs; ++i) {
-    const auto lo = static_cast<std::size_t>(std::floor(static_cast<double>(n - 1) * probs[i]));
-    ranks.push_back(lo);
-    ranks.push_back(std::min(lo + 1, n - 1));
-  }
-  std::vector<double> stats(ranks.size());
-  if (!order_statistics(x, n, ranks, extremes, stats.data())) {
-    // NaN has no place in an order: data holding one have NaN quantiles (as
-    // numpy's quantile gives), never an artefact of where the NaN sat.
-    if (std::any_of(x, x + n, [](double v) { return std::isnan(v); })) {
-      std::fill(out, out + n_probs, std::numeric_limits<double>::quiet_NaN());
-      return;
-    }
-    scratch.assign(x, x + n);
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      const auto at = scratch.begin() + static_cast<std::ptrdiff_t>(ranks[r]);
-      std::nth_element(scratch.begin(), at, scratch.end());
-      stats[r] = *at;
-    }
-  }
-  for (int i = 0; i < n_probs; ++i) {
-    const double h = static_cast<double>(n - 1) * probs[i];
-    const double a = stats[2 * static_cast<std::size_t>(i)];
-    const double b = stats[2 * static_cast<std::size_t>(i) + 1];
-    out[i] = a == b ? a : a + (h - std::floor(h)) * (b - a);  // a == b: no inf - inf
-  }
-}
-
 std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targets,
                                             const CellLayout& layout, int base_year,
                                             const std::vector<std::string>& sector_ids) {
@@ -266,7 +47,7 @@ std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targe
   };
   for (const auto& t : targets) {
     std::string err;
-    const auto ref = resolve_series(t.indicator, sector_ids, &err);
+    const auto ref = resolve_series(t.indicator, layout.series(), sector_ids, &err);
     if (!ref) throw std::invalid_argument("target '" + t.id + "': " + err);
     ResolvedTarget r;
     r.spec = t;
@@ -297,44 +78,31 @@ std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uin
          record_bytes(layout, draws);
 }
 
-// Sketch mode. Each chunk's values, sorted cell by cell in consume_unordered,
-// wait here until every cell's sketch has taken them. The cells are dealt
-// into groups; a group takes chunks strictly in order (each cell's sketch
-// sees the same sequence on any thread count), and whichever thread finds a
-// group idle with its next chunk ready feeds it: workers do so as they finish
-// a chunk, the delivering thread in consume(). Groups run concurrently on
-// the run's own threads (no threads are started per chunk), and a sorted copy
-// is handed back as soon as its last group has taken it. Test:
-// Sketch.SortedInPlaceOrInACopyOnAnyThreadCountAlike.
-struct SummaryAccumulator::Sorted {
-  struct Waiting {
-    double* values = nullptr;  // cell i's sorted values at values + i * stride
-    std::size_t stride = 0;
-    std::size_t n = 0;            // lanes
-    std::size_t groups_left = 0;  // groups yet to take them
-    std::vector<double> owned;    // the copy values points into (empty: the
-                                  // runner's buffer, sorted in place)
-  };
-  std::mutex mu;
-  std::condition_variable fed;             // a group finished a chunk
-  std::map<std::uint64_t, Waiting> ready;  // by chunk index
-  std::vector<std::vector<double>> pool;
-  std::vector<std::size_t> bounds;    // group g: cells [bounds[g], bounds[g + 1])
-  std::vector<std::uint64_t> next;    // per group: the next chunk it takes
-  std::vector<std::uint8_t> busy;     // per group: a thread is feeding it
-  std::atomic<std::size_t> start{0};  // spreads threads over the groups
-  std::size_t groups() const { return next.size(); }
-};
-
 SummaryAccumulator::~SummaryAccumulator() = default;
 
 std::uint64_t SummaryAccumulator::sketch_bytes(const CellLayout& layout, std::uint64_t draws,
                                                std::size_t k) {
+  // Saturating: a count beyond any machine gives UINT64_MAX, never a
+  // shift past 64 bits (which looped forever) or a wrapped product.
+  constexpr std::uint64_t MAX = std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t k64 = std::max<std::uint64_t>(k, 1);
   std::uint64_t levels = 1;
-  while ((static_cast<std::uint64_t>(k) << levels) < draws)
+  while (levels < 64 && (k64 << levels) >> levels == k64 && (k64 << levels) < draws)
     ++levels;
-  return static_cast<std::uint64_t>(layout.n_cells()) * (levels + 1) * 2 * k * sizeof(double) +
-         record_bytes(layout, draws);
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(layout.n_cells()), levels + 1, &bytes) ||
+      __builtin_mul_overflow(bytes, 2 * k64 * sizeof(double), &bytes)) {
+    return MAX;
+  }
+  const std::uint64_t chunks = draws / CHUNK_DRAWS + (draws % CHUNK_DRAWS != 0);
+  std::uint64_t records = 0;  // record_bytes, whose draws + CHUNK_DRAWS - 1 could wrap
+  if (__builtin_mul_overflow(
+          chunks, static_cast<std::uint64_t>(layout.n_cells()) * (4 * sizeof(double) + 1),
+          &records) ||
+      __builtin_add_overflow(bytes, records, &bytes)) {
+    return MAX;
+  }
+  return bytes;
 }
 
 SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
@@ -349,16 +117,10 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
   const std::size_t cells = static_cast<std::size_t>(layout.n_cells());
   const std::size_t n_chunks = (max_draws + chunk_draws - 1) / chunk_draws;
   if (sketch_k_ > 0) {
-    sketches_.assign(cells, QuantileSketch(sketch_k_));
-    sorted_ = std::make_unique<Sorted>();
     // Four groups a thread, so that a thread finding one group busy has
     // others to feed.
-    const std::size_t groups = std::clamp<std::size_t>(
-        4 * static_cast<std::size_t>(std::max(threads, 1)), 1, std::max<std::size_t>(cells, 1));
-    for (std::size_t g = 0; g <= groups; ++g)
-      sorted_->bounds.push_back(cells * g / groups);
-    sorted_->next.assign(groups, 0);
-    sorted_->busy.assign(groups, 0);
+    feeder_ = std::make_unique<SketchFeeder>(cells, sketch_k_,
+                                             4 * static_cast<std::size_t>(std::max(threads, 1)));
   } else {
     store_.resize(cells * max_draws);  // uninitialised: see store_
   }
@@ -390,99 +152,6 @@ std::uint64_t count_met_as(const double* x, const double* den, double threshold,
     }
   }
   return met;
-}
-
-// Per-chunk statistics of four cells, x[0..3][0, n): sums, extremes and
-// sums of squared deviations from the mean, each in draw order. Four values
-// of each row are transposed so that one vector holds the four cells' values
-// of one draw; per lane the operations are the scalar loop's (sum += v;
-// lo = v < lo ? v : lo, as std::min(lo, v); the same for hi), so the bits are
-// too, on any vector width.
-template <class V>
-[[gnu::always_inline]] inline void transpose4(const double* const* x, std::size_t i, V (&v)[4]) {
-  V a, b, c, d;
-  std::memcpy(&a, x[0] + i, sizeof a);
-  std::memcpy(&b, x[1] + i, sizeof b);
-  std::memcpy(&c, x[2] + i, sizeof c);
-  std::memcpy(&d, x[3] + i, sizeof d);
-  const V t0 = __builtin_shufflevector(a, b, 0, 4, 2, 6);
-  const V t1 = __builtin_shufflevector(a, b, 1, 5, 3, 7);
-  const V t2 = __builtin_shufflevector(c, d, 0, 4, 2, 6);
-  const V t3 = __builtin_shufflevector(c, d, 1, 5, 3, 7);
-  v[0] = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
-  v[1] = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
-  v[2] = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
-  v[3] = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
-}
-
-struct QuadStats {
-  double mean[4], m2[4], lo[4], hi[4];
-};
-
-template <class V>
-[[gnu::always_inline]] inline QuadStats quad_stats(const double* const* x, std::size_t n,
-                                                   double inv_n) {
-  const std::size_t n4 = n & ~std::size_t{3};
-  V s = V{}, l = {x[0][0], x[1][0], x[2][0], x[3][0]}, h = l;
-  for (std::size_t i = 0; i < n4; i += 4) {
-    V v[4];
-    transpose4(x, i, v);
-    for (const V& e : v) {
-      s += e;
-      l = e < l ? e : l;
-      h = e > h ? e : h;
-    }
-  }
-  QuadStats q;
-  double sum[4];
-  for (int k = 0; k < 4; ++k) {
-    sum[k] = s[k];
-    q.lo[k] = l[k];
-    q.hi[k] = h[k];
-    for (std::size_t i = n4; i < n; ++i) {
-      const double v = x[k][i];
-      sum[k] += v;
-      q.lo[k] = std::min(q.lo[k], v);
-      q.hi[k] = std::max(q.hi[k], v);
-    }
-    q.mean[k] = sum[k] * inv_n;
-  }
-  const V mean = {q.mean[0], q.mean[1], q.mean[2], q.mean[3]};
-  V m2 = V{};
-  for (std::size_t i = 0; i < n4; i += 4) {
-    V v[4];
-    transpose4(x, i, v);
-    for (const V& e : v) {
-      const V d = e - mean;
-      m2 += d * d;
-    }
-  }
-  for (int k = 0; k < 4; ++k) {
-    q.m2[k] = m2[k];
-    for (std::size_t i = n4; i < n; ++i) {
-      const double d = x[k][i] - q.mean[k];
-      q.m2[k] += d * d;
-    }
-  }
-  return q;
-}
-
-#if defined(__x86_64__)
-[[gnu::target("avx2")]] QuadStats quad_stats_avx2(const double* const* x, std::size_t n,
-                                                  double inv_n) {
-  return quad_stats<Vec4D>(x, n, inv_n);
-}
-#endif
-
-QuadStats quad_stats_sse2(const double* const* x, std::size_t n, double inv_n) {
-  return quad_stats<Vec4D>(x, n, inv_n);
-}
-
-QuadStats quad_stats_any(const double* const* x, std::size_t n, double inv_n) {
-#if defined(__x86_64__)
-  if (cpu_has_avx2()) return quad_stats_avx2(x, n, inv_n);
-#endif
-  return quad_stats_sse2(x, n, inv_n);
 }
 
 // Whether x[0, n) are all x[0], bit for bit.
@@ -520,14 +189,7 @@ void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
 }
 
 std::vector<double> SummaryAccumulator::spare_buffer() {
-  std::vector<double> b;
-  if (sketch_k_ == 0) return b;
-  std::lock_guard<std::mutex> lock(sorted_->mu);
-  if (!sorted_->pool.empty()) {
-    b = std::move(sorted_->pool.back());
-    sorted_->pool.pop_back();
-  }
-  return b;
+  return feeder_ ? feeder_->spare() : std::vector<double>{};
 }
 
 void SummaryAccumulator::consume_unordered_owned(const ChunkView& chunk,
@@ -573,19 +235,19 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
 
   // Sketch mode: each cell's values sorted, in the chunk's own buffer where
   // the runner allows it (then it keeps them for consume()), else in a copy.
-  Sorted::Waiting waiting;
+  double* sorted = nullptr;
+  std::size_t sorted_stride = 0;
+  std::vector<double> sorted_owner;  // the buffer `sorted` lies in, if ours
   if (sketch_k_ > 0) {
-    waiting.n = chunk.n;
-    waiting.groups_left = sorted_->groups();
     if (chunk.writable) {
-      if (owned) waiting.owned = std::move(*owned);  // the data stay put
-      waiting.values = chunk.writable;
-      waiting.stride = chunk.stride;
+      if (owned) sorted_owner = std::move(*owned);  // the data stay put
+      sorted = chunk.writable;
+      sorted_stride = chunk.stride;
     } else {
-      waiting.owned = spare_buffer();
-      waiting.owned.resize(cells * chunk.n);
-      waiting.values = waiting.owned.data();
-      waiting.stride = chunk.n;
+      sorted_owner = feeder_->spare();
+      sorted_owner.resize(cells * chunk.n);
+      sorted = sorted_owner.data();
+      sorted_stride = chunk.n;
     }
   }
   const double inv_n = 1.0 / static_cast<double>(chunk.n);
@@ -597,14 +259,14 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
     const double* xs[4];
     for (std::size_t k = 0; k < 4; ++k)
       xs[k] = chunk.cell(static_cast<int>(cell0 + (k < g ? k : 0)));
-    const QuadStats q = quad_stats_any(xs, chunk.n, inv_n);
+    const QuadStats q = quad_stats(xs, chunk.n, inv_n);
     for (std::size_t k = 0; k < g; ++k) {
       const std::size_t cell = cell0 + k;
       const double* x = xs[k];
       chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
       if (sketch_k_ > 0) {
-        thread_local std::vector<std::uint64_t> keys;
-        sort_doubles(x, waiting.values + cell * waiting.stride, chunk.n, keys);  // may be in place
+        thread_local std::vector<std::int64_t> keys;
+        sort_doubles(x, sorted + cell * sorted_stride, chunk.n, keys);  // may be in place
       } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
         // One value throughout: the record's min (x[0]'s bits) stands for it.
         stored_[c * cells + cell] = 0;
@@ -618,74 +280,13 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
       }
     }
   }
-  if (sketch_k_ > 0) {
-    {
-      std::lock_guard<std::mutex> lock(sorted_->mu);
-      sorted_->ready[c] = std::move(waiting);
-    }
-    feed_sketches();
-  }
-}
-
-void SummaryAccumulator::feed_sketches() {
-  Sorted& st = *sorted_;
-  const std::size_t groups = st.groups();
-  const std::size_t first = st.start.fetch_add(1, std::memory_order_relaxed) % groups;
-  std::unique_lock<std::mutex> lock(st.mu);
-  for (std::size_t k = 0; k < groups; ++k) {
-    const std::size_t g = (first + k) % groups;
-    if (st.busy[g]) continue;
-    for (auto it = st.ready.find(st.next[g]); it != st.ready.end();
-         it = st.ready.find(st.next[g])) {
-      st.busy[g] = 1;
-      Sorted::Waiting& w = it->second;  // stays put: erased by its last group only
-      lock.unlock();
-      try {
-        for (std::size_t cell = st.bounds[g]; cell < st.bounds[g + 1]; ++cell)
-          sketches_[cell].add_sorted(w.values + cell * w.stride, w.n);
-      } catch (...) {
-        lock.lock();
-        st.busy[g] = 0;
-        st.fed.notify_all();
-        throw;
-      }
-      lock.lock();
-      if (--w.groups_left == 0) {
-        if (!w.owned.empty()) st.pool.push_back(std::move(w.owned));
-        st.ready.erase(it);
-      }
-      ++st.next[g];
-      st.busy[g] = 0;
-      st.fed.notify_all();
-    }
-  }
+  if (sketch_k_ > 0) feeder_->offer(c, sorted, sorted_stride, chunk.n, std::move(sorted_owner));
 }
 
 void SummaryAccumulator::consume(const ChunkView& chunk) {
-  if (sketch_k_ == 0) return;
-  // Chunk c's turn: every group takes it (and whatever is ready after it)
-  // before the runner moves on, so the sorted copies waiting never outnumber
-  // the runner's reorder window. This thread feeds idle groups itself and
-  // waits only for groups another thread is feeding.
-  const std::uint64_t c = chunk.first_draw / chunk_draws_;
-  Sorted& st = *sorted_;
-  for (;;) {
-    feed_sketches();
-    std::unique_lock<std::mutex> lock(st.mu);
-    bool done = true, idle_ready = false;
-    for (std::size_t g = 0; g < st.groups(); ++g) {
-      if (st.next[g] > c) continue;
-      done = false;
-      idle_ready |= !st.busy[g] && st.ready.count(st.next[g]) > 0;
-    }
-    if (done) return;
-    if (idle_ready) continue;
-    if (st.ready.count(c) == 0 &&
-        std::none_of(st.busy.begin(), st.busy.end(), [](std::uint8_t b) { return b != 0; })) {
-      throw std::logic_error("SummaryAccumulator: chunk not sorted");
-    }
-    st.fed.wait(lock);
-  }
+  // Chunk c's turn: every cell's sketch takes it before the runner moves on,
+  // so the sorted copies waiting never outnumber the runner's reorder window.
+  if (feeder_) feeder_->wait_fed(chunk.first_draw / chunk_draws_);
 }
 
 const double* SummaryAccumulator::column(std::size_t cell, std::uint64_t draws,
@@ -741,7 +342,7 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
                          chunk_counts_.begin() + static_cast<std::ptrdiff_t>(n_chunks * width));
   if (sketch_k_ > 0) {
     // The sketches hold exactly the chunks delivered in order: the first `draws`.
-    for (const QuantileSketch& sk : sketches_) {
+    for (const QuantileSketch& sk : feeder_->sketches()) {
       if (sk.count() != draws) {
         throw std::logic_error("quantile sketch holds " + std::to_string(sk.count()) +
                                " draws, the checkpoint " + std::to_string(draws));
@@ -784,9 +385,9 @@ void SummaryAccumulator::restore(const SummaryState& st) {
   }
   std::copy(st.chunk_counts.begin(), st.chunk_counts.end(), chunk_counts_.begin());
   if (sketch_k_ > 0) {
-    std::fill(sorted_->next.begin(), sorted_->next.end(), st.draws / chunk_draws_);
+    feeder_->restart_at(st.draws / chunk_draws_);
     std::size_t at = 0, item_at = 0, error_at = 0;
-    for (QuantileSketch& sk : sketches_) {
+    for (QuantileSketch& sk : feeder_->sketches()) {
       sk.restore(st.sketch_index, at, st.sketch_items, item_at, st.sketch_error, error_at);
       if (sk.count() != st.draws) throw std::invalid_argument("saved quantile sketch is malformed");
     }
@@ -841,7 +442,7 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
     stats[1] = n > 1 ? std::sqrt(st.m2 / (n - 1)) : std::numeric_limits<double>::quiet_NaN();
     stats[2] = st.min;
     if (sketch_k_ > 0) {
-      sketches_[cell].quantiles(QUANTILE_PROBS, 5, stats + 3);
+      feeder_->sketches()[cell].quantiles(QUANTILE_PROBS, 5, stats + 3);
     } else if (const double* one = one_value(cell, draws)) {
       // One value in every chunk, the same bits: every quantile is it (what
       // the selection below gives such data).
@@ -902,7 +503,7 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   out.quantile_method = "exact (type 7)";
   if (sketch_k_ > 0) {
     double worst = 0;
-    for (const auto& sk : sketches_)
+    for (const auto& sk : feeder_->sketches())
       worst = std::max(worst, sk.rank_error_fraction());
     char buf[160];
     std::snprintf(buf, sizeof buf,

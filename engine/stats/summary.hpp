@@ -6,7 +6,9 @@
 // counts. finish() merges the chunk records in chunk order (Chan et al.'s
 // pairwise update), so floating-point results depend only on the draws, never
 // on which thread computed which chunk. Quantiles are exact (type 7, as
-// numpy's default) from a store of every value. Covered by tests/test_summary.cpp.
+// numpy's default: quantiles.hpp) from a store of every value, or come from
+// a quantile sketch per cell (sketch_feeder.hpp). Covered by
+// tests/test_summary.cpp.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,7 @@
 #include "engine/spec/chunk.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
-#include "engine/stats/sketch.hpp"
+#include "engine/stats/sketch_feeder.hpp"
 
 namespace sectorsim::core {
 
@@ -39,25 +41,6 @@ std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targe
 /// Whether value `x` meets `op threshold`.
 bool meets(Op op, double x, double threshold);
 
-/// Type-7 quantile of sorted-or-not data (reorders `v`); p in [0, 1].
-double quantile_type7(std::vector<double>& v, double p);
-/// Type-7 quantiles at increasing probabilities probs[0..n_probs) (reorders `v`).
-void quantiles_type7(std::vector<double>& v, const double* probs, int n_probs, double* out);
-/// Smallest and largest value of some data, where the caller already knows them.
-struct Extremes {
-  double min, max;
-};
-/// The same, exact, for x[0..n) left untouched: a histogram between the
-/// extremes finds each rank's bin, and only those bins' values are selected
-/// in, instead of a selection per probability over all (scratch is reused
-/// storage for the fallback on data with infinities). Data holding a NaN
-/// have NaN quantiles. `extremes`, when given, saves the pass that finds
-/// them; a value outside them sends the selection to the fallback, so the
-/// result stays exact.
-/// Covered by tests/test_quantiles.cpp against quantile_type7.
-void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_probs, double* out,
-                     std::vector<double>& scratch, const Extremes* extremes = nullptr);
-
 /// Everything a SummaryAccumulator knows about the first `draws` draws: what
 /// an interrupted run saves so that a resumed one finishes bit-identically.
 struct SummaryState {
@@ -77,6 +60,9 @@ struct SummaryState {
   std::vector<std::uint64_t> replicate_counts;  ///< [replicate]
 };
 
+/// The chunk sink that summarises a run's cells and counts its targets.
+/// Tests: SummaryAccumulatorTest.* (tests/test_summary.cpp), Sketch.* for
+/// sketch mode, tests/test_resume.cpp for save and restore.
 class SummaryAccumulator : public ChunkSink {
  public:
   /// max_draws: draws of the run (sizes the exact-quantile store).
@@ -102,10 +88,11 @@ class SummaryAccumulator : public ChunkSink {
   void consume(const ChunkView& chunk) override;
   /// consume() sees that every cell's sketch has taken the values
   /// consume_unordered() sorted (or does nothing): it needs the chunk's
-  /// draws, not its values.
-  bool reads_values_in_order() const override { return false; }
-  /// Sketch mode sorts each cell's values, in place where the runner allows.
-  bool rearranges_values() const override { return sketch_k_ > 0; }
+  /// draws, not its values. Sketch mode sorts each cell's values, in place
+  /// where the runner allows (RearrangeUnordered).
+  ValueUse value_use() const override {
+    return sketch_k_ > 0 ? ValueUse::RearrangeUnordered : ValueUse::ReadUnordered;
+  }
   bool uses_sketch() const { return sketch_k_ > 0; }
 
   /// Summaries and targets over the first `draws` draws (a whole number of
@@ -175,17 +162,11 @@ class SummaryAccumulator : public ChunkSink {
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
   // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
-  // values sorted beforehand (in parallel, by consume_unordered), by groups
-  // of cells that any thread may feed (see Sorted in summary.cpp).
+  // values sorted beforehand (in parallel, by consume_unordered).
   std::size_t sketch_k_ = 0;
-  std::vector<QuantileSketch> sketches_;
-  struct Sorted;
-  std::unique_ptr<Sorted> sorted_;
+  std::unique_ptr<SketchFeeder> feeder_;
   /// consume_unordered(), keeping `owned` (whose data chunk.writable is) if given.
   void consume_unordered_into(const ChunkView& chunk, std::vector<double>* owned);
-  /// Feeds every idle group of cells whose next chunk is sorted and waiting,
-  /// chunk after chunk while they keep coming.
-  void feed_sketches();
 };
 
 }  // namespace sectorsim::core
