@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "engine/spec/series.hpp"
 
@@ -51,17 +53,26 @@ void Progress::finish() {
 
 namespace {
 
+// One number format for every value of the tables (thresholds, medians,
+// bounds, differences): five significant digits in fixed notation without
+// trailing zeros (1500, 2630.2, 0.35), scientific outside [1e-3, 1e6).
 std::string fmt(double v) {
-  char buf[32];
+  char buf[48];
   const double a = std::fabs(v);
-  if (a != 0 && (a >= 1e6 || a < 1e-3)) {
+  if (!std::isfinite(v) || (a != 0 && (a >= 1e6 || a < 1e-3))) {
     std::snprintf(buf, sizeof buf, "%.3g", v);
-  } else if (a >= 100) {
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
   }
-  return buf;
+  const int magnitude = a == 0 ? 0 : static_cast<int>(std::floor(std::log10(a)));
+  const int decimals = std::clamp(4 - magnitude, 0, 7);
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::string out = buf;
+  if (out.find('.') != std::string::npos) {
+    out.erase(out.find_last_not_of('0') + 1);
+    if (out.back() == '.') out.pop_back();
+  }
+  if (out == "-0") out = "0";
+  return out;
 }
 
 std::string pad(const std::string& s, std::size_t w) {
@@ -75,10 +86,10 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
                         int processes) {
   char workers[64];
   if (processes > 1) {
-    std::snprintf(workers, sizeof workers, "%d processes (%d threads on process 0)", processes,
-                  threads);
+    std::snprintf(workers, sizeof workers, "%d processes (%d thread%s on process 0)", processes,
+                  threads, threads == 1 ? "" : "s");
   } else {
-    std::snprintf(workers, sizeof workers, "%d threads", threads);
+    std::snprintf(workers, sizeof workers, "%d thread%s", threads, threads == 1 ? "" : "s");
   }
   char head[320];
   std::snprintf(head, sizeof head,
@@ -100,6 +111,7 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   os << "\n"
      << pad("target", 28) << pad("year", 6) << pad("condition", 32) << pad("P(met)", 8)
      << pad("95% CI", 18) << "indicator median [5%, 95%]\n";
+  bool any_relative = false;
   for (const auto& t : result.targets) {
     const auto& ts = t.spec;
     std::string cond = ts.indicator;
@@ -108,7 +120,10 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
     char p[32], ci[48];
     std::snprintf(p, sizeof p, "%.3f", t.in_year.p);
     std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", t.in_year.low, t.in_year.high);
-    std::string dist;
+    // A relative target is judged on a ratio of two years whose
+    // distribution the summaries do not hold: a dash, explained below.
+    std::string dist = ts.relative_to_year ? "—" : "";
+    any_relative = any_relative || ts.relative_to_year.has_value();
     const auto ref = core::resolve_series(ts.indicator, series, ids, nullptr);
     const int y = ts.year - spec.base_year;
     if (ref && !ts.relative_to_year && y >= 0 &&
@@ -128,6 +143,10 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   std::snprintf(p, sizeof p, "%.3f", result.all_targets.p);
   std::snprintf(ci, sizeof ci, "[%.3f, %.3f]", result.all_targets.low, result.all_targets.high);
   os << pad("all targets (joint)", 28) << pad("", 6) << pad("", 32) << pad(p, 8) << ci << "\n";
+  if (any_relative) {
+    os << "— a target relative to another year is judged on the ratio of the two years, draw by "
+          "draw; the summaries hold each year's values, not the ratio's\n";
+  }
   if (result.replicates > 0 && !result.mean_std_error.empty()) {
     // Scrambled Sobol: the spread of the replicate means is the honest error
     // of a mean (the Wilson intervals above assume independent draws and are
@@ -205,6 +224,55 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
          << pad(signed_fmt(stat(0)) + " [" + signed_fmt(stat(1)) + ", " + signed_fmt(stat(2)) + "]",
                 34)
          << pad(hi, 8) << buf << "\n";
+    }
+  }
+}
+
+std::string target_count(const core::ScenarioSpec& spec) {
+  const std::size_t n = spec.targets.size();
+  std::string out = std::to_string(n) + (n == 1 ? " target" : " targets");
+  if (spec.files.empty() || spec.target_files.size() != n) return out;
+  const std::string& own = spec.files.front().path;
+  std::vector<std::pair<std::string, std::size_t>> inherited;  // by file, in order
+  std::size_t added = 0;
+  for (const auto& f : spec.target_files) {
+    if (f == own) {
+      ++added;
+      continue;
+    }
+    const auto it = std::find_if(inherited.begin(), inherited.end(),
+                                 [&](const auto& e) { return e.first == f; });
+    if (it == inherited.end()) {
+      inherited.emplace_back(f, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  if (inherited.empty()) return out;
+  out += ":";
+  for (std::size_t i = 0; i < inherited.size(); ++i) {
+    out += (i ? ", " : " ") + std::to_string(inherited[i].second) + " inherited from " +
+           std::filesystem::path(inherited[i].first).filename().string();
+  }
+  out += ", " + std::to_string(added) + " added";
+  return out;
+}
+
+void print_compare_notes(std::ostream& os, const std::vector<core::ScenarioSpec>& specs,
+                         std::size_t baseline) {
+  const core::ScenarioSpec& base = specs[baseline];
+  const auto source = [](const core::ScenarioSpec& s) {
+    return s.files.empty() ? s.name : s.files.front().path;
+  };
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    if (k == baseline) continue;
+    for (const auto& t : specs[k].targets) {
+      const bool shared = std::any_of(base.targets.begin(), base.targets.end(),
+                                      [&](const core::TargetSpec& b) { return b.id == t.id; });
+      if (shared) continue;
+      os << "note: target '" << t.id << "' of scenario '" << specs[k].name << "' ("
+         << source(specs[k]) << ") is not in the baseline '" << base.name << "' (" << source(base)
+         << "): the comparison judges the baseline's targets only\n";
     }
   }
 }

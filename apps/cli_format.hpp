@@ -49,4 +49,14 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
 void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline,
                             const std::vector<core::Comparison>& comparisons);
 
+/// "N targets", and where some were inherited through `extends:`, where
+/// from: "6 targets: 5 inherited from plan-2022-2025.yaml, 1 added".
+std::string target_count(const core::ScenarioSpec& spec);
+
+/// Notes on what a comparison leaves out: the targets of a scenario that the
+/// baseline lacks (the comparison judges the baseline's targets), one line
+/// each, "note: ...".
+void print_compare_notes(std::ostream& os, const std::vector<core::ScenarioSpec>& specs,
+                         std::size_t baseline);
+
 }  // namespace sectorsim::cli

@@ -3,11 +3,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <iostream>
+#include <limits>
 #include <thread>
 #include <utility>
 
 #include "engine/run/errors.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::cli {
 namespace {
@@ -18,9 +22,11 @@ constexpr const char* QUANTILES_HELP =
 
 // Options shared by run and compare.
 void add_run_options(po::options_description& opts) {
-  opts.add_options()("draws,n", po::value<std::uint64_t>(),
-                     "number of Monte Carlo draws (overrides run.draws)")(
-      "seed,s", po::value<std::uint64_t>(), "random seed (overrides run.seed)")(
+  opts.add_options()("draws,n", po::value<std::string>(),
+                     "number of Monte Carlo draws, 1..2^40 = 1099511627776 (overrides "
+                     "run.draws; the bound keeps every count derived from it far from overflow)")(
+      "seed,s", po::value<std::string>(),
+      "random seed, 0..18446744073709551615 (overrides run.seed)")(
       "threads,t", po::value<int>(), "worker threads (default: all cores)")(
       "sampler", po::value<std::string>(), "mc, lhs or sobol (overrides run.sampler)")(
       "replicates", po::value<int>(),
@@ -106,14 +112,28 @@ CommandOptions report_command() {
   return c;
 }
 
+CommandOptions command_options(const std::string& name) {
+  if (name == "run") return run_command();
+  if (name == "compare") return compare_command();
+  if (name == "validate") return validate_command();
+  if (name == "report") return report_command();
+  throw run::InputError("unknown command '" + name + "'");
+}
+
+void check_values(const po::variables_map& vm) {
+  (void)run::apply_overrides(core::RunSettings{}, overrides(vm));
+  if (vm.count("batch")) (void)run_options(vm, "", nullptr, {});
+  if (vm.count("quantiles")) (void)run::parse_quantiles(vm["quantiles"].as<std::string>());
+}
+
 bool parse(const std::vector<std::string>& args, const CommandOptions& command,
-           po::variables_map& vm) {
+           po::variables_map& vm, std::ostream& help) {
   po::options_description all;
   all.add(command.options);
   try {
     po::store(po::command_line_parser(args).options(all).positional(command.positional).run(), vm);
     if (vm.count("help")) {
-      std::cout << command.usage << "\n" << command.options << "\n";
+      help << command.usage << "\n" << command.options << "\n";
       return false;
     }
     po::notify(vm);
@@ -145,10 +165,28 @@ run::RunOptions run_options(const po::variables_map& vm, const std::string& comm
   return o;
 }
 
+std::uint64_t whole_number(const std::string& option, const std::string& text, std::uint64_t low,
+                           std::uint64_t high) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || text.front() == '-' || text.front() == '+' || ec != std::errc{} ||
+      ptr != end || value < low || value > high) {
+    throw run::InputError("--" + option + " must be a whole number from " + std::to_string(low) +
+                          " to " + std::to_string(high) + " (got '" + text + "')");
+  }
+  return value;
+}
+
 run::Overrides overrides(const po::variables_map& vm) {
   run::Overrides ov;
-  if (vm.count("draws")) ov.draws = vm["draws"].as<std::uint64_t>();
-  if (vm.count("seed")) ov.seed = vm["seed"].as<std::uint64_t>();
+  if (vm.count("draws")) {
+    ov.draws = whole_number("draws", vm["draws"].as<std::string>(), 1, core::MAX_DRAWS);
+  }
+  if (vm.count("seed")) {
+    ov.seed = whole_number("seed", vm["seed"].as<std::string>(), 0,
+                           std::numeric_limits<std::uint64_t>::max());
+  }
   if (vm.count("sampler")) ov.sampler = run::parse_sampler(vm["sampler"].as<std::string>());
   if (vm.count("replicates")) ov.replicates = vm["replicates"].as<int>();
   return ov;

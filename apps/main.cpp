@@ -25,8 +25,10 @@
 #include "apps/cli_options.hpp"
 #include "apps/cluster_processes.hpp"
 #include "engine/config/scenario_loader.hpp"
+#include "engine/io/atomic_file.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/format.hpp"
+#include "engine/io/output_target.hpp"
 #include "engine/parallel/cluster.hpp"
 #include "engine/report/report.hpp"
 #include "engine/run/run.hpp"
@@ -48,11 +50,20 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) {
   g_stop.store(true);
 }
-// From the first draw on, a signal stops the run between chunks; before it,
-// it ends the process at once.
+// Installed first thing in main: from the first draw on, a signal stops the
+// run between chunks (an incomplete file, exit 3); before it, the command
+// stops at its next check (run::Interrupted: nothing written, temporary files
+// removed, exit 3).
 void catch_signals() {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+}
+
+// Names the temporary files of dead processes beside `target` (never removes
+// them: the user decides; docs/guarantees.md, "Output safety").
+void warn_stale(const std::string& target) {
+  for (const io::StaleTemporary& s : io::find_stale_temporaries(target))
+    std::cerr << "sectorsim: warning: " << io::describe_stale(s) << "\n";
 }
 
 // Set on a process other than 0 when process 0 reports the same failure
@@ -78,8 +89,8 @@ int cmd_validate(const std::vector<std::string>& args) {
         ids.push_back(s.id);
       core::resolve_targets(spec.targets, model->layout(), spec.base_year, ids);
       std::cout << f << ": ok (scenario " << spec.name << ", " << spec.n_sectors() << " sectors, "
-                << spec.base_year << "-" << spec.end_year << ", " << spec.targets.size()
-                << " targets)\n";
+                << spec.base_year << "-" << spec.end_year << ", " << cli::target_count(spec)
+                << ")\n";
     } catch (const config::ConfigError& e) {
       for (const auto& m : e.messages())
         std::cerr << m << "\n";
@@ -120,6 +131,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       throw run::InputError(
           "--resume keeps the quantile method of the run it continues: drop --quantiles");
     }
+    io::check_results_input(vm["resume"].as<std::string>());
+    warn_stale(vm["resume"].as<std::string>());
     auto plan = run::plan_resume(vm["resume"].as<std::string>(), spec, cli::overrides(vm));
     out = run::resume_scenario(spec, std::move(plan), o);
   } else {
@@ -129,6 +142,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     o.output.keep_paths = vm.count("no-paths") == 0;
     o.output.float32 = vm.count("float32") > 0;
     if (vm.count("gzip")) o.output.gzip = vm["gzip"].as<int>();
+    warn_stale(o.output.file);
     out = run::run_scenario(spec, o);
   }
   progress->finish();
@@ -163,6 +177,16 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
   o.overrides = cli::overrides(vm);
   o.quantiles = run::parse_quantiles(vm["quantiles"].as<std::string>());
   o.output.file = vm["output"].as<std::string>();
+  cli::print_compare_notes(std::cerr, specs, base);
+  if (vm.count("csv")) {
+    // Before anything is computed: the tables can be written (D7, D9 of issue 19).
+    std::vector<std::string> inputs;
+    for (const auto& s : specs)
+      for (const auto& f : s.files)
+        inputs.push_back(f.path);
+    io::check_csv_target(vm["csv"].as<std::string>(), inputs, o.output.overwrite);
+  }
+  warn_stale(o.output.file);
   const auto progress = cli::progress_bar(vm, "compare", o);
   const run::CompareOutcome out = run::compare_scenarios(specs, base, o);
   progress->finish();
@@ -171,7 +195,9 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
               << " draws; no results file written\n";
     return EXIT_INTERRUPTED;
   }
-  if (vm.count("csv")) io::write_csv(vm["csv"].as<std::string>(), out.results, out.comparisons);
+  if (vm.count("csv")) {
+    io::write_csv(vm["csv"].as<std::string>(), out.results, out.comparisons, o.output.overwrite);
+  }
   if (!vm.count("quiet")) {
     for (std::size_t k = 0; k < specs.size(); ++k) {
       cli::print_target_table(std::cout, specs[k], out.results[k], out.seconds,
@@ -188,13 +214,19 @@ int cmd_report(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!cli::parse(args, cli::report_command(), vm)) return EXIT_OK;
   const std::string in = vm["file"].as<std::string>();
+  // A missing input is bad input, as it is for run (exit 2).
+  std::error_code missing;
+  if (!std::filesystem::exists(in, missing)) throw run::InputError(in + ": no such file");
   std::string out = vm.count("output")
                         ? vm["output"].as<std::string>()
                         : std::filesystem::path(in).replace_extension(".html").string();
-  if (!vm.count("overwrite") && std::filesystem::exists(out)) {
-    throw run::InputError(out + ": exists; pass --overwrite to replace it");
-  }
-  report::write_report(in, out, vm.count("overwrite") > 0);
+  // Not the results file itself, not a device, not an existing file unless
+  // --overwrite; the input is a results file, not a temporary one.
+  io::check_results_input(in);
+  io::check_output_target(out, {in}, vm.count("overwrite") > 0);
+  const std::string html = report::render_report(in);
+  if (g_stop.load()) throw run::Interrupted("interrupted; no report written");
+  io::write_file_atomically(out, html, vm.count("overwrite") > 0);
   std::cout << "report: " << out << "\n";
   return EXIT_OK;
 }
@@ -212,6 +244,12 @@ int report_error(const std::string& prefix) {
       if (!g_silent_errors) std::cerr << m << "\n";
     return EXIT_INPUT;
   } catch (const run::InputError& e) {  // run::ResourceError included
+    say(e.what());
+    return EXIT_INPUT;
+  } catch (const run::Interrupted& e) {
+    say(e.what());
+    return EXIT_INTERRUPTED;
+  } catch (const io::Refused& e) {  // an unsafe output path, an input that is no results file
     say(e.what());
     return EXIT_INPUT;
   } catch (const std::invalid_argument& e) {
@@ -266,6 +304,8 @@ int main(int argc, char** argv) {
   // Past a file-size limit, write(2) should fail with EFBIG (reported as an
   // I/O error, temporary file removed) rather than kill the process.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Before any file is touched: a signal from here on leads to a clean exit 3.
+  catch_signals();
 #ifdef __GLIBC__
   // Two malloc arenas, not glibc's eight a core. The hot loops allocate
   // nothing; the sketches' levels are reallocated by whichever thread feeds

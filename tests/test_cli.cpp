@@ -2,6 +2,8 @@
 // exit codes and messages, files never clobbered, results identical across
 // thread counts and batch sizes, and summaries recomputed from the stored
 // paths by an independent reader (numpy through h5py).
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -241,7 +243,9 @@ TEST_F(Cli, DamagedResultsFilesAreRefusedNotCrashedOn) {
   std::ofstream(file("junk.h5")) << std::string(5000, '\x5a');
   for (const std::string& bad : {file("cut.h5"), file("junk.h5"), file("none.h5")}) {
     const Result rep = sh(CLI + " report " + bad + " -o " + file("r.html") + " --overwrite");
-    EXPECT_EQ(rep.status, 1) << bad << "\n" << rep.out;
+    // A missing file is bad input (2), as it is for run (issue 19).
+    // Not a results file at all (no HDF5 signature) is bad input too (issue 19, D6).
+    EXPECT_EQ(rep.status, bad == file("cut.h5") ? 1 : 2) << bad << "\n" << rep.out;
     EXPECT_NE(rep.out.find("sectorsim: " + bad), std::string::npos) << rep.out;
     EXPECT_FALSE(fs::exists(file("r.html")));
     const Result res = sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --resume " + bad);
@@ -299,7 +303,9 @@ TEST_F(Cli, ExistingFileIsNeverClobbered) {
   std::ofstream(out) << "precious";
   const Result r = sh(CLI + " run " + LUOHU + "baseline.yaml --draws 100 -o " + out);
   EXPECT_EQ(r.status, 2) << r.out;
-  EXPECT_NE(r.out.find(out + ": exists; pass --overwrite to replace it"), std::string::npos)
+  EXPECT_NE(
+      r.out.find(out + ": exists; write elsewhere with -o FILE, or pass --overwrite to replace it"),
+      std::string::npos)
       << r.out;
   std::ifstream in(out);
   std::string text;
@@ -332,7 +338,9 @@ TEST_F(Cli, UsageErrorsAndHelp) {
   EXPECT_EQ(sh(CLI + " --version").status, 0);
   const Result r = sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --draws 0");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.out.find("--draws must be >= 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--draws must be a whole number from 1 to 1099511627776 (got '0')"),
+            std::string::npos)
+      << r.out;
   EXPECT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --threads 0").status, 2);
   EXPECT_EQ(sh(CLI + " run " + LUOHU + "plan-2022-2025.yaml --sampler qmc").status, 2);
   EXPECT_EQ(sh(CLI + " run " + file("missing.yaml")).status, 2);
@@ -414,6 +422,106 @@ TEST_F(Cli, CompareWithItselfIsExactlyZero) {
   }
   for (const auto& t : cmps[0].targets)
     EXPECT_EQ(t.paired.diff, 0.0) << t.id;
+}
+
+// Issue 19, D3: counts are bounded before any arithmetic; `--draws -1` once
+// hung at 100% CPU in the preflight (timeout guards the test).
+TEST_F(Cli, DrawsAndSeedsAreBoundedBeforeAnyArithmetic) {
+  const std::string run =
+      "timeout 60 " + CLI + " run " + LUOHU + "plan-2022-2025.yaml -q -o " + file("x.h5");
+  const std::string draws_range =
+      "sectorsim: --draws must be a whole number from 1 to 1099511627776";
+  for (const char* bad : {"-1", "18446744073709551615", "1099511627777", "0", "1e6", "12x"}) {
+    const Result r = sh(run + " --draws " + bad);
+    EXPECT_EQ(r.status, 2) << bad << "\n" << r.out;
+    EXPECT_EQ(r.out, draws_range + " (got '" + bad + "')\n") << bad;
+  }
+  const Result seed = sh(run + " --draws 10 --seed -1");
+  EXPECT_EQ(seed.status, 2) << seed.out;
+  EXPECT_EQ(seed.out,
+            "sectorsim: --seed must be a whole number from 0 to 18446744073709551615 (got '-1')\n");
+  std::ofstream(file("huge.yaml")) << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+                                   << "run: {draws: 18446744073709551615}\n";
+  const Result yaml =
+      sh("timeout 60 " + CLI + " run " + file("huge.yaml") + " -q -o " + file("x.h5"));
+  EXPECT_EQ(yaml.status, 2) << yaml.out;
+  EXPECT_EQ(yaml.out, file("huge.yaml") +
+                          ":2:14: run.draws: must be at most 1099511627776 (2^40) (got "
+                          "18446744073709551615)\n");
+  EXPECT_FALSE(fs::exists(file("x.h5")));
+}
+
+// Issue 19, D10: messages that named the wrong problem.
+TEST_F(Cli, MessagesNameTheRealProblem) {
+  // A results file given to compare is not "larger than 16 MiB".
+  ASSERT_EQ(sh(CLI + " run " + LUOHU + "baseline.yaml --draws 100 -q -o " + file("r.h5")).status,
+            0);
+  const Result h5 =
+      sh(CLI + " compare " + LUOHU + "baseline.yaml " + file("r.h5") + " -q -o " + file("c.h5"));
+  EXPECT_EQ(h5.status, 2) << h5.out;
+  EXPECT_EQ(h5.out, file("r.h5") + ": is an HDF5 file (a results file?), not a YAML scenario\n");
+  // A file locked by a writer is not "damaged".
+  {
+    const int fd = ::open(file("r.h5").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    const Result locked = sh(CLI + " report " + file("r.h5") + " -o " + file("r.html"));
+    ::close(fd);
+    EXPECT_EQ(locked.status, 1) << locked.out;
+    EXPECT_EQ(locked.out, "sectorsim: " + file("r.h5") +
+                              ": locked by another process (a run still writing it?); try again "
+                              "when it has finished\n");
+  }
+  // report on a missing file is bad input, as for run.
+  const Result missing = sh(CLI + " report " + file("missing.h5"));
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_EQ(missing.out, "sectorsim: " + file("missing.h5") + ": no such file\n");
+}
+
+// Issue 19, friction: compare names what differs and what it leaves out.
+TEST_F(Cli, CompareNamesFilesYearsAndDroppedTargets) {
+  std::ofstream(file("v2030.yaml")) << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+                                    << "scenario: {name: v2030}\n"
+                                    << "horizon: {end_year: 2030}\n";
+  const Result horizon = sh(CLI + " compare " + LUOHU + "baseline.yaml " + file("v2030.yaml") +
+                            " --draws 100 -q -o " + file("c.h5"));
+  EXPECT_EQ(horizon.status, 2) << horizon.out;
+  EXPECT_EQ(horizon.out, "sectorsim: cannot compare 'v2030' (" + file("v2030.yaml") +
+                             ": 2022-2030, 10 sectors) with the baseline 'baseline' (" + LUOHU +
+                             "baseline.yaml: 2022-2025, 10 sectors): scenarios compared under "
+                             "common random numbers need the same sectors and horizon\n");
+  std::ofstream(file("more.yaml"))
+      << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+      << "scenario: {name: more}\n"
+      << "targets+:\n"
+      << "  - {id: extra_gdp, indicator: district_gdp, year: 2025, op: '>', value: 1}\n";
+  const Result note = sh(CLI + " compare " + LUOHU + "baseline.yaml " + file("more.yaml") +
+                         " --draws 200 -q -o " + file("c.h5"));
+  EXPECT_EQ(note.status, 0) << note.out;
+  EXPECT_EQ(note.out, "note: target 'extra_gdp' of scenario 'more' (" + file("more.yaml") +
+                          ") is not in the baseline 'baseline' (" + LUOHU +
+                          "baseline.yaml): the comparison judges the baseline's targets only\n");
+  const Result validate = sh(CLI + " validate " + file("more.yaml"));
+  EXPECT_EQ(validate.status, 0) << validate.out;
+  EXPECT_NE(validate.out.find(", 7 targets: 6 inherited from baseline.yaml, 1 added)\n"),
+            std::string::npos)
+      << validate.out;
+}
+
+// Issue 19, friction: the terminal table.
+TEST_F(Cli, TargetTableWordsAndDashes) {
+  const Result r = sh(CLI + " run " + LUOHU + "baseline.yaml --draws 200 -t 1 -o " + file("r.h5"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find(", 1 thread, "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("1 threads"), std::string::npos) << r.out;
+  // One number format: a threshold of 3000 is "3000", as 0.75 is "0.75"
+  // (it was "3000.0" beside "0.75").
+  EXPECT_NE(r.out.find("service_va > 3000 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("modern_producer_share > 0.75 "), std::string::npos) << r.out;
+  // A relative target's median is a dash with its footnote, never blank.
+  EXPECT_NE(r.out.find("— a target relative to another year is judged on the ratio"),
+            std::string::npos)
+      << r.out;
 }
 
 }  // namespace

@@ -261,9 +261,11 @@ TEST_F(ConfigValid, ProvenanceRecordsEveryNumberAsWritten) {
 TEST_F(ConfigValid, ExtendsMergesMappingsAndReplacesLists) {
   const std::string path = (DATA / "extends_derived.yaml").string();
   const core::ScenarioSpec s = models::load_scenario(path);
-  EXPECT_EQ(s.name, "extends-derived");                              // derived wins
-  EXPECT_EQ(s.description, "Middle of a two-level extends chain.");  // from the middle
-  EXPECT_EQ(s.title_en, "Minimal scenario");                         // from the root base
+  EXPECT_EQ(s.name, "extends-derived");  // derived wins
+  // Renamed without a description of its own: the middle's description
+  // described another scenario and is not inherited (issue 19).
+  EXPECT_EQ(s.description, "");
+  EXPECT_EQ(s.title_en, "Minimal scenario");  // from the root base
   EXPECT_EQ(models::sector_growth(s).region.area_km2, 80);
   EXPECT_EQ(models::sector_growth(s).region.city_area_km2, 1997.47);
   EXPECT_EQ(s.run.draws, 1000u);
@@ -282,6 +284,78 @@ TEST_F(ConfigValid, ExtendsMergesMappingsAndReplacesLists) {
   EXPECT_EQ(s.files[2].path, (DATA / "minimal.yaml").string());
   for (const auto& f : s.files)
     EXPECT_EQ(f.text, read_text(f.path)) << f.path;
+}
+
+TEST_F(ConfigValid, AppendingToAnInheritedListKeepsTheBase) {
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "targets+:\n"
+        "  - {id: industry_va, indicator: va.industry, year: 2025, op: '>', value: 1}\n");
+  const std::string path = (dir_ / "case.yaml").string();
+  const core::ScenarioSpec s = models::load_scenario(path);
+  ASSERT_EQ(s.targets.size(), 3u);
+  EXPECT_EQ(s.targets[0].id, "service_va");
+  EXPECT_EQ(s.targets[1].id, "finance_double");
+  EXPECT_EQ(s.targets[2].id, "industry_va");
+  EXPECT_EQ(s.target_files,
+            (Strings{(dir_ / "minimal.yaml").string(), (dir_ / "minimal.yaml").string(), path}));
+  // The plain key still replaces.
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "targets:\n"
+        "  - {id: industry_va, indicator: va.industry, year: 2025, op: '>', value: 1}\n");
+  EXPECT_EQ(models::load_scenario(path).targets.size(), 1u);
+}
+
+TEST_F(ConfigValid, AppendingNeedsABaseListAndOneForm) {
+  EXPECT_EQ(errors("extends: minimal.yaml\n"
+                   "targets+: {id: x}\n"),
+            Strings{"case.yaml:2:1: targets+: expected a list to add to the base's targets, got a "
+                    "mapping"});
+  EXPECT_EQ(errors("extends: minimal.yaml\n"
+                   "targets: []\n"
+                   "targets+: []\n"),
+            Strings{"case.yaml:3:1: targets+: use either targets: (replaces the base's list) or "
+                    "targets+: (adds to it), not both"});
+  EXPECT_EQ(errors("extends: minimal.yaml\n"
+                   "region+: [1]\n"),
+            Strings{"case.yaml:2:1: region+: the base's region is a mapping, not a list to add "
+                    "to"});
+  std::string own = read_text(dir_ / "minimal.yaml");
+  replace_all(&own, "targets:", "targets+:");
+  EXPECT_EQ(errors(own),
+            Strings{"case.yaml:84:1: targets+: adds to the list targets of the scenario this "
+                    "file extends, but it has no extends:"});
+  // Ids stay unique across the combined list.
+  const Strings dup = errors(
+      "extends: minimal.yaml\n"
+      "targets+:\n"
+      "  - {id: service_va, indicator: va.industry, year: 2025, op: '>', "
+      "value: 1}\n");
+  ASSERT_EQ(dup.size(), 1u);
+  EXPECT_NE(dup[0].find("service_va"), std::string::npos) << dup[0];
+}
+
+TEST_F(ConfigValid, RetitledVariantDoesNotInheritTheDescription) {
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "scenario: {name: variant, title: {en: A variant, zh: 变体}}\n");
+  EXPECT_EQ(models::load_scenario((dir_ / "case.yaml").string()).description, "");
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "scenario: {title: {en: A variant, zh: 变体}}\n");
+  EXPECT_EQ(models::load_scenario((dir_ / "case.yaml").string()).description, "");
+  // Restating the same name, or changing something else, keeps it.
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "scenario: {name: minimal-2sector}\n"
+        "run: {draws: 10}\n");
+  EXPECT_EQ(models::load_scenario((dir_ / "case.yaml").string()).description,
+            "Two sectors and every section of the schema.");
+  write("case.yaml",
+        "extends: minimal.yaml\n"
+        "scenario: {name: variant, description: Its own.}\n");
+  EXPECT_EQ(models::load_scenario((dir_ / "case.yaml").string()).description, "Its own.");
 }
 
 TEST_F(ConfigValid, PriorOverrideReplacesRatherThanMixesKeys) {
@@ -655,6 +729,28 @@ TEST_F(ConfigFiles, UnreadableFile) {
   EXPECT_EQ(errors("extends: missing_base.yaml\n"),
             Strings{"case.yaml:1:10: extends: cannot read 'missing_base.yaml' (No such file or "
                     "directory)"});
+}
+
+TEST_F(ConfigFiles, HugeDrawCountsAreRefusedWithTheBound) {
+  EXPECT_EQ(errors("extends: minimal.yaml\n"
+                   "run: {draws: 18446744073709551615}\n"),
+            Strings{"case.yaml:2:14: run.draws: must be at most 1099511627776 (2^40) (got "
+                    "18446744073709551615)"});
+  EXPECT_EQ(errors("extends: minimal.yaml\n"
+                   "run: {draws: 1099511627777}\n"),
+            Strings{"case.yaml:2:14: run.draws: must be at most 1099511627776 (2^40) (got "
+                    "1099511627777)"});
+  EXPECT_EQ(errors("extends: minimal.yaml\nrun: {draws: 1099511627776}\n"), Strings{});
+}
+
+TEST_F(ConfigFiles, HdfFileIsNotAScenario) {
+  const std::string h5 =
+      write("results.h5", std::string("\x89HDF\r\n\x1a\n", 8) + std::string(17u << 20, '\0'));
+  EXPECT_EQ(errors_of_file(h5),
+            Strings{"results.h5: is an HDF5 file (a results file?), not a YAML scenario"});
+  EXPECT_EQ(errors("extends: results.h5\n"),
+            Strings{"case.yaml:1:10: extends: 'results.h5' is an HDF5 file (a results file?), "
+                    "not a YAML scenario"});
 }
 
 TEST_F(ConfigFiles, ExtendsCycle) {

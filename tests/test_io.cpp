@@ -445,7 +445,9 @@ TEST_F(IoTest, ExistingFileRefusedWithoutOverwrite) {
     io::ResultsWriter writer(file.string(), false, test_meta());
     ADD_FAILURE() << "expected IoError";
   } catch (const IoError& e) {
-    EXPECT_EQ(std::string(e.what()), file.string() + ": exists; pass --overwrite to replace it");
+    EXPECT_EQ(std::string(e.what()),
+              file.string() +
+                  ": exists; write elsewhere with -o FILE, or pass --overwrite to replace it");
   }
   EXPECT_EQ(read_bytes(file), "precious bytes\n");
   EXPECT_EQ(files_in(dir_), std::vector<std::string>{"out.h5"});

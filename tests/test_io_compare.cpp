@@ -663,13 +663,14 @@ TEST(IoCompare, FilesAreWrittenAtomically) {
   const fs::path file = dir / "a.txt";
   io::write_file_atomically(file.string(), "one", false);
   EXPECT_EQ(read_text(file), "one");
-  expect_io_error([&] { io::write_file_atomically(file.string(), "two", false); },
-                  {"a.txt: exists; pass --overwrite to replace it"});
+  expect_io_error(
+      [&] { io::write_file_atomically(file.string(), "two", false); },
+      {"a.txt: exists; write elsewhere with -o FILE, or pass --overwrite to replace it"});
   EXPECT_EQ(read_text(file), "one");
   io::write_file_atomically(file.string(), "two", true);
   EXPECT_EQ(read_text(file), "two");
   expect_io_error([&] { io::write_file_atomically((dir / "no" / "b.txt").string(), "x", true); },
-                  {"b.txt: cannot create"});
+                  {"no/b.txt: directory", "does not exist"});
   expect_io_error([&] { io::write_file_atomically(dir.path().string(), "x", true); },
                   {"is a directory"});
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
@@ -907,8 +908,9 @@ TEST(IoReport, RefusesToOverwriteUnlessAsked) {
   write_file(dir / "out.h5");
   const fs::path html = dir / "report.html";
   std::ofstream(html) << "mine";
-  expect_io_error([&] { report::write_report((dir / "out.h5").string(), html.string(), false); },
-                  {"report.html: exists; pass --overwrite to replace it"});
+  expect_io_error(
+      [&] { report::write_report((dir / "out.h5").string(), html.string(), false); },
+      {"report.html: exists; write elsewhere with -o FILE, or pass --overwrite to replace it"});
   EXPECT_EQ(read_text(html), "mine");
   report::write_report((dir / "out.h5").string(), html.string(), true);
   EXPECT_NE(read_text(html).find("<!DOCTYPE html>"), std::string::npos);

@@ -28,6 +28,7 @@
 
 #include "engine/config/scenario_loader.hpp"
 #include "engine/run/preflight.hpp"
+#include "engine/stats/summary.hpp"
 #include "models/registry.hpp"
 #include "models/sector_growth/sector_growth_spec.hpp"
 
@@ -532,6 +533,28 @@ TEST(RobustPreflight, MemoryTooSmallForExactQuantiles) {
             "GiB available; use fewer --draws or free memory");
 }
 
+TEST(RobustPreflight, ReadOnlyFileSystemIsNotLackOfSpace) {
+  // A read-only mount reports no free space; the refusal names the mount.
+  AvailableResources ro = resources(0, 64 * GiB);
+  ro.disk_read_only = true;
+  EXPECT_EQ(message_of([&] { check_resources(1'000, 4096, MiB, "/ro/run.h5", ro); }),
+            "/ro/run.h5: /ro is on a read-only file system; write elsewhere with -o");
+}
+
+TEST(RobustPreflight, SketchBytesSaturateInsteadOfLooping) {
+  // 2^64 - 1 draws once shifted k past 64 bits forever (issue 19, D3).
+  const core::CellLayout wide({core::SeriesInfo{"x", "1", "", true, true}}, 101, 1000);
+  EXPECT_EQ(core::SummaryAccumulator::sketch_bytes(wide, UINT64_MAX, core::DEFAULT_SKETCH_K),
+            UINT64_MAX);
+  EXPECT_LT(core::SummaryAccumulator::sketch_bytes(wide, core::MAX_DRAWS, core::DEFAULT_SKETCH_K),
+            UINT64_MAX);
+  // Small enough to count: the chunk records (33 B a cell a chunk) are not
+  // wrapped around to a small number.
+  const core::CellLayout narrow({core::SeriesInfo{"x", "1", "", false, true}}, 5, 1);
+  EXPECT_GT(core::SummaryAccumulator::sketch_bytes(narrow, UINT64_MAX, core::DEFAULT_SKETCH_K),
+            UINT64_MAX / 4096 * 5 * 33);
+}
+
 TEST(RobustPreflight, HugeDrawCountsSaturate) {
   // 2^64 - 1 draws: the product must not wrap around to a small number.
   EXPECT_EQ(message_of([] {
@@ -577,6 +600,23 @@ TEST(RobustPreflight, SmallTmpfs) {
             out + ": the results need about 23.5 MiB but " + dir.string() +
                 " has 16.0 MiB free; use --no-paths, fewer --draws, or free space in " +
                 dir.string());
+  ::umount(dir.c_str());
+  std::filesystem::remove(dir);
+}
+
+TEST(RobustPreflight, ReadOnlyTmpfs) {
+  // A real read-only mount: named as such, not as a lack of space (issue 19).
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sectorsim_rofs_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY, "size=1m") != 0) {
+    const std::string reason = std::strerror(errno);
+    std::filesystem::remove(dir);
+    GTEST_SKIP() << "cannot mount a tmpfs (" << reason << "); needs root";
+  }
+  const std::string out = (dir / "run.h5").string();
+  EXPECT_EQ(message_of([&] { check_resources(100, 1024, 0, out); }),
+            out + ": " + dir.string() + " is on a read-only file system; write elsewhere with -o");
   ::umount(dir.c_str());
   std::filesystem::remove(dir);
 }

@@ -224,7 +224,8 @@ TEST_F(RunTest, AnExistingFileIsRefusedWithoutOverwrite) {
   o.output.file = file("keep.h5");
   fs::copy_file(LUOHU + "baseline.yaml", o.output.file);
   EXPECT_EQ(input_error([&] { run_scenario(spec, o); }),
-            file("keep.h5") + ": exists; pass --overwrite to replace it");
+            file("keep.h5") +
+                ": exists; write elsewhere with -o FILE, or pass --overwrite to replace it");
   o.output.overwrite = true;
   EXPECT_EQ(run_scenario(spec, o).file, file("keep.h5"));
 }

@@ -363,6 +363,7 @@ void find_duplicate_keys(const ConfigNode& node, const std::string& path,
 struct ReadResult {
   std::string text;
   std::string error;  // strerror text, or a size complaint
+  bool hdf5 = false;  // the file is HDF5 (a results file?), not YAML
 };
 
 std::string too_large(std::size_t max_bytes) {
@@ -392,6 +393,16 @@ ReadResult read_file(const std::string& path, std::size_t max_bytes) {
   }
   if (!S_ISREG(st.st_mode)) {
     result.error = "not a regular file";
+    return result;
+  }
+  // HDF5's signature at offset 0: a results file given where a scenario
+  // belongs, whatever its size.
+  static constexpr char HDF5_SIGNATURE[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  char head[sizeof HDF5_SIGNATURE] = {};
+  if (::pread(fd, head, sizeof head, 0) == static_cast<ssize_t>(sizeof head) &&
+      std::memcmp(head, HDF5_SIGNATURE, sizeof head) == 0) {
+    result.hdf5 = true;
+    result.error = "an HDF5 file, not a YAML scenario";
     return result;
   }
   if (static_cast<std::uintmax_t>(st.st_size) > max_bytes) {
@@ -428,6 +439,11 @@ class DocumentLoader {
     check_chain(path, canonical, from);
 
     ReadResult read = read_file(path, limits_.max_file_bytes);
+    if (read.hdf5) {
+      const std::string what = "is an HDF5 file (a results file?), not a YAML scenario";
+      if (from == nullptr) throw ConfigError({path + ": " + what});
+      fail(from->pos(), "extends", "'" + path + "' " + what);
+    }
     if (!read.error.empty()) {
       if (from == nullptr) throw ConfigError({path + ": cannot read file (" + read.error + ")"});
       fail(from->pos(), "extends", "cannot read '" + path + "' (" + read.error + ")");
@@ -452,7 +468,10 @@ class DocumentLoader {
     files_.push_back({path, std::move(text)});
 
     const ConfigNode* extends = root.get("extends");
-    if (extends == nullptr) return root;
+    if (extends == nullptr) {
+      refuse_appends(root, "");
+      return root;
+    }
     // PATH_MAX bounds a path; a longer one would only come back in the
     // message of a failed open(), whole.
     if (!extends->is_scalar() || extends->text().empty() || extends->text().size() > 4096) {
@@ -463,7 +482,52 @@ class DocumentLoader {
     ConfigNode base = load(base_path, extends);
     chain_.pop_back();
     root.erase("extends");
+    forget_stale_description(root, &base);
     return merge(std::move(base), root);
+  }
+
+  // `KEY+:` adds to a list of the base: a file extending nothing has none.
+  static void refuse_appends(const ConfigNode& node, const std::string& path) {
+    for (const ConfigEntry& e : node.entries()) {
+      const std::string entry_path = child_path(path, e.key);
+      if (e.key.size() > 1 && e.key.back() == '+') {
+        fail(e.key_pos, entry_path,
+             "adds to the list " + e.key.substr(0, e.key.size() - 1) +
+                 " of the scenario this file extends, but it has no extends:");
+      }
+      refuse_appends(e.value, entry_path);
+    }
+  }
+
+  // A description describes the scenario it was written for: a file that
+  // renames or retitles the scenario without a description of its own does
+  // not inherit the base's (it would mislabel the variant).
+  static void forget_stale_description(const ConfigNode& root, ConfigNode* base) {
+    const ConfigNode* over = root.get("scenario");
+    ConfigEntry* under = base->find("scenario");
+    if (over == nullptr || under == nullptr || !over->is_map() || over->get("description")) return;
+    const auto changed = [&](std::string_view key) {
+      const ConfigNode* mine = over->get(key);
+      const ConfigNode* theirs = under->value.get(key);
+      return mine != nullptr && (theirs == nullptr || !same(*mine, *theirs));
+    };
+    if (changed("name") || changed("title")) under->value.erase("description");
+  }
+
+  static bool same(const ConfigNode& a, const ConfigNode& b) {
+    if (a.kind() != b.kind() || a.text() != b.text() || a.items().size() != b.items().size() ||
+        a.entries().size() != b.entries().size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < a.items().size(); ++i)
+      if (!same(a.items()[i], b.items()[i])) return false;
+    for (std::size_t i = 0; i < a.entries().size(); ++i) {
+      if (a.entries()[i].key != b.entries()[i].key ||
+          !same(a.entries()[i].value, b.entries()[i].value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void check_chain(const std::string& path, const std::string& canonical, const ConfigNode* from) {
@@ -632,6 +696,36 @@ ConfigNode merge(ConfigNode base, const ConfigNode& over) {
   for (std::size_t i = 0; i < base.entries().size(); ++i)
     index.emplace(base.entries()[i].key, i);
   for (const ConfigEntry& entry : over.entries()) {
+    // `KEY+:` appends its list to the base's KEY list (`KEY:` replaces it).
+    if (entry.key.size() > 1 && entry.key.back() == '+') {
+      const std::string key = entry.key.substr(0, entry.key.size() - 1);
+      if (over.find(key) != nullptr) {
+        throw ConfigError({format_message(entry.key_pos, entry.key,
+                                          "use either " + key + ": (replaces the base's list) or " +
+                                              entry.key + ": (adds to it), not both")});
+      }
+      if (!entry.value.is_sequence()) {
+        throw ConfigError({format_message(
+            entry.key_pos, entry.key,
+            "expected a list to add to the base's " + key + ", got " + entry.value.describe())});
+      }
+      const auto found = index.find(key);
+      if (found == index.end()) {
+        index.emplace(key, base.entries().size());
+        base.entries().push_back({key, entry.key_pos, entry.value});
+        continue;
+      }
+      ConfigEntry* existing = &base.entries()[found->second];
+      if (!existing->value.is_sequence()) {
+        throw ConfigError({format_message(
+            entry.key_pos, entry.key,
+            "the base's " + key + " is " + existing->value.describe() + ", not a list to add to")});
+      }
+      std::vector<ConfigNode> items = existing->value.items();
+      items.insert(items.end(), entry.value.items().begin(), entry.value.items().end());
+      existing->value = ConfigNode::sequence(std::move(items), existing->value.pos());
+      continue;
+    }
     const auto found = index.find(entry.key);
     if (found == index.end()) {
       index.emplace(entry.key, base.entries().size());

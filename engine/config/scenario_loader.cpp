@@ -345,6 +345,7 @@ class ScenarioBuilder {
           context().horizon_year(*rel, child_path(path, "relative_to_year"), spec_.base_year);
     }
     spec_.targets.push_back(std::move(t));
+    spec_.target_files.push_back(item.pos().file ? *item.pos().file : std::string());
   }
 
   void read_indicator(const ConfigNode& node, const std::string& path, std::string* out) {
@@ -386,7 +387,12 @@ class ScenarioBuilder {
       const std::string draws_path = child_path(path, "draws");
       const auto n = r_.count(*draws, draws_path);
       if (n && *n == 0) r_.error(draws->pos(), draws_path, "must be >= 1 (got 0)");
-      if (n && *n > 0) run.draws = *n;
+      if (n && *n > core::MAX_DRAWS) {
+        r_.error(draws->pos(), draws_path,
+                 "must be at most " + std::to_string(core::MAX_DRAWS) + " (2^40) (got " +
+                     std::to_string(*n) + ")");
+      }
+      if (n && *n > 0 && *n <= core::MAX_DRAWS) run.draws = *n;
     }
     if (const ConfigNode* seed = ValueReader::optional(node, "seed")) {
       run.seed = r_.count(*seed, child_path(path, "seed")).value_or(run.seed);

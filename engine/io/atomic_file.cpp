@@ -6,14 +6,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 
 #include "engine/io/format.hpp"
+#include "engine/io/output_target.hpp"
 
 namespace sectorsim::io {
-
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -24,16 +21,8 @@ std::string errno_text() {
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content, bool overwrite) {
-  if (path.empty()) throw IoError("output file: empty path");
-  const fs::path target(path);
-  std::error_code error;
-  if (fs::is_directory(target, error)) throw IoError(path + ": is a directory");
-  if (!overwrite && fs::exists(target, error)) {
-    throw IoError(path + ": exists; pass --overwrite to replace it");
-  }
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string temp =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  check_output_target(path, {}, overwrite);
+  const std::string temp = temporary_path(path, ::getpid());
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError(path + ": cannot create " + temp + " (" + errno_text() + ")");
   std::string failure;
@@ -48,8 +37,13 @@ void write_file_atomically(const std::string& path, std::string_view content, bo
   }
   if (failure.empty() && ::fsync(fd) != 0) failure = "fsync failed (" + errno_text() + ")";
   if (::close(fd) != 0 && failure.empty()) failure = "close failed (" + errno_text() + ")";
-  if (failure.empty() && !overwrite && fs::exists(target, error)) {
-    failure = "exists; pass --overwrite to replace it";
+  if (failure.empty()) {
+    try {  // again: something may have appeared at `path` meanwhile
+      check_output_target(path, {}, overwrite, false);
+    } catch (const Refused&) {
+      std::remove(temp.c_str());
+      throw;
+    }
   }
   if (failure.empty() && std::rename(temp.c_str(), path.c_str()) != 0) {
     failure = "cannot rename " + temp + " to it (" + errno_text() + ")";

@@ -9,6 +9,7 @@
 #include <initializer_list>
 
 #include "engine/io/format.hpp"
+#include "engine/io/output_target.hpp"
 
 namespace sectorsim::io {
 
@@ -112,7 +113,9 @@ std::string csv_field(std::string_view text) {
 }
 
 void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& results,
-               const std::vector<core::Comparison>& comparisons) {
+               const std::vector<core::Comparison>& comparisons, bool overwrite) {
+  // Every table may be written (none exists unless overwrite) before the first is.
+  check_csv_target(dir, {}, overwrite);
   std::error_code error;
   fs::create_directories(dir, error);
   if (error || !fs::is_directory(dir)) {
@@ -166,11 +169,11 @@ void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& 
   }
 
   const fs::path base(dir);
-  write_file_atomically((base / "targets.csv").string(), targets.text(), true);
-  write_file_atomically((base / "comparison_targets.csv").string(), diff_targets.text(), true);
+  write_file_atomically((base / "targets.csv").string(), targets.text(), overwrite);
+  write_file_atomically((base / "comparison_targets.csv").string(), diff_targets.text(), overwrite);
   write_file_atomically((base / "comparison_indicators.csv").string(), diff_indicators.text(),
-                        true);
-  write_file_atomically((base / "summary.csv").string(), summary.text(), true);
+                        overwrite);
+  write_file_atomically((base / "summary.csv").string(), summary.text(), overwrite);
 }
 
 }  // namespace sectorsim::io

@@ -16,7 +16,8 @@
 namespace sectorsim::io {
 
 /// Writes into `dir` (created if missing; existing files of these names are
-/// replaced):
+/// replaced only when overwrite, else Refused names the first that exists,
+/// before any is written: io::check_csv_target):
 ///   targets.csv               scenario, target, year, probability, ci_low, ci_high
 ///                             (every year of every target; the target's own year
 ///                             is the headline)
@@ -31,7 +32,7 @@ namespace sectorsim::io {
 /// Throws IoError if a comparison's scenario is not among `results` (its years
 /// and sectors label the rows) or a file cannot be written.
 void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& results,
-               const std::vector<core::Comparison>& comparisons);
+               const std::vector<core::Comparison>& comparisons, bool overwrite = true);
 
 /// One CSV field: quoted (with inner quotes doubled) when it holds a comma, a
 /// quote, CR or LF (RFC 4180), as is otherwise.

@@ -1,11 +1,15 @@
 #include "engine/io/h5_file.hpp"
 
+#include <fcntl.h>
 #include <hdf5_hl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <numeric>
 #include <type_traits>
 #include <utility>
@@ -171,6 +175,166 @@ std::vector<std::string> read_strings(hid_t stored_type, std::size_t n, std::str
     out[i] = std::move(text);
   }
   return out;
+}
+
+// HDF5 1.10 trusts the global heap: a damaged variable-length string
+// reference (heap address, object index) or heap collection makes H5Dread
+// copy from wherever it points (H5HG_read), and crash. Before a
+// variable-length string dataset is read, its references and the heap
+// collections they point into are checked against the file's bytes
+// (little-endian layout of HDF5's file format, section III.E and IV.A.2.i).
+class RawFile {
+ public:
+  explicit RawFile(const std::string& name) : fd_(::open(name.c_str(), O_RDONLY | O_CLOEXEC)) {
+    struct stat st {};
+    if (fd_ >= 0 && ::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+  }
+  ~RawFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawFile(const RawFile&) = delete;
+  RawFile& operator=(const RawFile&) = delete;
+  bool valid() const { return fd_ >= 0; }
+  std::uint64_t size() const { return size_; }
+  bool read(std::uint64_t at, std::size_t n, std::vector<unsigned char>& out) const {
+    if (at > size_ || n > size_ - at) return false;
+    out.resize(n);
+    std::size_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::pread(fd_, out.data() + done, n - done, static_cast<off_t>(at + done));
+      if (got <= 0) return false;
+      done += static_cast<std::size_t>(got);
+    }
+    return true;
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+std::uint64_t little_endian(const unsigned char* p, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t i = n; i-- > 0;)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+// Parses the global heap collection at `address`: object index -> size.
+// Returns false where it is not a well-formed collection inside the file.
+bool parse_collection(const RawFile& raw, std::uint64_t address, std::size_t sizeof_size,
+                      std::map<std::uint64_t, std::uint64_t>& objects) {
+  std::vector<unsigned char> head;
+  const std::size_t head_bytes = 8 + sizeof_size;
+  if (!raw.read(address, head_bytes, head)) return false;
+  if (std::memcmp(head.data(), "GCOL", 4) != 0 || head[4] != 1) return false;
+  const std::uint64_t size = little_endian(head.data() + 8, sizeof_size);
+  if (size < head_bytes || size > (std::uint64_t{1} << 32)) return false;
+  std::vector<unsigned char> body;
+  if (!raw.read(address, static_cast<std::size_t>(size), body)) return false;
+  const std::size_t object_head = 8 + sizeof_size;
+  std::size_t at = head_bytes;
+  while (at + object_head <= body.size()) {
+    const std::uint64_t index = little_endian(body.data() + at, 2);
+    const std::uint64_t bytes = little_endian(body.data() + at + 8, sizeof_size);
+    if (index == 0) break;  // free space: the rest of the collection
+    if (bytes > body.size() - at - object_head) return false;
+    if (!objects.emplace(index, bytes).second) return false;
+    at += object_head + static_cast<std::size_t>((bytes + 7) / 8 * 8);
+  }
+  return true;
+}
+
+// Throws IoError where a variable-length string dataset of `n` elements holds
+// a reference that does not name an object of its length in a well-formed
+// heap collection. Datasets not stored contiguously are left to HDF5.
+void check_vlen_references(hid_t dataset, std::size_t n, const std::string& file,
+                           const std::string& where) {
+  const std::string damaged = where + ": damaged file (a text's reference into the global heap ";
+  const haddr_t offset = H5Dget_offset(dataset);
+  if (offset == HADDR_UNDEF) {
+    H5Eclear2(H5E_DEFAULT);
+    return;
+  }
+  Handle file_id = make(H5Iget_file_id(dataset), H5Fclose, "H5Iget_file_id", where);
+  Handle fcpl = make(H5Fget_create_plist(file_id.get()), H5Pclose, "H5Fget_create_plist", where);
+  std::size_t sizeof_addr = 0, sizeof_size = 0;
+  check(H5Pget_sizes(fcpl.get(), &sizeof_addr, &sizeof_size), "H5Pget_sizes", where);
+  if (sizeof_addr < 2 || sizeof_addr > 8 || sizeof_size < 2 || sizeof_size > 8) return;
+  const std::size_t ref_bytes = 4 + sizeof_addr + 4;
+  const RawFile raw(file);
+  if (!raw.valid()) return;  // HDF5 reports what it cannot read
+  std::vector<unsigned char> refs;
+  if (n > raw.size() / ref_bytes || !raw.read(offset, n * ref_bytes, refs)) {
+    throw IoError(damaged + "table lies outside the file)");
+  }
+  std::map<std::uint64_t, std::map<std::uint64_t, std::uint64_t>> collections;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char* p = refs.data() + i * ref_bytes;
+    const std::uint64_t length = little_endian(p, 4);
+    const std::uint64_t address = little_endian(p + 4, sizeof_addr);
+    const std::uint64_t index = little_endian(p + 4 + sizeof_addr, 4);
+    if (address == 0 && index == 0) {
+      if (length != 0) throw IoError(damaged + "is null but has a length)");
+      continue;  // a null or empty string
+    }
+    auto found = collections.find(address);
+    if (found == collections.end()) {
+      std::map<std::uint64_t, std::uint64_t> objects;
+      if (!parse_collection(raw, address, sizeof_size, objects)) {
+        throw IoError(damaged + "points to a damaged heap collection at byte " +
+                      std::to_string(address) + ")");
+      }
+      found = collections.emplace(address, std::move(objects)).first;
+    }
+    const auto object = found->second.find(index);
+    if (object == found->second.end() || object->second != length) {
+      throw IoError(damaged + std::to_string(i) + " names no heap object of its length)");
+    }
+  }
+}
+
+// Every global heap collection of a file, found by its signature and
+// version ("GCOL", 1, three zero bytes), must be well formed: attributes'
+// texts are read from them too, and HDF5 does not check the objects' sizes.
+// Throws IoError naming the first malformed one. A file checked once is not
+// scanned again while its size and modification time stay the same.
+void check_global_heaps(const std::string& file, hid_t file_id) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return;
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<off_t, std::int64_t>> checked;
+  const std::pair<off_t, std::int64_t> stamp{
+      st.st_size, static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+  {
+    const std::lock_guard<std::mutex> lock(mutex);
+    const auto it = checked.find(file);
+    if (it != checked.end() && it->second == stamp) return;
+  }
+  Handle fcpl = make(H5Fget_create_plist(file_id), H5Pclose, "H5Fget_create_plist", file);
+  std::size_t sizeof_addr = 0, sizeof_size = 0;
+  check(H5Pget_sizes(fcpl.get(), &sizeof_addr, &sizeof_size), "H5Pget_sizes", file);
+  if (sizeof_size < 2 || sizeof_size > 8) return;
+  const RawFile raw(file);
+  if (!raw.valid()) return;
+  static constexpr unsigned char SIGNATURE[8] = {'G', 'C', 'O', 'L', 1, 0, 0, 0};
+  constexpr std::size_t BLOCK = std::size_t{1} << 22;
+  std::vector<unsigned char> block;
+  for (std::uint64_t at = 0; at < raw.size(); at += BLOCK) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(BLOCK + 7, raw.size() - at));
+    if (!raw.read(at, n, block)) return;
+    for (std::size_t i = 0; i + 8 <= n && i < BLOCK; ++i) {
+      if (block[i] != 'G' || std::memcmp(block.data() + i, SIGNATURE, 8) != 0) continue;
+      std::map<std::uint64_t, std::uint64_t> objects;
+      if (!parse_collection(raw, at + i, sizeof_size, objects)) {
+        throw IoError(file + ": damaged file (the global heap collection at byte " +
+                      std::to_string(at + i) + ", which holds texts, is malformed)");
+      }
+    }
+  }
+  const std::lock_guard<std::mutex> lock(mutex);
+  checked[file] = stamp;
 }
 
 void require_class(hid_t type, bool want_string, std::string_view object) {
@@ -393,6 +557,9 @@ Dataset Group::create_dataset(const std::string& name, const std::vector<hsize_t
     check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(options.deflate)), "H5Pset_deflate",
           what);
   }
+  if (options.checksum && !options.chunk.empty()) {
+    check(H5Pset_fletcher32(dcpl.get()), "H5Pset_fletcher32", what);
+  }
   Handle dapl = property_list(H5P_DATASET_ACCESS, what);
   if (options.chunk_cache_bytes > 0) {
     check(H5Pset_chunk_cache(dapl.get(), H5D_CHUNK_CACHE_NSLOTS_DEFAULT, options.chunk_cache_bytes,
@@ -514,6 +681,9 @@ std::vector<T> Dataset::read() const {
   if constexpr (std::is_same_v<T, std::string>) {
     require_class(type.get(), true, where_);
     if (count == 0) return {};
+    const htri_t variable = H5Tis_variable_str(type.get());
+    check(variable, "H5Tis_variable_str", where_);
+    if (variable > 0) check_vlen_references(id(), count, file_, where_);
     return read_strings(type.get(), count, where_, [&](hid_t memory, void* buffer) {
       check(H5Dread(id(), memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer), "H5Dread", where_);
     });
@@ -562,9 +732,11 @@ File File::create(const std::string& filename) {
 
 File File::open_read_only(const std::string& filename) {
   init_hdf5();
-  return File(
+  File file(
       make(H5Fopen(filename.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "H5Fopen", filename),
       filename, "/");
+  check_global_heaps(filename, file.id());
+  return file;
 }
 
 void File::flush() const {

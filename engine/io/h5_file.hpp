@@ -99,6 +99,9 @@ struct DatasetOptions {
   std::size_t chunk_cache_bytes = 0;  ///< raw-data chunk cache; 0: HDF5's default
   int deflate = 0;                    ///< gzip level 1-9 (chunked datasets); 0: none
   bool shuffle = false;               ///< byte-shuffle filter before deflate
+  /// Fletcher32 checksum of every chunk (chunked datasets): a damaged chunk
+  /// makes read() throw IoError instead of returning wrong values.
+  bool checksum = false;
 };
 
 /// A group (or, through File, the root group).

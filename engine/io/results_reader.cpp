@@ -25,6 +25,13 @@ h5::File open_results(const std::string& path) {
   try {
     opened = h5::File::open_read_only(path);
   } catch (const IoError& e) {
+    // HDF5 locks a file it writes (flock): another process holds it, which
+    // says nothing about its contents.
+    if (std::string_view(e.what()).find("unable to lock file") != std::string_view::npos) {
+      throw IoError(path +
+                    ": locked by another process (a run still writing it?); try again when it "
+                    "has finished");
+    }
     throw IoError(path + ": not a readable HDF5 file, or damaged or incomplete (" + e.what() + ")");
   }
   h5::File file = std::move(*opened);
@@ -210,6 +217,8 @@ std::vector<core::SourceFile> read_inputs(const std::string& path, const std::st
   return files;
 }
 
+static core::SummaryState read_checkpoint_group(const h5::Group& cp);
+
 core::SummaryState read_checkpoint(const std::string& path, const std::string& scenario) {
   const h5::File file = open_results(path);
   const h5::Group g = open_scenario(file, path, scenario);
@@ -217,7 +226,16 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
     throw IoError(path + ": scenario '" + scenario +
                   "' has no checkpoint (only an interrupted run can be resumed)");
   }
-  const h5::Group cp = g.open_group("checkpoint");
+  // Checkpoint datasets carry Fletcher32 checksums: HDF5 refuses a damaged chunk.
+  try {
+    return read_checkpoint_group(g.open_group("checkpoint"));
+  } catch (const IoError& e) {
+    throw IoError(path + ": the checkpoint of scenario '" + scenario +
+                  "' is damaged and cannot be resumed (" + e.what() + ")");
+  }
+}
+
+static core::SummaryState read_checkpoint_group(const h5::Group& cp) {
   core::SummaryState st;
   st.draws = cp.attribute<std::uint64_t>("draws");
   st.chunk_stats = cp.open_dataset("chunk_stats").read<double>();

@@ -19,6 +19,7 @@
 
 #include "engine/io/comparison_io.hpp"
 #include "engine/io/h5_file.hpp"
+#include "engine/io/output_target.hpp"
 #include "engine/io/sha256.hpp"
 #include "engine/spec/version.hpp"
 
@@ -46,14 +47,7 @@ std::string errno_text(int error) {
 }
 
 void check_scenario_name(const std::string& name) {
-  const bool valid = !name.empty() && name != "." && name != ".." &&
-                     std::all_of(name.begin(), name.end(), [](char c) {
-                       return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-                     });
-  if (!valid) {
-    throw IoError("scenario name '" + name + "' is not a valid group name (use [A-Za-z0-9_.-]+)");
-  }
+  check_group_name(name);  // engine/io/output_target.hpp
 }
 
 using nc::Coord;
@@ -195,6 +189,7 @@ struct ResultsWriter::Impl {
   std::optional<h5::Group> comparisons;  // /comparison, created by the first comparison
   std::optional<ScenarioState> current;
   std::vector<std::string> written;
+  std::vector<std::string> inputs;  // the scenario files read: never replaced by commit()
   // Years and sectors of each scenario begun, for the comparisons written against them.
   std::map<std::string, std::pair<std::vector<int>, std::vector<std::string>>> axes;
   bool committed = false;
@@ -229,24 +224,10 @@ ResultsWriter::ResultsWriter(std::string path, bool overwrite, RunMeta meta)
   w.overwrite = overwrite;
   w.meta = std::move(meta);
   if (w.path.empty()) throw IoError("results file: empty path");
-
-  std::error_code error;
-  const fs::path target(w.path);
-  const fs::file_status status = fs::status(target, error);
-  if (fs::exists(status)) {
-    if (fs::is_directory(status)) throw IoError(w.path + ": is a directory");
-    if (!overwrite) throw IoError(w.path + ": exists; pass --overwrite to replace it");
-  }
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, error)) {
-    throw IoError(w.path + ": directory " + dir.string() + " does not exist");
-  }
-  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    throw IoError(w.path + ": directory " + dir.string() + " is not writable (" +
-                  errno_text(errno) + ")");
-  }
-  w.temp_path =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+  // Not a device, a directory or (without overwrite) an existing file; the
+  // directory exists and takes a new file (engine/io/output_target.hpp).
+  check_output_target(w.path, {}, overwrite);
+  w.temp_path = temporary_path(w.path, ::getpid());
 
   w.file = h5::File::create(w.temp_path);
   w.writeback_fd = ::open(w.temp_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -293,6 +274,8 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   }
   w.current.reset();
   w.written.push_back(spec.name);
+  for (const core::SourceFile& source : spec.files)
+    w.inputs.push_back(source.path);
 
   ScenarioState& s = w.current.emplace();
   s.name = spec.name;
@@ -398,9 +381,16 @@ void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
   }
   const h5::Group cp = w.current->group.create_group("checkpoint");
   cp.set_attribute("draws", state.draws);
+  // Every dataset carries Fletcher32 checksums (one a chunk of at most 512 Ki
+  // values): a damaged checkpoint is refused on resume, never continued.
   auto put = [&](const char* name, const auto& data) {
     using T = typename std::decay_t<decltype(data)>::value_type;
-    cp.create_dataset<T>(name, {static_cast<hsize_t>(data.size())})
+    h5::DatasetOptions options;
+    if (!data.empty()) {
+      options.chunk = {std::min<hsize_t>(data.size(), hsize_t{1} << 19)};
+      options.checksum = true;
+    }
+    cp.create_dataset<T>(name, {static_cast<hsize_t>(data.size())}, options)
         .write(std::span<const T>(data.data(), data.size()));
   };
   put("chunk_stats", state.chunk_stats);
@@ -622,9 +612,9 @@ void ResultsWriter::commit() {
     throw IoError(w.temp_path + ": fsync failed (" + errno_text(error) + ")");
   }
   ::close(fd);
-  if (!w.overwrite && fs::exists(w.path)) {
-    throw IoError(w.path + ": exists; pass --overwrite to replace it");
-  }
+  // Again, now that the inputs are known: never over a device, a directory,
+  // an input of the run, or a file that appeared meanwhile (without overwrite).
+  check_output_target(w.path, w.inputs, w.overwrite, false);
   if (std::rename(w.temp_path.c_str(), w.path.c_str()) != 0) {
     throw IoError(w.path + ": cannot rename " + w.temp_path + " to it (" + errno_text(errno) + ")");
   }

@@ -40,9 +40,10 @@ struct PathOptions {
 /// Writer of one results file; not copyable, used from one thread.
 class ResultsWriter {
  public:
-  /// Creates "<dir>/.<name>.tmp.<pid>" beside `path`. Throws IoError if `path`
-  /// exists and !overwrite ("<path>: exists; pass --overwrite to replace it"), or
-  /// if the directory does not exist or is not writable.
+  /// Creates "<dir>/.<name>.tmp.<pid>" beside `path`. Throws Refused (an
+  /// IoError) where io::check_output_target refuses `path` (not a regular file,
+  /// exists and !overwrite, directory missing or not writable); commit() checks
+  /// again, and refuses to replace a scenario file of a begun scenario.
   ResultsWriter(std::string path, bool overwrite, RunMeta meta);
   /// Without commit(): closes and deletes the temporary file; never touches `path`.
   ~ResultsWriter();

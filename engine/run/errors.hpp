@@ -15,4 +15,12 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Execution::stop was set before the first draw (a signal during the
+/// preparation, a resume's copy of its paths included): nothing was written
+/// and no file changed; the command line exits with 3 on it.
+class Interrupted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace sectorsim::run

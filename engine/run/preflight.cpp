@@ -66,6 +66,7 @@ AvailableResources available_resources(const std::string& out_path) {
   if (::statvfs(output_directory(out_path).c_str(), &fs) == 0) {
     a.disk_known = true;
     a.disk_bytes = saturating_size(fs.f_bavail, fs.f_frsize, 0);
+    a.disk_read_only = (fs.f_flag & ST_RDONLY) != 0;
   }
   a.memory_bytes = available_memory_bytes();
   a.memory_known = a.memory_bytes > 0;
@@ -90,6 +91,11 @@ void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                         (sketch_option ? "--quantiles sketch, fewer --draws," : "fewer --draws") +
                         " or free memory");
   }
+  if (available.disk_known && available.disk_read_only) {
+    const std::string dir = output_directory(out_path);
+    throw ResourceError(out_path + ": " + dir +
+                        " is on a read-only file system; write elsewhere with -o");
+  }
   const std::uint64_t file_bytes =
       saturating_size(draws, path_bytes_per_draw, RESULTS_OVERHEAD_BYTES);
   if (available.disk_known && file_bytes > available.disk_bytes) {
@@ -100,6 +106,28 @@ void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                              ? "use --no-paths, fewer --draws, or free space in " + dir
                              : "free space in " + dir + " or write elsewhere with -o"));
   }
+}
+
+void check_checkpoint_space(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                            std::uint64_t checkpoint_bytes, std::uint64_t sketch_checkpoint_bytes,
+                            const std::string& out_path, const AvailableResources& available) {
+  if (!available.disk_known) return;
+  const std::uint64_t paths = saturating_size(draws, path_bytes_per_draw, RESULTS_OVERHEAD_BYTES);
+  const std::uint64_t interrupted = saturating_size(1, paths, checkpoint_bytes);
+  if (interrupted <= available.disk_bytes) return;
+  const std::string dir = output_directory(out_path);
+  std::string remedies = "use ";
+  const std::uint64_t sketched = saturating_size(1, paths, sketch_checkpoint_bytes);
+  if (sketch_checkpoint_bytes > 0 && sketched <= available.disk_bytes) {
+    remedies +=
+        "--quantiles sketch (a checkpoint of about " + amount(sketch_checkpoint_bytes) + "), ";
+  }
+  if (path_bytes_per_draw > 0) remedies += "--no-paths, ";
+  remedies += "fewer --draws, or free space in " + dir;
+  throw ResourceError(
+      out_path + ": if interrupted, the run keeps its draws in a checkpoint of up " + "to " +
+      amount(checkpoint_bytes) + " beside its paths, a file of about " + amount(interrupted) +
+      ", but " + dir + " has " + human_bytes(available.disk_bytes) + " free; " + remedies);
 }
 
 std::uint64_t path_bytes_per_draw(const core::CellLayout& layout, bool float32) {

@@ -33,6 +33,9 @@ struct AvailableResources {
   std::uint64_t disk_bytes = 0;  ///< free to this user where the results file goes
   bool memory_known = false;
   std::uint64_t memory_bytes = 0;  ///< MemAvailable
+  /// The output directory is on a file system mounted read-only (statvfs
+  /// ST_RDONLY), whose free space says nothing: refused as such.
+  bool disk_read_only = false;
 };
 
 /// Free space (statvfs f_bavail * f_frsize) of the directory that will hold
@@ -60,6 +63,19 @@ void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
                      const AvailableResources& available, bool sketch_option = true);
+
+/// What an interrupted run writes: its results file holds the paths of the
+/// draws done and a checkpoint of the summary state (every value for exact
+/// quantiles, the sketches otherwise). Interrupted just before the end it
+/// holds about draws * path_bytes_per_draw + checkpoint_bytes +
+/// RESULTS_OVERHEAD_BYTES; refuses (ResourceError, naming that figure and
+/// the free space) a run where that does not fit the free space of the
+/// output directory, so that an interrupt never loses the draws done.
+/// sketch_checkpoint_bytes > 0: the checkpoint quantile sketches would
+/// need, suggested (`--quantiles sketch`) where that would fit.
+void check_checkpoint_space(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
+                            std::uint64_t checkpoint_bytes, std::uint64_t sketch_checkpoint_bytes,
+                            const std::string& out_path, const AvailableResources& available);
 
 /// Bytes of per-draw paths in a results file: every series the model keeps
 /// paths of, for every year (uncompressed; 4 a value as float32, else 8).

@@ -8,6 +8,82 @@
 
 namespace sectorsim::run {
 
+namespace {
+
+// Checks a checkpoint against the run it claims to continue: whole chunks
+// whose sizes sum to the draws done, counts no larger than their chunk, and
+// every array as long as the layout says. Throws io::IoError naming the file.
+void check_checkpoint(const std::string& file, const core::ScenarioSpec& spec,
+                      const core::CellLayout& layout, const core::SummaryState& st,
+                      std::uint64_t draws_in_file, std::uint64_t draws_requested,
+                      std::uint64_t chunk) {
+  const auto refuse = [&](const std::string& what) {
+    throw io::IoError(file + ": the checkpoint of scenario '" + spec.name +
+                      "' is damaged and cannot be resumed (" + what + ")");
+  };
+  if (chunk == 0) refuse("the file's chunk_draws is 0");
+  if (st.draws != draws_in_file) {
+    refuse("it covers " + std::to_string(st.draws) + " draws, the scenario " +
+           std::to_string(draws_in_file));
+  }
+  if (st.draws > draws_requested || st.draws % chunk != 0) {
+    refuse(std::to_string(st.draws) + " draws is not a whole number of chunks of " +
+           std::to_string(chunk) + " within the " + std::to_string(draws_requested) + " requested");
+  }
+  const std::uint64_t n_chunks = st.draws / chunk;
+  const auto cells = static_cast<std::uint64_t>(layout.n_cells());
+  const std::uint64_t width =
+      spec.targets.size() * static_cast<std::uint64_t>(layout.n_years()) + 1;
+  const auto expect_length = [&](const char* name, std::size_t got, std::uint64_t want) {
+    if (got != want) {
+      refuse(std::string(name) + " holds " + std::to_string(got) + " values, expected " +
+             std::to_string(want));
+    }
+  };
+  expect_length("chunk_sizes", st.chunk_sizes.size(), n_chunks);
+  expect_length("chunk_stats", st.chunk_stats.size(), 4 * n_chunks * cells);
+  expect_length("chunk_counts", st.chunk_counts.size(), n_chunks * width);
+  std::uint64_t sum = 0;
+  for (std::uint64_t c = 0; c < n_chunks; ++c) {
+    const std::uint64_t size = st.chunk_sizes[c];
+    if (size != chunk) {
+      refuse("chunk " + std::to_string(c) + " holds " + std::to_string(size) + " draws, not " +
+             std::to_string(chunk));
+    }
+    sum += size;
+    for (std::uint64_t k = 0; k < width; ++k) {
+      if (st.chunk_counts[c * width + k] > size) {
+        refuse("chunk " + std::to_string(c) + " counts " +
+               std::to_string(st.chunk_counts[c * width + k]) + " of its " + std::to_string(size) +
+               " draws");
+      }
+    }
+  }
+  if (sum != st.draws) {
+    refuse("chunk sizes sum to " + std::to_string(sum) + ", not " + std::to_string(st.draws));
+  }
+  if (!st.uses_sketch()) expect_length("values", st.values.size(), cells * st.draws);
+  if (st.replicates > 0) {
+    if (st.replicates < core::MIN_REPLICATES || st.replicates > core::MAX_REPLICATES) {
+      refuse(std::to_string(st.replicates) + " replicates");
+    }
+    const auto r = static_cast<std::uint64_t>(st.replicates);
+    expect_length("replicate_sums", st.replicate_sums.size(), r * cells);
+    expect_length("replicate_counts", st.replicate_counts.size(), r);
+    std::uint64_t total = 0;
+    for (const std::uint64_t n : st.replicate_counts) {
+      if (n > st.draws) refuse("a replicate counts " + std::to_string(n) + " draws");
+      total += n;
+    }
+    if (total != st.draws) {
+      refuse("replicate counts sum to " + std::to_string(total) + ", not " +
+             std::to_string(st.draws));
+    }
+  }
+}
+
+}  // namespace
+
 ResumePlan plan_resume(const std::string& file, const core::ScenarioSpec& spec,
                        const Overrides& overrides) {
   // The layout tells how the file's paths are stored.
@@ -57,6 +133,8 @@ ResumePlan plan_resume(const std::string& file, const core::ScenarioSpec& spec,
   plan.float32 = paths.float32;
   plan.gzip = paths.gzip;
   plan.checkpoint = io::read_checkpoint(file, spec.name);
+  check_checkpoint(file, spec, model->layout(), plan.checkpoint, old.draws, old.draws_requested,
+                   info.chunk_draws);
   if (plan.checkpoint.replicates > 0) plan.run.replicates = plan.checkpoint.replicates;
   return plan;
 }

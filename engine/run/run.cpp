@@ -9,6 +9,7 @@
 
 #include "engine/exec/runner.hpp"
 #include "engine/exec/stacked.hpp"
+#include "engine/io/output_target.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
 #include "engine/run/distributed.hpp"
@@ -33,6 +34,10 @@ core::RunSettings apply_overrides(core::RunSettings run, const Overrides& overri
     run.replicates = r;
   }
   if (run.draws < 1) throw InputError("--draws must be >= 1");
+  if (run.draws > core::MAX_DRAWS) {
+    throw InputError("--draws must be at most " + std::to_string(core::MAX_DRAWS) + " (got " +
+                     std::to_string(run.draws) + ")");
+  }
   return run;
 }
 
@@ -71,9 +76,32 @@ core::RunOptions runner_options(const core::RunSettings& run, const Execution& e
 
 namespace {
 
-void refuse_existing(const std::string& path, bool overwrite) {
-  if (!path.empty() && !overwrite && std::filesystem::exists(path)) {
-    throw InputError(path + ": exists; pass --overwrite to replace it");
+// Before anything is computed: may `path` be written, and can every scenario
+// be a group of it (io::check_output_target, io::check_group_name)? `path`
+// must not be a device or a directory, nor any file the scenarios were read
+// from (extends bases included), nor exist without overwrite.
+void refuse_output(const std::string& path, const std::vector<const core::ScenarioSpec*>& specs,
+                   bool overwrite) {
+  if (path.empty()) return;
+  std::vector<std::string> inputs;
+  for (const core::ScenarioSpec* spec : specs) {
+    for (const core::SourceFile& f : spec->files)
+      inputs.push_back(f.path);
+  }
+  try {
+    for (const core::ScenarioSpec* spec : specs)
+      io::check_group_name(spec->name);
+    io::check_output_target(path, inputs, overwrite);
+  } catch (const io::Refused& e) {
+    throw InputError(e.what());
+  }
+}
+
+// A signal before the first draw ends the command here, before anything is
+// committed (a writer begun is abandoned with its temporary file).
+void stop_if_asked(const Execution& exec) {
+  if (exec.stop && exec.stop->load()) {
+    throw Interrupted("interrupted before the first draw; no file was written or changed");
   }
 }
 
@@ -163,11 +191,12 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     popt.float32 = resume->float32;
     popt.gzip = resume->gzip;
     saved = std::move(resume->checkpoint);
+    refuse_output(out_path, {&spec}, true);
   } else {
     spec.run = apply_overrides(spec.run, options.overrides);
     out_path = options.output.file;
     popt.keep_paths = options.output.keep_paths && !out_path.empty();
-    refuse_existing(out_path, options.output.overwrite);
+    refuse_output(out_path, {&spec}, options.output.overwrite);
   }
   const auto targets = targets_of(spec, layout);
   if (resume) {
@@ -185,7 +214,17 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
                   sketch ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
                                                                   core::DEFAULT_SKETCH_K)
                          : core::SummaryAccumulator::store_bytes(layout, spec.run.draws),
-                  out_path, resources_for(out_path));
+                  out_path, resources_for(out_path), !sketch && !resume);
+  // An interrupt writes the paths done and a checkpoint: that must fit too.
+  if (!out_path.empty()) {
+    const std::uint64_t sketch_checkpoint =
+        core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws, core::DEFAULT_SKETCH_K);
+    check_checkpoint_space(
+        spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
+        sketch ? sketch_checkpoint : core::SummaryAccumulator::store_bytes(layout, spec.run.draws),
+        sketch || resume ? 0 : sketch_checkpoint, out_path, resources_for(out_path));
+  }
+  stop_if_asked(exec);
 
   core::SummaryAccumulator summary(layout, targets, spec.run.draws, core::CHUNK_DRAWS,
                                    sketch ? core::DEFAULT_SKETCH_K : 0, exec.threads);
@@ -232,6 +271,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     exchange = exec.processes->exchange();
     ro.exchange = exchange.get();
   }
+  stop_if_asked(exec);  // e.g. during a resume's copy of the paths
   if (exec.on_start) exec.on_start();
   const auto t0 = std::chrono::steady_clock::now();
   const core::RunReport rep = core::run_draws(model, ro, sinks);
@@ -255,9 +295,23 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
         replicas->save(draws, state.replicate_sums, state.replicate_counts);
         state.replicates = replicas->replicates();
       }
-      writer->write_checkpoint(state);
+      try {
+        writer->write_checkpoint(state);
+        writer->commit();
+      } catch (const io::IoError& e) {
+        // Never silently: the promise is that an interrupt keeps the draws done.
+        throw io::IoError(out_path + ": interrupted after " + std::to_string(rep.draws_done) +
+                          " draws, but the checkpoint could not be written (" + e.what() + "); " +
+                          (resume ? "the " + std::to_string(rep.draws_done - first_draw) +
+                                        " draws of this resumption are lost; " + out_path +
+                                        " still holds the earlier checkpoint of " +
+                                        std::to_string(first_draw) + " draws"
+                                  : "all " + std::to_string(rep.draws_done) +
+                                        " draws are lost and no file was written"));
+      }
+    } else {
+      writer->commit();
     }
-    writer->commit();
     out.file = out_path;
   }
   return out;
@@ -310,8 +364,25 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     }
     specs[i].run = run;
   }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const core::ScenarioSpec& a = specs[i];
+    const core::ScenarioSpec& b = specs[base];
+    if (a.base_year == b.base_year && a.end_year == b.end_year && a.n_sectors() == b.n_sectors()) {
+      continue;
+    }
+    const auto shape = [&](const core::ScenarioSpec& s) {
+      return "'" + s.name + "' (" + source(s) + ": " + std::to_string(s.base_year) + "-" +
+             std::to_string(s.end_year) + ", " + std::to_string(s.n_sectors()) + " sectors)";
+    };
+    throw InputError("cannot compare " + shape(a) + " with the baseline " + shape(b) +
+                     ": scenarios compared under common random numbers need the same sectors "
+                     "and horizon");
+  }
   const std::string& out_path = options.output.file;
-  refuse_existing(out_path, options.output.overwrite);
+  std::vector<const core::ScenarioSpec*> all;
+  for (const auto& s : specs)
+    all.push_back(&s);
+  refuse_output(out_path, all, options.output.overwrite);
 
   std::vector<std::unique_ptr<core::Model>> owned;
   std::vector<const core::Model*> members;
@@ -332,7 +403,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K)
               : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
           stores,
-      out_path, resources_for(out_path), true);
+      out_path, resources_for(out_path), !sketch);
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
   core::MembersSink to_summaries(stacked);  // each member's slice to its summary
@@ -353,6 +424,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   }
 
   const core::RunOptions ro = detail::runner_options(run, exec);
+  stop_if_asked(exec);
   if (exec.on_start) exec.on_start();
   const auto t0 = std::chrono::steady_clock::now();
   const core::RunReport rep = core::run_draws(stacked, ro, sinks);

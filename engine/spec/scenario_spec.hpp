@@ -52,6 +52,12 @@ struct TargetSpec {
   std::optional<int> relative_to_year;
 };
 
+/// The most draws a run accepts (run.draws, --draws): 2^40, about 1.1e12.
+/// At the fastest measured rates (a few million draws a second) that is days
+/// of computing, and it keeps every count derived from draws (bytes, chunks,
+/// ranks) at least 2^23 below 64-bit overflow. Checked before any arithmetic.
+inline constexpr std::uint64_t MAX_DRAWS = std::uint64_t{1} << 40;
+
 /// Run settings; command-line options override them and are recorded in output.
 struct RunSettings {
   std::uint64_t draws = 10000;
@@ -92,6 +98,9 @@ struct ScenarioSpec {
   std::string model = "sector_growth";
   ModelBlockValue model_block;
   std::vector<TargetSpec> targets;
+  /// The file each target was written in, parallel to `targets`: the
+  /// scenario's own, or a base's it inherited (`extends:`, `targets+:`).
+  std::vector<std::string> target_files;
   RunSettings run;
   std::vector<SourceFile> files;  ///< files[0] is the scenario, then its bases
   std::vector<Provenance> provenance;

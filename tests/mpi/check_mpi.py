@@ -137,7 +137,7 @@ def main():
     # An existing file is refused once, by process 0, and left untouched.
     before = sha(ref)
     p = r.mpi(2, "-n", n, "-o", ref)
-    msg = f"{ref}: exists; pass --overwrite to replace it"
+    msg = f"{ref}: exists; write elsewhere with -o FILE, or pass --overwrite to replace it"
     check(p.returncode == 2, f"existing output: exit 2 (got {p.returncode})")
     check(p.stderr.count(msg) == 1, f"existing output: one message '{msg}'")
     check(sha(ref) == before, "existing output: file unchanged")
