@@ -292,8 +292,8 @@ TEST_F(Damage, FlippedBytesEndInAMessageOrACorrectResultNeverACrash) {
 }
 
 TEST(CheckpointSpace, RefusedUpFrontWithTheFiguresAndTheSketchRemedy) {
-  // The case: 130,000 draws, 1.45 KB of paths and 4.3 KB of exact
-  // checkpoint a draw, on 200 MB free.
+  // The reported case: a 130,000-draw run with paths and an exact-quantile
+  // checkpoint, on a filesystem of 200 MB free (sizes from the plan's layout).
   run::AvailableResources disk;
   disk.disk_known = true;
   disk.disk_bytes = 200u << 20;
