@@ -8,6 +8,7 @@
 #include <sstream>
 #include <utility>
 
+#include "engine/io/output_target.hpp"
 #include "engine/spec/series.hpp"
 
 namespace sectorsim::cli {
@@ -275,6 +276,11 @@ void print_compare_notes(std::ostream& os, const std::vector<core::ScenarioSpec>
          << "): the comparison judges the baseline's targets only\n";
     }
   }
+}
+
+void print_stale_warnings(std::ostream& os, const std::string& target) {
+  for (const io::StaleTemporary& s : io::find_stale_temporaries(target))
+    os << "sectorsim: warning: " << io::describe_stale(s) << "\n";
 }
 
 }  // namespace sectorsim::cli

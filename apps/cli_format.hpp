@@ -53,6 +53,10 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
 /// from: "6 targets: 5 inherited from plan-2022-2025.yaml, 1 added".
 std::string target_count(const core::ScenarioSpec& spec);
 
+/// One warning line per temporary file of a dead process beside `target`
+/// (never removed here: the user decides; docs/guarantees.md, "Output safety").
+void print_stale_warnings(std::ostream& os, const std::string& target);
+
 /// Notes on what a comparison leaves out: the targets of a scenario that the
 /// baseline lacks (the comparison judges the baseline's targets), one line
 /// each, "note: ...".

@@ -150,6 +150,18 @@ std::string join_args(int argc, char** argv) {
   return s;
 }
 
+void check_resume_options(const po::variables_map& vm) {
+  if (vm.count("output") || vm.count("no-paths") || vm.count("float32") || vm.count("gzip")) {
+    throw run::InputError(
+        "--resume writes the file it resumes as it was started: drop -o, --no-paths, "
+        "--float32 and --gzip");
+  }
+  if (!vm["quantiles"].defaulted()) {
+    throw run::InputError(
+        "--resume keeps the quantile method of the run it continues: drop --quantiles");
+  }
+}
+
 run::RunOptions run_options(const po::variables_map& vm, const std::string& command_line,
                             const std::atomic<bool>* stop, std::function<void()> on_start) {
   run::RunOptions o;

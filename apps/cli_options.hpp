@@ -49,6 +49,10 @@ CommandOptions command_options(const std::string& name);
 /// CLI fuzz target (tests/fuzz/fuzz_cli.cpp) checks.
 void check_values(const po::variables_map& vm);
 
+/// Refuses, with run::InputError, the options a resumed run cannot take: it
+/// writes the file it resumes as that run started it.
+void check_resume_options(const po::variables_map& vm);
+
 /// The command as typed, to be recorded in a results file.
 std::string join_args(int argc, char** argv);
 

@@ -10,6 +10,7 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -18,12 +19,14 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "apps/cli_format.hpp"
 #include "apps/cli_options.hpp"
 #include "apps/cluster_processes.hpp"
+#include "apps/exit_status.hpp"
 #include "engine/config/scenario_loader.hpp"
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/csv.hpp"
@@ -41,10 +44,10 @@ using namespace sectorsim;
 
 namespace {
 
-constexpr int EXIT_OK = 0;
-constexpr int EXIT_RUNTIME = 1;
-constexpr int EXIT_INPUT = 2;
-constexpr int EXIT_INTERRUPTED = 3;
+using cli::EXIT_INPUT;
+using cli::EXIT_INTERRUPTED;
+using cli::EXIT_OK;
+using cli::EXIT_RUNTIME;
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_signal(int) {
@@ -59,20 +62,16 @@ void catch_signals() {
   std::signal(SIGTERM, on_signal);
 }
 
-// Names the temporary files of dead processes beside `target` (never removes
-// them: the user decides; docs/guarantees.md, "Output safety").
-void warn_stale(const std::string& target) {
-  for (const io::StaleTemporary& s : io::find_stale_temporaries(target))
-    std::cerr << "sectorsim: warning: " << io::describe_stale(s) << "\n";
-}
-
 // Set on a process other than 0 when process 0 reports the same failure
 // (bad input is read by every process; one message is enough).
 bool g_silent_errors = false;
 
-core::ScenarioSpec load(const std::string& path, bool strict) {
+// `threads`: the run's --threads, which a beta or PERT prior's quantile table
+// is built on (validate, which has no --threads, uses every core).
+core::ScenarioSpec load(const std::string& path, bool strict, int threads) {
   config::LoadOptions lo;
   lo.strict_provenance = strict;
+  lo.table_threads = threads;
   return models::load_scenario(path, lo);
 }
 
@@ -82,7 +81,9 @@ int cmd_validate(const std::vector<std::string>& args) {
   int rc = EXIT_OK;
   for (const auto& f : vm["files"].as<std::vector<std::string>>()) {
     try {
-      const core::ScenarioSpec spec = load(f, vm.count("strict") > 0);
+      const core::ScenarioSpec spec =
+          load(f, vm.count("strict") > 0,
+               static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
       const auto model = models::make_model(spec);
       std::vector<std::string> ids;
       for (const auto& s : spec.sectors)
@@ -113,7 +114,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   // compute their share of its chunks.
   cli::ClusterProcesses processes(cluster, g_silent_errors);
   const std::string scenario = vm["scenario"].as<std::string>();
-  const core::ScenarioSpec spec = load(scenario, vm.count("strict") > 0);
+  const core::ScenarioSpec spec = load(scenario, vm.count("strict") > 0, o.execution.threads);
   if (cluster.rank() != 0) {
     if (!run::run_share(spec, processes, o.execution)) return EXIT_INPUT;
     return g_stop.load() ? EXIT_INTERRUPTED : EXIT_OK;
@@ -122,17 +123,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   const auto progress = cli::progress_bar(vm, spec.name, o);
   run::RunOutcome out;
   if (vm.count("resume")) {
-    if (vm.count("output") || vm.count("no-paths") || vm.count("float32") || vm.count("gzip")) {
-      throw run::InputError(
-          "--resume writes the file it resumes as it was started: drop -o, --no-paths, "
-          "--float32 and --gzip");
-    }
-    if (!vm["quantiles"].defaulted()) {
-      throw run::InputError(
-          "--resume keeps the quantile method of the run it continues: drop --quantiles");
-    }
+    cli::check_resume_options(vm);
     io::check_results_input(vm["resume"].as<std::string>());
-    warn_stale(vm["resume"].as<std::string>());
+    cli::print_stale_warnings(std::cerr, vm["resume"].as<std::string>());
     auto plan = run::plan_resume(vm["resume"].as<std::string>(), spec, cli::overrides(vm));
     out = run::resume_scenario(spec, std::move(plan), o);
   } else {
@@ -142,7 +135,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     o.output.keep_paths = vm.count("no-paths") == 0;
     o.output.float32 = vm.count("float32") > 0;
     if (vm.count("gzip")) o.output.gzip = vm["gzip"].as<int>();
-    warn_stale(o.output.file);
+    cli::print_stale_warnings(std::cerr, o.output.file);
     out = run::run_scenario(spec, o);
   }
   progress->finish();
@@ -171,7 +164,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
 
   std::vector<core::ScenarioSpec> specs;
   for (const auto& f : files)
-    specs.push_back(load(f, vm.count("strict") > 0));
+    specs.push_back(load(f, vm.count("strict") > 0, o.execution.threads));
   const std::size_t base =
       vm.count("baseline") ? run::baseline_index(specs, vm["baseline"].as<std::string>()) : 0;
   o.overrides = cli::overrides(vm);
@@ -186,7 +179,7 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
         inputs.push_back(f.path);
     io::check_csv_target(vm["csv"].as<std::string>(), inputs, o.output.overwrite);
   }
-  warn_stale(o.output.file);
+  cli::print_stale_warnings(std::cerr, o.output.file);
   const auto progress = cli::progress_bar(vm, "compare", o);
   const run::CompareOutcome out = run::compare_scenarios(specs, base, o);
   progress->finish();
@@ -229,42 +222,6 @@ int cmd_report(const std::vector<std::string>& args) {
   io::write_file_atomically(out, html, vm.count("overwrite") > 0);
   std::cout << "report: " << out << "\n";
   return EXIT_OK;
-}
-
-// The exit code of the exception in flight, after printing its message (not
-// when process 0 of a distributed run reports the same failure).
-int report_error(const std::string& prefix) {
-  auto say = [&](const std::string& m) {
-    if (!g_silent_errors) std::cerr << prefix << m << "\n";
-  };
-  try {
-    throw;
-  } catch (const config::ConfigError& e) {
-    for (const auto& m : e.messages())
-      if (!g_silent_errors) std::cerr << m << "\n";
-    return EXIT_INPUT;
-  } catch (const run::InputError& e) {  // run::ResourceError included
-    say(e.what());
-    return EXIT_INPUT;
-  } catch (const run::Interrupted& e) {
-    say(e.what());
-    return EXIT_INTERRUPTED;
-  } catch (const io::Refused& e) {  // an unsafe output path, an input that is no results file
-    say(e.what());
-    return EXIT_INPUT;
-  } catch (const std::invalid_argument& e) {
-    say(e.what());
-    return EXIT_INPUT;
-  } catch (const io::IoError& e) {
-    say(e.what());
-    return EXIT_RUNTIME;
-  } catch (const std::bad_alloc&) {
-    say("out of memory");
-    return EXIT_RUNTIME;
-  } catch (const std::exception& e) {
-    say(e.what());
-    return EXIT_RUNTIME;
-  }
 }
 
 int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
@@ -329,6 +286,11 @@ int main(int argc, char** argv) {
   try {
     return dispatch(argc, argv, *cluster);
   } catch (...) {
-    return report_error(prefix);
+    const cli::Failure f = cli::current_failure();
+    // Process 0 of a distributed run reports a failure that every process met.
+    if (!g_silent_errors)
+      for (const std::string& line : f.lines)
+        std::cerr << (f.prefixed ? prefix : "") << line << "\n";
+    return f.status;
   }
 }

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/io/results_reader.hpp"
+#include "shell.hpp"
 
 namespace sectorsim {
 namespace {
@@ -30,39 +31,15 @@ const std::string CLI = SECTORSIM_CLI;
 const std::string SRC = SECTORSIM_SOURCE_DIR;
 const std::string LUOHU = SRC + "/scenarios/luohu/";
 
-struct Result {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
+using Result = testing::ShellResult;
+using testing::sh;
 
-Result sh(const std::string& cmd) {
-  Result r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p))
-    r.out += buf.data();
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
-class Cli : public ::testing::Test {
+class Cli : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sectorsim-cli-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
   // Runs `cmd` (a run with paths) and sends it a real SIGINT part way: once
   // the temporary file beside the target holds some chunks of paths (each
   // about 2.6 MB). Expects exit 3.
   void interrupt_part_way(const std::string& cmd);
-  fs::path dir_;
 };
 
 const char* SHIPPED[] = {"baseline", "plan-2022-2025", "alt-land-early", "alt-software-focus",

@@ -27,6 +27,7 @@
 #include "engine/run/resume.hpp"
 #include "engine/run/run.hpp"
 #include "models/registry.hpp"
+#include "shell.hpp"
 
 namespace sectorsim {
 namespace {
@@ -40,25 +41,8 @@ const std::string NAME = "plan-2022-2025";
 const std::string GROUP = "/scenarios/" + NAME;
 constexpr std::uint64_t DRAWS = 4 * core::CHUNK_DRAWS;
 
-struct Exit {
-  bool exited = false;  // false: killed by a signal
-  int code = -1;
-  std::string out;
-};
-
-Exit sh(const std::string& cmd) {
-  Exit r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p))
-    r.out += buf.data();
-  const int st = pclose(p);
-  r.exited = WIFEXITED(st);
-  r.code = r.exited ? WEXITSTATUS(st) : -1;
-  if (WIFSIGNALED(st)) r.out += "\n[killed by signal " + std::to_string(WTERMSIG(st)) + "]";
-  return r;
-}
+using Exit = testing::ShellResult;
+using testing::sh;
 
 run::RunOptions settings(const std::string& out) {
   run::RunOptions o;
@@ -142,18 +126,8 @@ std::string io_error(const std::function<void()>& f) {
   return "no error";
 }
 
-class Damage : public ::testing::Test {
+class Damage : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sectorsim-damage-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-
   // An interrupted run of the plan with paths and exact quantiles, stopped
   // after its first chunk.
   void interrupted(const std::string& out) {
@@ -168,7 +142,6 @@ class Damage : public ::testing::Test {
     ASSERT_GT(part.draws_done, 0u);
     ASSERT_LT(part.draws_done, DRAWS);
   }
-  fs::path dir_;
 };
 
 TEST_F(Damage, FlippedByteInChunkSizesIsRefused) {
@@ -191,7 +164,7 @@ TEST_F(Damage, FlippedByteInChunkSizesIsRefused) {
       << io_error([&] { run::plan_resume(copy, spec); });
   const Exit cli = sh(CLI + " run " + SCENARIO + " --resume " + copy + " -q");
   EXPECT_TRUE(cli.exited) << cli.out;
-  EXPECT_EQ(cli.code, 1) << cli.out;
+  EXPECT_EQ(cli.status, 1) << cli.out;
   EXPECT_NE(cli.out.find(damaged), std::string::npos) << cli.out;
   EXPECT_EQ(bytes_of(copy), data) << "the damaged file was replaced";
 
@@ -265,15 +238,15 @@ TEST_F(Damage, FlippedBytesEndInAMessageOrACorrectResultNeverACrash) {
     write_bytes(copy, data);
     const Exit report = sh(CLI + " report " + copy + " -o " + file("r.html") + " --overwrite");
     EXPECT_TRUE(report.exited) << report.out;
-    EXPECT_TRUE(report.code == 0 || report.code == 1 || report.code == 2) << report.out;
-    if (report.code != 0) {
+    EXPECT_TRUE(report.status == 0 || report.status == 1 || report.status == 2) << report.out;
+    if (report.status != 0) {
       EXPECT_NE(report.out.find(copy), std::string::npos) << report.out;
     }
 
     const Exit resume = sh(CLI + " run " + SCENARIO + " --resume " + copy + " -q -t 1");
     EXPECT_TRUE(resume.exited) << resume.out;
-    EXPECT_TRUE(resume.code == 0 || resume.code == 1 || resume.code == 2) << resume.out;
-    if (resume.code == 0) {
+    EXPECT_TRUE(resume.status == 0 || resume.status == 1 || resume.status == 2) << resume.out;
+    if (resume.status == 0) {
       // Resumed: the summaries must be the uninterrupted run's.
       const core::ScenarioResult got = io::read_scenario(copy, NAME);
       ASSERT_EQ(got.summaries.size(), whole.result.summaries.size());

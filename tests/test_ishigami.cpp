@@ -24,6 +24,7 @@
 #include "engine/io/results_reader.hpp"
 #include "models/ishigami/ishigami_model.hpp"
 #include "models/registry.hpp"
+#include "shell.hpp"
 #include "support.hpp"
 
 namespace sectorsim {
@@ -145,16 +146,9 @@ TEST(Ishigami, RunsThroughTheCommandLineIntoANormalResultsFile) {
       std::filesystem::temp_directory_path() / ("sectorsim-ishigami-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   const std::string out = (dir / "ishigami.h5").string();
-  const std::string cmd = std::string(SECTORSIM_CLI) + " run " + SCENARIO +
-                          " --draws 100000 --seed 7 -t 2 -q -o " + out + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string text;
-  std::array<char, 512> buf{};
-  while (fgets(buf.data(), buf.size(), p))
-    text += buf.data();
-  const int st = pclose(p);
-  ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << text;
+  const testing::ShellResult run = testing::sh(std::string(SECTORSIM_CLI) + " run " + SCENARIO +
+                                               " --draws 100000 --seed 7 -t 2 -q -o " + out);
+  ASSERT_EQ(run.status, 0) << run.out;
   const core::ScenarioResult r = io::read_scenario(out, "ishigami");
   ASSERT_EQ(r.summaries.size(), 1u);
   EXPECT_EQ(r.summaries[0].info.name, "y");

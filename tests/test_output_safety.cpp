@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "shell.hpp"
+
 namespace sectorsim {
 namespace {
 
@@ -25,22 +27,8 @@ const std::string SRC = SECTORSIM_SOURCE_DIR;
 const std::string PLAN = SRC + "/scenarios/luohu/plan-2022-2025.yaml";
 const std::string BASE = SRC + "/scenarios/luohu/baseline.yaml";
 
-struct Result {
-  int status = -1;
-  std::string out;
-};
-
-Result sh(const std::string& cmd) {
-  Result r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), buf.size(), p))
-    r.out += buf.data();
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using Result = testing::ShellResult;
+using testing::sh;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,18 +37,8 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-class OutputSafety : public ::testing::Test {
+class OutputSafety : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sectorsim-safety-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
 };
 
 void expect_line(const Result& r, int status, const std::string& line) {

@@ -22,6 +22,7 @@
 #include "engine/run/run.hpp"
 #include "engine/stats/summary.hpp"
 #include "models/registry.hpp"
+#include "shell.hpp"
 
 namespace sectorsim::run {
 namespace {
@@ -37,18 +38,8 @@ core::ScenarioSpec luohu(const std::string& name) {
 // Three whole chunks and a partial one.
 constexpr std::uint64_t DRAWS = 3 * core::CHUNK_DRAWS + 321;
 
-class RunTest : public ::testing::Test {
+class RunTest : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("sectorsim-run-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
 };
 
 RunOptions options(std::uint64_t seed, core::Sampler sampler, Quantiles quantiles, int threads = 2,

@@ -59,7 +59,9 @@ constexpr IdRule TARGET_ID{"target", name_char, "[A-Za-z0-9_.-]+"};
 class ScenarioBuilder {
  public:
   ScenarioBuilder(const ConfigNode& root, const LoadOptions& options)
-      : root_(root), r_(options.strict_provenance), models_(options.models) {}
+      : root_(root),
+        r_(options.strict_provenance, options.table_threads),
+        models_(options.models) {}
 
   core::ScenarioSpec build() {
     // The model first: its sections are keys of the document too.

@@ -27,6 +27,9 @@ struct LoadOptions {
   /// Refuse numbers with no `source:` or `estimate:` at or above them
   /// (`sectorsim validate --strict`, and the test of every shipped scenario).
   bool strict_provenance = false;
+  /// Threads a beta or PERT prior's quantile table may be built on (the
+  /// run's --threads); the table, and every draw, is the same for any count.
+  int table_threads = 1;
 };
 
 /// Load, merge (extends), validate and convert. Throws ConfigError on bad input

@@ -59,7 +59,8 @@ const std::vector<DistSpec>& dist_specs() {
   return specs;
 }
 
-core::Prior make_prior(core::Dist dist, const std::vector<double>& p) {
+core::Prior make_prior(core::Dist dist, const std::vector<double>& p, int table_threads) {
+  const core::TableThreads threads{table_threads};
   switch (dist) {
     case core::Dist::Fixed:
       return core::Prior::fixed(p[0]);
@@ -74,9 +75,9 @@ core::Prior make_prior(core::Dist dist, const std::vector<double>& p) {
     case core::Dist::Triangular:
       return core::Prior::triangular(p[0], p[1], p[2]);
     case core::Dist::Beta:
-      return core::Prior::beta(p[0], p[1], p[2], p[3]);
+      return core::Prior::beta(p[0], p[1], p[2], p[3], threads);
     case core::Dist::Pert:
-      return core::Prior::pert(p[0], p[1], p[2], p[3]);
+      return core::Prior::pert(p[0], p[1], p[2], p[3], threads);
   }
   throw std::logic_error("unhandled distribution");
 }
@@ -391,7 +392,7 @@ std::optional<core::Prior> ValueReader::distribution(const ConfigNode& map, cons
     *written += (i ? ", " : "") + parts[i];
   *written += ")";
   try {
-    core::Prior prior = make_prior(spec->dist, values);
+    core::Prior prior = make_prior(spec->dist, values, table_threads_);
     // Each parameter is finite, yet draws can still overflow (uniform from
     // -1e308 to 1e308 is wider than the largest double; normal with sd 1e308).
     // The sampler's most extreme uniforms give the most extreme draws.

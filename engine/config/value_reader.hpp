@@ -57,8 +57,10 @@ std::string render(const ConfigNode& node);
 class ValueReader {
  public:
   /// With `strict_provenance`, every number recorded without a source or
-  /// estimate at or above it is an error.
-  explicit ValueReader(bool strict_provenance) : strict_(strict_provenance) {}
+  /// estimate at or above it is an error. Beta and PERT priors build their
+  /// quantile tables on `table_threads` threads.
+  explicit ValueReader(bool strict_provenance, int table_threads = 1)
+      : strict_(strict_provenance), table_threads_(table_threads) {}
 
   /// Records an error; throws ConfigError once MAX_ERRORS are collected.
   void error(const SourcePos& pos, std::string_view path, std::string_view message);
@@ -146,6 +148,7 @@ class ValueReader {
                          const std::string& written, const Range& range);
 
   bool strict_;
+  int table_threads_;
   std::vector<std::string> errors_;
   std::vector<core::Provenance> provenance_;
 };
