@@ -31,11 +31,29 @@ void add_run_options(po::options_description& opts) {
       "sampler", po::value<std::string>(), "mc, lhs or sobol (overrides run.sampler)")(
       "replicates", po::value<int>(),
       "scrambled replicates of a sobol run, 2..1024 (overrides run.replicates)")(
-      "batch", po::value<std::size_t>()->default_value(256), "draws per model call")(
+      "batch", po::value<std::string>()->default_value("256"), "draws per model call, 1..4096")(
       "overwrite", "replace an existing results file")(
       "strict", "require source: or estimate: on every number")("quiet,q",
                                                                 "no progress bar and no table");
 }
+
+// Boost.Program_options writes the user's text into its messages through
+// placeholders ("%value%"), replacing each until none is left: an argument
+// holding its own placeholder ("--threads %value%") made what() loop, the
+// message growing without end. Every '%' of the user's text (an error's
+// substitutions) becomes a fullwidth percent sign (U+FF05) in the message.
+// Found by tests/fuzz/fuzz_cli.cpp.
+struct DefusedMessage : po::error_with_option_name {
+  static void defuse(po::error_with_option_name& e) {
+    const auto substitutions = e.*(&DefusedMessage::m_substitutions);  // a copy
+    for (const auto& [name, text] : substitutions) {
+      std::string safe;
+      for (const char c : text)
+        safe += c == '%' ? std::string("\uFF05") : std::string(1, c);
+      e.set_substitute(name, safe);
+    }
+  }
+};
 
 }  // namespace
 
@@ -137,6 +155,9 @@ bool parse(const std::vector<std::string>& args, const CommandOptions& command,
       return false;
     }
     po::notify(vm);
+  } catch (po::error_with_option_name& e) {
+    DefusedMessage::defuse(e);
+    throw run::InputError(std::string(e.what()) + "\n" + command.usage);
   } catch (const po::error& e) {
     throw run::InputError(std::string(e.what()) + "\n" + command.usage);
   }
@@ -168,7 +189,9 @@ run::RunOptions run_options(const po::variables_map& vm, const std::string& comm
   run::Execution& e = o.execution;
   e.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (vm.count("threads")) e.threads = vm["threads"].as<int>();
-  e.batch = vm["batch"].as<std::size_t>();
+  // Parsed strictly, as --draws: Boost's own conversion wraps "-N" around.
+  e.batch = static_cast<std::size_t>(
+      whole_number("batch", vm["batch"].as<std::string>(), 1, core::CHUNK_DRAWS));
   run::check_execution(e);
   e.stop = stop;
   e.on_start = std::move(on_start);

@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/exec/runner.hpp"
 #include "engine/io/results_reader.hpp"
 #include "engine/run/distributed.hpp"
 #include "engine/run/run.hpp"
@@ -373,6 +374,51 @@ TEST(RunPreflight, ARunThatCannotFitIsBadInput) {
   EXPECT_NE(msg.find("use --quantiles sketch, fewer --draws, or free memory"), std::string::npos)
       << msg;
   EXPECT_THROW(run_scenario(spec, o), ResourceError);
+}
+
+// Issue 19, D2: the runner's chunk buffers and inputs count, for each
+// thread, and a refusal names them and the remedy.
+TEST(RunPreflight, ChunkBuffersAndInputsAreCountedPerThread) {
+  const auto spec = luohu("baseline");
+  const auto model = models::make_model(spec);
+  const std::uint64_t cells = static_cast<std::uint64_t>(model->layout().n_cells());
+  const std::uint64_t chunk = core::chunk_draws_for(cells);
+  ASSERT_EQ(chunk, core::CHUNK_DRAWS);
+  const std::uint64_t chunk_bytes = cells * chunk * sizeof(double);
+  const std::uint64_t inputs =
+      ((model->parameters().size() + static_cast<std::uint64_t>(model->n_shocks())) * 256 +
+       model->workspace_size(256)) *
+      sizeof(double);
+  for (int threads : {1, 2, 16}) {
+    const auto t = static_cast<std::uint64_t>(threads);
+    const std::uint64_t window = core::reorder_window(t, chunk_bytes);
+    EXPECT_EQ(runner_bytes(*model, threads, 1, 256, chunk), (window + t) * chunk_bytes + t * inputs)
+        << threads << " threads";
+  }
+  // A short run's buffers hold its draws only.
+  EXPECT_EQ(runner_bytes(*model, 1, 1, 256, 100),
+            (core::reorder_window(1, cells * 800) + 1) * cells * 800 + inputs);
+
+  constexpr std::uint64_t GiB = std::uint64_t{1} << 30;
+  AvailableResources ram;
+  ram.memory_known = true;
+  ram.memory_bytes = 10 * GiB;
+  EXPECT_EQ(input_error([&] {
+              check_resources(100, 0, GiB, "", ram, true, RunnerMemory{8 * GiB, 4});
+            }),
+            "the run needs about 9.0 GiB of memory (summaries of 100 draws 1.0 GiB, chunk "
+            "buffers and inputs of 4 threads 8.0 GiB), more than 80% of the 10.0 GiB available; "
+            "use fewer --threads, --quantiles sketch, fewer --draws or free memory");
+  EXPECT_EQ(input_error([&] {
+              check_resources(100, 0, 7 * GiB, "", ram, false, RunnerMemory{GiB + GiB / 2, 1});
+            }),
+            "the run needs about 8.5 GiB of memory (summaries of 100 draws 7.0 GiB, chunk "
+            "buffers and inputs of 1 thread 1.5 GiB), more than 80% of the 10.0 GiB available; "
+            "use fewer --draws or free memory");
+  EXPECT_EQ(input_error([&] {
+              check_resources(100, 0, GiB, "", ram, true, RunnerMemory{6 * GiB, 4});
+            }),
+            "");
 }
 
 TEST(RunDistributed, SettingsRoundTripThroughTheirEncoding) {

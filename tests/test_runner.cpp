@@ -32,18 +32,20 @@ struct RunOutput {
 };
 
 RunOutput run(const core::ScenarioSpec& spec, std::uint64_t draws, int threads, std::size_t batch,
-              core::Sampler sampler = core::Sampler::MonteCarlo) {
+              core::Sampler sampler = core::Sampler::MonteCarlo,
+              std::uint64_t chunk = core::CHUNK_DRAWS) {
   const models::SectorGrowthModel model(spec);
   RunOutput out;
   const auto targets =
       core::resolve_targets(spec.targets, model.layout(), spec.base_year, {"services", "industry"});
-  core::SummaryAccumulator summary(model.layout(), targets, draws, core::CHUNK_DRAWS);
+  core::SummaryAccumulator summary(model.layout(), targets, draws, chunk);
   core::RunOptions opt;
   opt.draws = draws;
   opt.seed = 7;
   opt.sampler = sampler;
   opt.threads = threads;
   opt.batch = batch;
+  opt.chunk_draws = chunk;
   out.report = core::run_draws(model, opt, {&summary, &out.paths});
   summary.finish(out.report.draws_done, out.result);
   return out;
@@ -82,6 +84,40 @@ TEST(RunnerReproducible, IdenticalForThreadCountsAndBatchSizes) {
   expect_identical(ref, run(spec, DRAWS, 3, 1));
   expect_identical(ref, run(spec, DRAWS, 2, 97));
   expect_identical(ref, run(spec, DRAWS, 4, 4096));
+}
+
+// Issue 19, D2: a wide model's chunks shrink (a function of its cells alone).
+TEST(Chunk, DrawsShrinkOnlyForWideModels) {
+  EXPECT_EQ(core::chunk_draws_for(0), core::CHUNK_DRAWS);
+  EXPECT_EQ(core::chunk_draws_for(1), core::CHUNK_DRAWS);
+  EXPECT_EQ(core::chunk_draws_for(240), core::CHUNK_DRAWS);   // the Luohu plan
+  EXPECT_EQ(core::chunk_draws_for(1024), core::CHUNK_DRAWS);  // 32 MiB exactly
+  EXPECT_EQ(core::chunk_draws_for(1025), 2048u);
+  EXPECT_EQ(core::chunk_draws_for(4096), 1024u);
+  EXPECT_EQ(core::chunk_draws_for(16385), core::MIN_CHUNK_DRAWS);
+  EXPECT_EQ(core::chunk_draws_for(1'000'000), core::MIN_CHUNK_DRAWS);
+  for (std::uint64_t cells : {1u, 700u, 3000u, 9000u, 40000u}) {
+    const std::uint64_t c = core::chunk_draws_for(cells);
+    EXPECT_TRUE(c == core::MIN_CHUNK_DRAWS || c * cells * sizeof(double) <= core::CHUNK_BYTES)
+        << cells;
+    EXPECT_EQ(c & (c - 1), 0u) << "a power of two: " << c;
+  }
+}
+
+// Smaller chunks change where the summaries are merged, never a draw's
+// values; and they are the same for any thread count and batch.
+TEST(RunnerReproducible, SmallChunksGiveTheSameDrawsOnAnyThreadCount) {
+  const auto spec = testing::uncertain_two_sector_spec();
+  const std::uint64_t draws = 3 * core::MIN_CHUNK_DRAWS + 77;
+  const RunOutput small =
+      run(spec, draws, 1, 256, core::Sampler::MonteCarlo, core::MIN_CHUNK_DRAWS);
+  EXPECT_EQ(small.report.draws_done, draws);
+  expect_identical(small,
+                   run(spec, draws, 3, 33, core::Sampler::MonteCarlo, core::MIN_CHUNK_DRAWS));
+  const RunOutput whole = run(spec, draws, 2, 256);
+  ASSERT_EQ(small.paths.values.size(), whole.paths.values.size());
+  for (std::size_t c = 0; c < whole.paths.values.size(); ++c)
+    ASSERT_TRUE(same_bits(small.paths.values[c], whole.paths.values[c])) << "cell " << c;
 }
 
 TEST(RunnerReproducible, LatinHypercubeIdenticalForThreadCounts) {

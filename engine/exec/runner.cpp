@@ -45,6 +45,12 @@ std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes)
   return std::max(computing + 2, std::min(4 * computing, fit));
 }
 
+std::uint64_t chunk_draws_of(const Model& model, const RunOptions& options) {
+  return options.chunk_draws != 0
+             ? options.chunk_draws
+             : chunk_draws_for(static_cast<std::uint64_t>(model.layout().n_cells()));
+}
+
 namespace {
 
 // Chunks first, first + step, first + 2 step, ... (the run's chunk count ends it).
@@ -73,9 +79,11 @@ class RunState {
         sinks_(sinks),
         source_(make_source(model, opt)),
         exchange_(opt.exchange),
-        n_chunks_((opt.draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS),
-        cells_(static_cast<std::size_t>(model.layout().n_cells())) {
-    const std::uint64_t c0 = opt.first_draw / CHUNK_DRAWS;
+        cells_(static_cast<std::size_t>(model.layout().n_cells())),
+        chunk_(chunk_draws_of(model, opt)),
+        stride_(std::max<std::uint64_t>(std::min(chunk_, opt.draws), 1)),
+        n_chunks_((opt.draws + chunk_ - 1) / chunk_) {
+    const std::uint64_t c0 = opt.first_draw / chunk_;
     const auto ranks = static_cast<std::uint64_t>(exchange_ ? exchange_->size() : 1);
     const auto rank = static_cast<std::uint64_t>(exchange_ ? exchange_->rank() : 0);
     own_ = ChunkSeq::of(c0, rank, ranks);
@@ -83,7 +91,7 @@ class RunState {
     delivery_ = rank == 0 ? ChunkSeq{c0, 1} : own_;
     const auto computing =
         static_cast<std::uint64_t>(std::max(opt.threads, 1)) * (rank == 0 ? ranks : 1);
-    window_ = reorder_window(computing, cells_ * CHUNK_DRAWS * sizeof(double));
+    window_ = reorder_window(computing, cells_ * stride_ * sizeof(double));
     // The sinks' ValueUse decides how long a chunk keeps its values.
     const auto uses = [](ValueUse u) {
       return [u](const ChunkSink* s) { return s->value_use() == u; };
@@ -110,13 +118,13 @@ class RunState {
         if (c >= n_chunks_ || stopping()) return;
         std::unique_ptr<std::vector<double>> buf = acquire(c);
         if (!buf) return;
-        const std::uint64_t first = c * CHUNK_DRAWS;
+        const std::uint64_t first = c * chunk_;
         const std::size_t len = chunk_len(c);
         for (std::size_t b = 0; b < len; b += batch) {
           const std::size_t m = std::min(batch, len - b);
           draw_inputs(model_, source_, first + b, m, batch, params.data(), shocks.data());
           model_.simulate(BatchIn{m, batch, params.data(), shocks.data()},
-                          BatchOut{CHUNK_DRAWS, buf->data() + b}, work.data());
+                          BatchOut{stride_, buf->data() + b}, work.data());
         }
         finished(c, std::move(buf));
       }
@@ -151,7 +159,7 @@ class RunState {
   RunReport report() const {
     RunReport r;
     const std::uint64_t done_chunks = is_worker() ? 0 : delivery_.first + emitted_;
-    r.draws_done = std::min(done_chunks * CHUNK_DRAWS, opt_.draws);
+    r.draws_done = std::min(done_chunks * chunk_, opt_.draws);
     r.interrupted = r.draws_done < opt_.draws;
     return r;
   }
@@ -181,16 +189,16 @@ class RunState {
   }
 
   std::size_t chunk_len(std::uint64_t c) const {
-    return static_cast<std::size_t>(std::min(CHUNK_DRAWS, opt_.draws - c * CHUNK_DRAWS));
+    return static_cast<std::size_t>(std::min(chunk_, opt_.draws - c * chunk_));
   }
 
   // buf == nullptr: a chunk whose values were given back after
   // consume_unordered (no sink reads them in order: ValueUse::ReadUnordered).
   ChunkView view_of(std::uint64_t c, const std::vector<double>* buf) const {
     ChunkView v;
-    v.first_draw = c * CHUNK_DRAWS;
+    v.first_draw = c * chunk_;
     v.n = chunk_len(c);
-    v.stride = CHUNK_DRAWS;
+    v.stride = stride_;
     v.values = buf ? buf->data() : nullptr;
     v.layout = &model_.layout();
     return v;
@@ -210,7 +218,7 @@ class RunState {
       pool_.pop_back();
       return b;
     }
-    return std::make_unique<std::vector<double>>(cells_ * CHUNK_DRAWS);
+    return std::make_unique<std::vector<double>>(cells_ * stride_);
   }
 
   // A chunk is computed (or received): its unordered summaries now, then its
@@ -255,7 +263,7 @@ class RunState {
           const ChunkView view = view_of(chunk, node.mapped().get());
           for (ChunkSink* s : sinks_)
             s->consume(view);
-          const std::uint64_t done = std::min((chunk + 1) * CHUNK_DRAWS, opt_.draws);
+          const std::uint64_t done = std::min((chunk + 1) * chunk_, opt_.draws);
           if (opt_.progress) opt_.progress(done, opt_.draws);
         }
       } catch (...) {
@@ -276,8 +284,10 @@ class RunState {
   const std::vector<ChunkSink*>& sinks_;
   UniformSource source_;
   ChunkExchange* exchange_;
-  const std::uint64_t n_chunks_;
   const std::size_t cells_;
+  const std::uint64_t chunk_;   // draws per chunk
+  const std::uint64_t stride_;  // a chunk buffer's row: chunk_, or the draws of a shorter run
+  const std::uint64_t n_chunks_;
   ChunkSeq own_, delivery_;
   std::uint64_t window_ = 0;         // in delivery positions
   bool values_in_order_ = true;      // some sink's consume() reads values
@@ -300,8 +310,12 @@ RunReport run_draws(const Model& model, const RunOptions& options,
                     const std::vector<ChunkSink*>& sinks) {
   if (options.threads < 1) throw std::invalid_argument("threads must be >= 1");
   if (options.batch < 1) throw std::invalid_argument("batch must be >= 1");
-  if (options.first_draw % CHUNK_DRAWS != 0 || options.first_draw > options.draws) {
-    throw std::invalid_argument("first draw must be a multiple of " + std::to_string(CHUNK_DRAWS) +
+  const std::uint64_t chunk = chunk_draws_of(model, options);
+  if (chunk == 0 || chunk > CHUNK_DRAWS) {
+    throw std::invalid_argument("chunk draws must be in [1, " + std::to_string(CHUNK_DRAWS) + "]");
+  }
+  if (options.first_draw % chunk != 0 || options.first_draw > options.draws) {
+    throw std::invalid_argument("first draw must be a multiple of " + std::to_string(chunk) +
                                 " within the run");
   }
   RunState state(model, options, sinks);

@@ -23,7 +23,7 @@ namespace sectorsim::core {
 
 struct RunOptions {
   std::uint64_t draws = 0;  ///< draws of the whole run
-  /// First draw to simulate, a multiple of CHUNK_DRAWS: draws before it were
+  /// First draw to simulate, a multiple of the chunk size: draws before it were
   /// done by an earlier, interrupted run (resumption).
   std::uint64_t first_draw = 0;
   std::uint64_t seed = 0;
@@ -34,6 +34,9 @@ struct RunOptions {
   int replicates = DEFAULT_REPLICATES;
   int threads = 1;          ///< worker threads (>= 1)
   std::size_t batch = 256;  ///< draws per model call (>= 1)
+  /// Draws per chunk; 0 takes chunk_draws_for(the model's cells), the only
+  /// value a caller should pass otherwise (its sinks must use the same).
+  std::uint64_t chunk_draws = 0;
   /// Called in draw order after each chunk: (draws done, draws total).
   std::function<void(std::uint64_t, std::uint64_t)> progress;
   /// When set to true, no new chunk starts; finished ones are delivered.
@@ -62,6 +65,10 @@ inline constexpr std::uint64_t WINDOW_BYTES = std::uint64_t{128} << 20;
 /// run of the Luohu plan (7.9 MB chunks) holds 8 on 2 threads and 18 on 16,
 /// not 64. Test: RunnerMemory.WindowHoldsFourChunksAThreadWhereTheyFit.
 std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes);
+
+/// The draws per chunk of a run: options.chunk_draws, or
+/// chunk_draws_for(the model's cells) when that is 0.
+std::uint64_t chunk_draws_of(const Model& model, const RunOptions& options);
 
 /// Run `model` for options.draws draws, feeding every chunk to every sink.
 /// An exception in a worker stops the run and is rethrown here.

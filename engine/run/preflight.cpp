@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/exec/runner.hpp"
 #include "engine/stats/summary.hpp"
 
 namespace sectorsim::run {
@@ -73,17 +74,52 @@ AvailableResources available_resources(const std::string& out_path) {
   return a;
 }
 
+std::uint64_t runner_bytes(const core::Model& model, int thread_count, int process_count,
+                           std::size_t batch_draws, std::uint64_t chunk_draws) {
+  const auto threads = static_cast<std::uint64_t>(std::max(thread_count, 1));
+  const auto processes = static_cast<std::uint64_t>(std::max(process_count, 1));
+  const auto cells = static_cast<std::uint64_t>(model.layout().n_cells());
+  const std::uint64_t chunk_bytes = saturating_size(cells, chunk_draws * sizeof(double), 0);
+  const std::uint64_t window = core::reorder_window(threads * processes, chunk_bytes);
+  // A chunk in flight holds one buffer; a thread computing holds its own.
+  const std::uint64_t buffers = saturating_size(window + threads, chunk_bytes, 0);
+  const std::uint64_t batch = batch_draws;
+  const std::uint64_t inputs =
+      (model.parameters().size() + static_cast<std::uint64_t>(model.n_shocks())) * batch +
+      model.workspace_size(static_cast<std::size_t>(batch));
+  return saturating_size(threads, inputs * sizeof(double), buffers);
+}
+
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
-                     std::uint64_t summary_bytes, const std::string& out_path, bool sketch_option) {
+                     std::uint64_t summary_bytes, const std::string& out_path, bool sketch_option,
+                     const RunnerMemory& runner) {
   check_resources(draws, path_bytes_per_draw, summary_bytes, out_path,
-                  available_resources(out_path), sketch_option);
+                  available_resources(out_path), sketch_option, runner);
 }
 
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
-                     const AvailableResources& available, bool sketch_option) {
+                     const AvailableResources& available, bool sketch_option,
+                     const RunnerMemory& runner) {
   // Memory first: it fails harder (the kernel kills the run) and
   // --no-paths does not help it.
+  const std::uint64_t memory = saturating_size(1, summary_bytes, runner.bytes);
+  // The summaries alone too large: said as before; else the runner's part
+  // is what tips it, and the message names both.
+  const std::uint64_t limit = available.memory_bytes / 5 * 4;
+  if (available.memory_known && summary_bytes <= limit && memory > limit) {
+    const int threads = std::max(runner.threads, 1);
+    std::string remedies;
+    if (runner.bytes > memory / 4 && threads > 1) remedies += "fewer --threads, ";
+    if (sketch_option) remedies += "--quantiles sketch, ";
+    remedies += "fewer --draws";
+    throw ResourceError("the run needs about " + amount(memory) + " of memory (summaries of " +
+                        std::to_string(draws) + " draws " + amount(summary_bytes) +
+                        ", chunk buffers and inputs of " + std::to_string(threads) +
+                        (threads == 1 ? " thread " : " threads ") + amount(runner.bytes) +
+                        "), more than 80% of the " + human_bytes(available.memory_bytes) +
+                        " available; use " + remedies + " or free memory");
+  }
   if (available.memory_known && summary_bytes > available.memory_bytes / 5 * 4) {
     throw ResourceError("the summaries of " + std::to_string(draws) + " draws need " +
                         amount(summary_bytes) + " of memory, more than 80% of the " +

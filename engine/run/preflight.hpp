@@ -6,11 +6,13 @@
 // tests/test_run.cpp (RunPreflight.*).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "engine/run/errors.hpp"
 #include "engine/spec/chunk.hpp"
+#include "engine/spec/model.hpp"
 
 namespace sectorsim::run {
 
@@ -46,23 +48,42 @@ AvailableResources available_resources(const std::string& out_path);
 /// the scenario's sources, HDF5 bookkeeping.
 inline constexpr std::uint64_t RESULTS_OVERHEAD_BYTES = std::uint64_t{4} << 20;
 
+/// What the runner holds in memory besides the summaries (runner_bytes) and
+/// on how many threads: counted with the summaries, and named in the refusal.
+struct RunnerMemory {
+  std::uint64_t bytes = 0;
+  int threads = 0;
+};
+
+/// Bytes the runner of `model` holds on `threads` threads (of `processes`
+/// processes, whose chunks process 0 receives) with chunks of `chunk_draws`:
+/// its reorder window of chunk buffers (each cells x chunk_draws values, the
+/// run's draws where fewer;
+/// engine/exec/runner.hpp, reorder_window) and each thread's parameters,
+/// shocks and model workspace for a batch of `batch`. Saturating.
+std::uint64_t runner_bytes(const core::Model& model, int threads, int processes, std::size_t batch,
+                           std::uint64_t chunk_draws);
+
 /// Refuses a run whose results file, draws * path_bytes_per_draw (0 without
 /// paths) + RESULTS_OVERHEAD_BYTES, does not fit in the free space of the
 /// output directory (the temporary file is written there in full before the
 /// rename, so an existing file being replaced does not count as free), or
-/// whose in-memory summary store, summary_bytes, exceeds 80% of the available
-/// memory. Throws ResourceError; the message says what is needed, what is
-/// available and how to proceed (`--quantiles sketch` among the remedies
-/// only where the caller has it).
+/// whose memory, the summaries' summary_bytes plus the runner's, exceeds 80%
+/// of the available memory. Throws ResourceError; the message says what is
+/// needed (split into summaries and chunk buffers where the summaries alone
+/// would fit), what is available and how to proceed (`--quantiles sketch` among
+/// the remedies only where the caller has it, fewer --threads where the
+/// runner's part is more than a quarter of the need).
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
-                     bool sketch_option = true);
+                     bool sketch_option = true, const RunnerMemory& runner = {});
 
 /// The same check against given amounts (tests, a run without a file, or a
 /// caller that knows better).
 void check_resources(std::uint64_t draws, std::uint64_t path_bytes_per_draw,
                      std::uint64_t summary_bytes, const std::string& out_path,
-                     const AvailableResources& available, bool sketch_option = true);
+                     const AvailableResources& available, bool sketch_option = true,
+                     const RunnerMemory& runner = {});
 
 /// What an interrupted run writes: its results file holds the paths of the
 /// draws done and a checkpoint of the summary state (every value for exact

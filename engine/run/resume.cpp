@@ -135,6 +135,15 @@ ResumePlan plan_resume(const std::string& file, const core::ScenarioSpec& spec,
   plan.checkpoint = io::read_checkpoint(file, spec.name);
   check_checkpoint(file, spec, model->layout(), plan.checkpoint, old.draws, old.draws_requested,
                    info.chunk_draws);
+  // Summaries are merged chunk by chunk: the rest of the run must use the
+  // chunks the file's part used.
+  const std::uint64_t chunk =
+      core::chunk_draws_for(static_cast<std::uint64_t>(model->layout().n_cells()));
+  if (info.chunk_draws != chunk) {
+    throw InputError(file + ": the run used chunks of " + std::to_string(info.chunk_draws) +
+                     " draws; this version of sectorsim uses " + std::to_string(chunk) +
+                     " for this scenario; resume refused (start the run again)");
+  }
   if (plan.checkpoint.replicates > 0) plan.run.replicates = plan.checkpoint.replicates;
   return plan;
 }

@@ -158,12 +158,13 @@ void add_replicate_errors(const core::ReplicateAccumulator& acc, const core::Cel
   }
 }
 
-io::RunMeta run_meta(const std::string& command_line, std::uint64_t seed, int processes) {
+io::RunMeta run_meta(const std::string& command_line, std::uint64_t seed, int processes,
+                     std::uint64_t chunk_draws) {
   io::RunMeta meta;
   meta.command_line = command_line;
   meta.engine_version = core::ENGINE_VERSION;
   meta.seed = seed;
-  meta.chunk_draws = core::CHUNK_DRAWS;
+  meta.chunk_draws = chunk_draws;
   meta.processes = processes;
   return meta;
 }
@@ -179,6 +180,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   const auto model_ptr = models::make_model(spec);
   const core::Model& model = *model_ptr;
   const core::CellLayout& layout = model.layout();
+  const std::uint64_t chunk = core::chunk_draws_for(static_cast<std::uint64_t>(layout.n_cells()));
 
   core::SummaryState saved;  // the checkpoint of the run being resumed
   std::string out_path;
@@ -210,23 +212,28 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     }
   }
   // Before anything is allocated or written: does the run fit this machine?
-  check_resources(spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
-                  sketch ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
-                                                                  core::DEFAULT_SKETCH_K)
-                         : core::SummaryAccumulator::store_bytes(layout, spec.run.draws),
-                  out_path, resources_for(out_path), !sketch && !resume);
+  check_resources(
+      spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
+      sketch ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
+                                                      core::DEFAULT_SKETCH_K, chunk)
+             : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk),
+      out_path, resources_for(out_path), !sketch && !resume,
+      RunnerMemory{runner_bytes(model, exec.threads, exec.processes ? exec.processes->size() : 1,
+                                exec.batch, std::min(chunk, spec.run.draws)),
+                   exec.threads});
   // An interrupt writes the paths done and a checkpoint: that must fit too.
   if (!out_path.empty()) {
-    const std::uint64_t sketch_checkpoint =
-        core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws, core::DEFAULT_SKETCH_K);
+    const std::uint64_t sketch_checkpoint = core::SummaryAccumulator::sketch_bytes(
+        layout, spec.run.draws, core::DEFAULT_SKETCH_K, chunk);
     check_checkpoint_space(
         spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
-        sketch ? sketch_checkpoint : core::SummaryAccumulator::store_bytes(layout, spec.run.draws),
+        sketch ? sketch_checkpoint
+               : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk),
         sketch || resume ? 0 : sketch_checkpoint, out_path, resources_for(out_path));
   }
   stop_if_asked(exec);
 
-  core::SummaryAccumulator summary(layout, targets, spec.run.draws, core::CHUNK_DRAWS,
+  core::SummaryAccumulator summary(layout, targets, spec.run.draws, chunk,
                                    sketch ? core::DEFAULT_SKETCH_K : 0, exec.threads);
   std::uint64_t first_draw = 0;
   if (resume) {
@@ -238,13 +245,13 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   core::ChunkSink* paths = nullptr;
   if (!out_path.empty()) {
     // Resuming replaces the interrupted file, but only when the new one is complete.
-    writer =
-        std::make_unique<io::ResultsWriter>(out_path, options.output.overwrite || resume,
-                                            run_meta(options.output.command_line, spec.run.seed,
-                                                     exec.processes ? exec.processes->size() : 1));
+    writer = std::make_unique<io::ResultsWriter>(
+        out_path, options.output.overwrite || resume,
+        run_meta(options.output.command_line, spec.run.seed,
+                 exec.processes ? exec.processes->size() : 1, chunk));
     paths = writer->begin_scenario(spec, layout, spec.run.draws, popt);
     if (resume && paths) {
-      io::copy_paths(out_path, spec.name, first_draw, layout, core::CHUNK_DRAWS, *paths);
+      io::copy_paths(out_path, spec.name, first_draw, layout, chunk, *paths);
     }
   }
 
@@ -260,6 +267,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
 
   core::RunOptions ro = detail::runner_options(spec.run, exec);
   ro.first_draw = first_draw;
+  ro.chunk_draws = chunk;
   std::unique_ptr<core::ChunkExchange> exchange;
   if (exec.processes) {
     // Every process is ready: send the run's settings to the others.
@@ -392,18 +400,29 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   }
   const core::StackedModel stacked(members);
   const auto& layout = owned[base]->layout();
+  const std::uint64_t chunk =
+      core::chunk_draws_for(static_cast<std::uint64_t>(stacked.layout().n_cells()));
   // Every scenario's summary and every comparison's differences: exact
   // stores, or sketches where they would not fit (or are asked for).
   const std::uint64_t stores = 2 * specs.size() - 1;
   const bool sketch = use_sketch(options.quantiles, layout, run.draws, stores);
   const std::size_t sketch_k = sketch ? core::DEFAULT_SKETCH_K : 0;
   // Before anything is allocated or written; the file holds summaries only.
+  // Each worker thread also keeps one chunk of a comparison's differences.
+  const std::uint64_t differences = sketch ? 0
+                                           : static_cast<std::uint64_t>(exec.threads) *
+                                                 static_cast<std::uint64_t>(layout.n_cells()) *
+                                                 chunk * sizeof(double);
   check_resources(
       run.draws, 0,
-      (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K)
-              : core::SummaryAccumulator::store_bytes(layout, run.draws)) *
+      (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K,
+                                                       chunk)
+              : core::SummaryAccumulator::store_bytes(layout, run.draws, chunk)) *
           stores,
-      out_path, resources_for(out_path), !sketch);
+      out_path, resources_for(out_path), !sketch,
+      RunnerMemory{runner_bytes(stacked, exec.threads, 1, exec.batch, std::min(chunk, run.draws)) +
+                       differences,
+                   exec.threads});
 
   std::vector<std::unique_ptr<core::SummaryAccumulator>> summaries;
   core::MembersSink to_summaries(stacked);  // each member's slice to its summary
@@ -412,18 +431,19 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   const auto base_targets = targets_of(specs[base], layout);
   for (std::size_t k = 0; k < specs.size(); ++k) {
     summaries.push_back(std::make_unique<core::SummaryAccumulator>(
-        owned[k]->layout(), targets_of(specs[k], owned[k]->layout()), run.draws, core::CHUNK_DRAWS,
-        sketch_k, exec.threads));
+        owned[k]->layout(), targets_of(specs[k], owned[k]->layout()), run.draws, chunk, sketch_k,
+        exec.threads));
     to_summaries.add(k, *summaries.back());
     if (k != base) {
       paired.push_back(std::make_unique<core::PairedAccumulator>(
           layout, stacked.cell_offset(k), stacked.cell_offset(base), base_targets, run.draws,
-          sketch_k, exec.threads));
+          sketch_k, exec.threads, chunk));
       sinks.push_back(paired.back().get());
     }
   }
 
-  const core::RunOptions ro = detail::runner_options(run, exec);
+  core::RunOptions ro = detail::runner_options(run, exec);
+  ro.chunk_draws = chunk;
   stop_if_asked(exec);
   if (exec.on_start) exec.on_start();
   const auto t0 = std::chrono::steady_clock::now();
@@ -450,7 +470,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   }
   if (!out_path.empty()) {
     io::ResultsWriter writer(out_path, options.output.overwrite,
-                             run_meta(options.output.command_line, run.seed, 1));
+                             run_meta(options.output.command_line, run.seed, 1, chunk));
     io::PathOptions popt;
     popt.keep_paths = false;
     for (std::size_t k = 0; k < specs.size(); ++k) {

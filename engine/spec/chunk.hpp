@@ -15,9 +15,23 @@
 
 namespace sectorsim::core {
 
-/// Draws per chunk. Part of the reproducibility contract (summaries are merged
-/// per chunk), recorded in every results file.
+/// Draws per chunk, at most. Part of the reproducibility contract
+/// (summaries are merged per chunk), recorded in every results file.
 inline constexpr std::uint64_t CHUNK_DRAWS = 4096;
+/// Draws per chunk, at least (below it the per-chunk records, 33 bytes a
+/// cell and chunk, would outgrow the values).
+inline constexpr std::uint64_t MIN_CHUNK_DRAWS = 256;
+/// The most one chunk's values may take where the chunk can shrink.
+inline constexpr std::uint64_t CHUNK_BYTES = std::uint64_t{32} << 20;
+
+/// Draws per chunk of a model with `cells` output cells: CHUNK_DRAWS, or for
+/// a wide model the largest power of two whose chunk of values fits
+/// CHUNK_BYTES, but at least MIN_CHUNK_DRAWS. A function of the model's
+/// shape alone, never of threads, processes or memory, so results stay the
+/// same on any machine (docs/guarantees.md). The Luohu plan (240 cells) and
+/// comparisons of up to four such scenarios keep 4096.
+/// Test: Chunk.DrawsShrinkOnlyForWideModels.
+std::uint64_t chunk_draws_for(std::uint64_t cells);
 
 /// Where each series' cells sit in a chunk.
 class CellLayout {

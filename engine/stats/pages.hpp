@@ -12,6 +12,10 @@
 
 namespace sectorsim::core {
 
+/// Below this a range is left to fault in: a system call costs more than
+/// the one or two page faults it would save.
+inline constexpr std::size_t POPULATE_MIN_BYTES = 16384;
+
 /// Maps in the pages spanning [p, p + bytes) as if each were written, without
 /// changing any byte (Linux 5.14 and later: madvise(MADV_POPULATE_WRITE)).
 /// Returns false, having done nothing, where the system offers no such call

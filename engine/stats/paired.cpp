@@ -9,17 +9,18 @@ namespace sectorsim::core {
 
 PairedAccumulator::PairedAccumulator(const CellLayout& layout, int scenario_offset,
                                      int baseline_offset, std::vector<ResolvedTarget> targets,
-                                     std::uint64_t max_draws, std::size_t sketch_k, int threads)
+                                     std::uint64_t max_draws, std::size_t sketch_k, int threads,
+                                     std::uint64_t chunk_draws)
     : scenario_offset_(scenario_offset),
       baseline_offset_(baseline_offset),
       targets_(std::move(targets)),
-      max_draws_(max_draws),
-      member_layout_(layout) {
+      member_layout_(layout),
+      chunk_draws_(chunk_draws) {
   diff_summary_ = std::make_unique<SummaryAccumulator>(
-      member_layout_, std::vector<ResolvedTarget>{}, max_draws, CHUNK_DRAWS, sketch_k, threads);
+      member_layout_, std::vector<ResolvedTarget>{}, max_draws, chunk_draws_, sketch_k, threads);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
   count_width_ = 2 * cells + 4 * (targets_.size() + 1);
-  chunk_counts_.assign(((max_draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS) * count_width_, 0);
+  chunk_counts_.assign(((max_draws + chunk_draws_ - 1) / chunk_draws_) * count_width_, 0);
 }
 
 void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
@@ -35,7 +36,7 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
   if (keep) owned = diff_summary_->spare_buffer();
   std::vector<double>& diff = keep ? owned : scratch;
   diff.resize(cells * chunk.n);
-  std::uint64_t* counts = chunk_counts_.data() + (chunk.first_draw / CHUNK_DRAWS) * count_width_;
+  std::uint64_t* counts = chunk_counts_.data() + (chunk.first_draw / chunk_draws_) * count_width_;
   for (std::size_t c = 0; c < cells; ++c) {
     const double* xs = s.cell(static_cast<int>(c));
     const double* xb = b.cell(static_cast<int>(c));
@@ -99,7 +100,7 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
   ScenarioResult diff;
   diff_summary_->finish(draws, diff);
   cmp.quantile_method = diff.quantile_method;
-  const std::size_t n_chunks = (draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS;
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
   std::vector<std::uint64_t> counts(count_width_, 0);
   for (std::size_t c = 0; c < n_chunks; ++c) {
     for (std::size_t i = 0; i < count_width_; ++i)

@@ -56,10 +56,11 @@ class PairedAccumulator : public ChunkSink {
  public:
   /// sketch_k > 0: the differences' quantiles from quantile sketches with
   /// that k (bounded memory), fed by a run of `threads` threads, as
-  /// SummaryAccumulator's.
+  /// SummaryAccumulator's. Chunks hold `chunk_draws` draws (the runner's).
   PairedAccumulator(const CellLayout& layout, int scenario_offset, int baseline_offset,
                     std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
-                    std::size_t sketch_k = 0, int threads = 1);
+                    std::size_t sketch_k = 0, int threads = 1,
+                    std::uint64_t chunk_draws = CHUNK_DRAWS);
 
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
@@ -75,8 +76,8 @@ class PairedAccumulator : public ChunkSink {
   int scenario_offset_, baseline_offset_;
   std::unique_ptr<SummaryAccumulator> diff_summary_;
   std::vector<ResolvedTarget> targets_;
-  std::uint64_t max_draws_;
   const CellLayout& member_layout_;
+  std::uint64_t chunk_draws_;
   std::size_t count_width_;                  // counts per chunk
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][count_width_]
 };

@@ -66,22 +66,30 @@ std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targe
 namespace {
 
 // Per-chunk records (mean, squared deviations, extremes) of every cell.
-std::uint64_t record_bytes(const CellLayout& layout, std::uint64_t draws) {
-  const std::uint64_t chunks = (draws + CHUNK_DRAWS - 1) / CHUNK_DRAWS;
+std::uint64_t record_bytes(const CellLayout& layout, std::uint64_t draws, std::uint64_t chunk) {
+  const std::uint64_t chunks = draws / chunk + (draws % chunk != 0);
   return chunks * static_cast<std::uint64_t>(layout.n_cells()) * (4 * sizeof(double) + 1);
 }
 
 }  // namespace
 
-std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uint64_t draws) {
-  return static_cast<std::uint64_t>(layout.n_cells()) * draws * sizeof(double) +
-         record_bytes(layout, draws);
+std::uint64_t SummaryAccumulator::store_bytes(const CellLayout& layout, std::uint64_t draws,
+                                              std::uint64_t chunk_draws) {
+  // Saturating, as sketch_bytes.
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(layout.n_cells()), draws, &bytes) ||
+      __builtin_mul_overflow(bytes, sizeof(double), &bytes) ||
+      __builtin_add_overflow(
+          bytes, record_bytes(layout, draws, std::max<std::uint64_t>(chunk_draws, 1)), &bytes)) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return bytes;
 }
 
 SummaryAccumulator::~SummaryAccumulator() = default;
 
 std::uint64_t SummaryAccumulator::sketch_bytes(const CellLayout& layout, std::uint64_t draws,
-                                               std::size_t k) {
+                                               std::size_t k, std::uint64_t chunk_draws) {
   // Saturating: a count beyond any machine gives UINT64_MAX, never a
   // shift past 64 bits (which looped forever) or a wrapped product.
   constexpr std::uint64_t MAX = std::numeric_limits<std::uint64_t>::max();
@@ -94,8 +102,9 @@ std::uint64_t SummaryAccumulator::sketch_bytes(const CellLayout& layout, std::ui
       __builtin_mul_overflow(bytes, 2 * k64 * sizeof(double), &bytes)) {
     return MAX;
   }
-  const std::uint64_t chunks = draws / CHUNK_DRAWS + (draws % CHUNK_DRAWS != 0);
-  std::uint64_t records = 0;  // record_bytes, whose draws + CHUNK_DRAWS - 1 could wrap
+  const std::uint64_t chunk = std::max<std::uint64_t>(chunk_draws, 1);
+  const std::uint64_t chunks = draws / chunk + (draws % chunk != 0);
+  std::uint64_t records = 0;  // record_bytes, but saturating
   if (__builtin_mul_overflow(
           chunks, static_cast<std::uint64_t>(layout.n_cells()) * (4 * sizeof(double) + 1),
           &records) ||
@@ -272,9 +281,11 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
         stored_[c * cells + cell] = 0;
       } else {
         // The store's pages for this chunk are fresh: mapped in with one call
-        // instead of a fault per page (see pages.hpp).
+        // instead of a fault per page (see pages.hpp), where the chunk spans
+        // pages; a wide model's short chunks fault in their page or two.
         double* to = store_.data() + cell * max_draws_ + chunk.first_draw;
-        populate_for_write(to, chunk.n * sizeof(double));
+        if (chunk.n * sizeof(double) >= POPULATE_MIN_BYTES)
+          populate_for_write(to, chunk.n * sizeof(double));
         std::copy(x, x + chunk.n, to);
         stored_[c * cells + cell] = 1;
       }

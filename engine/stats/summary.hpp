@@ -1,7 +1,7 @@
 // Streaming summaries and target probabilities, identical for any thread
 // count and batch size.
 //
-// Each runner chunk (a fixed run of CHUNK_DRAWS draws) is summarised on its
+// Each runner chunk (a fixed run of chunk_draws draws) is summarised on its
 // own: sum in draw order, mean, sum of squared deviations, extremes, target
 // counts. finish() merges the chunk records in chunk order (Chan et al.'s
 // pairwise update), so floating-point results depend only on the draws, never
@@ -108,11 +108,13 @@ class SummaryAccumulator : public ChunkSink {
   void restore(const SummaryState& state);
 
   /// Bytes the exact-quantile store and the per-chunk records need for
-  /// `draws` draws of `layout`.
-  static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws);
+  /// `draws` draws of `layout` in chunks of `chunk_draws`.
+  static std::uint64_t store_bytes(const CellLayout& layout, std::uint64_t draws,
+                                   std::uint64_t chunk_draws = CHUNK_DRAWS);
   /// Bytes the sketches (about 2k items per level) and the per-chunk records
-  /// need at most for `draws` draws.
-  static std::uint64_t sketch_bytes(const CellLayout& layout, std::uint64_t draws, std::size_t k);
+  /// need at most for `draws` draws (saturating at 2^64 - 1).
+  static std::uint64_t sketch_bytes(const CellLayout& layout, std::uint64_t draws, std::size_t k,
+                                    std::uint64_t chunk_draws = CHUNK_DRAWS);
 
  private:
   struct CellStats {
