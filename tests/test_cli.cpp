@@ -531,9 +531,9 @@ namespace sectorsim {
 namespace {
 
 // Issue 19, D2: 1000 sectors over 100 years (the documented limits), 100
-// draws on one thread, peaked at 16.8 GB in 0.3.2 (a chunk buffer of 4096
-// draws whatever --draws). Its chunks now hold the run's draws, 256 at most
-// for so wide a model, and the run stays within 2 GB.
+// draws on one thread. A chunk buffer once held 4096 draws whatever --draws;
+// now it holds the run's draws, and the run stays within 2 GB (figures in
+// docs/performance.md, "Memory and whole runs").
 TEST_F(Cli, WideScenarioRunsInBoundedMemory) {
   std::string text = "extends: " + SRC +
                      "/tests/data/config/minimal.yaml\ndemand: ~\ntargets: []\nlevers: ~\n"

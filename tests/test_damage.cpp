@@ -265,8 +265,8 @@ TEST_F(Damage, FlippedBytesEndInAMessageOrACorrectResultNeverACrash) {
 }
 
 TEST(CheckpointSpace, RefusedUpFrontWithTheFiguresAndTheSketchRemedy) {
-  // The reported case: a 130,000-draw run with paths and an exact-quantile
-  // checkpoint, on a filesystem of 200 MB free (sizes from the plan's layout).
+  // Issue 19, D4: a 130,000-draw run with paths and an exact-quantile
+  // checkpoint on a nearly full filesystem (sizes from the plan's layout).
   run::AvailableResources disk;
   disk.disk_known = true;
   disk.disk_bytes = 200u << 20;
