@@ -62,13 +62,16 @@ TEST(Resume, StoppedSavedRestoredAndContinuedIsBitIdentical) {
   core::ScenarioResult expected;
   whole.finish(draws, expected);
 
-  // First part: stopped after about three chunks.
+  // First part: stopped after three chunks. On one thread the chunk that
+  // sets the flag is delivered before the next one starts, so the stop is
+  // seen however slow the machine (on two, every chunk could be in flight).
   std::atomic<bool> stop{false};
   StopAt stopper(stop, 3 * core::CHUNK_DRAWS);
   core::SummaryAccumulator first(model.layout(), targets, draws, core::CHUNK_DRAWS);
   testing::CollectSink paths;
   core::RunOptions o1 = opt;
   o1.stop = &stop;
+  o1.threads = 1;
   const auto r1 = core::run_draws(model, o1, {&first, &paths, &stopper});
   ASSERT_TRUE(r1.interrupted);
   ASSERT_GE(r1.draws_done, 3 * core::CHUNK_DRAWS);
@@ -79,7 +82,7 @@ TEST(Resume, StoppedSavedRestoredAndContinuedIsBitIdentical) {
   second.restore(saved);
   core::RunOptions o2 = opt;
   o2.first_draw = r1.draws_done;
-  o2.threads = 1;
+  o2.threads = 3;
   o2.batch = 33;
   testing::CollectSink rest(r1.draws_done);
   const auto r2 = core::run_draws(model, o2, {&second, &rest});
