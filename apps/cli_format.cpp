@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engine/io/output_target.hpp"
+#include "engine/run/health.hpp"
 #include "engine/spec/series.hpp"
 
 namespace sectorsim::cli {
@@ -276,6 +277,18 @@ void print_compare_notes(std::ostream& os, const std::vector<core::ScenarioSpec>
          << "): the comparison judges the baseline's targets only\n";
     }
   }
+}
+
+void print_nonfinite_warning(std::ostream& os, const core::ScenarioResult& result) {
+  const std::uint64_t cells = result.nonfinite_cells();
+  const std::uint64_t targets = result.undefined_targets();
+  if (cells == 0 && targets == 0) return;
+  os << "sectorsim: warning: scenario '" << result.name << "': " << cells
+     << (cells == 1 ? " cell holds" : " cells hold") << " values that are not finite numbers and "
+     << targets << (targets == 1 ? " target was" : " targets were")
+     << " undefined in some draws (those cells' statistics are NaN; counts in nonfinite/):\n";
+  for (const std::string& line : core::describe_nonfinite(result))
+    os << "sectorsim:   " << line << "\n";
 }
 
 void print_stale_warnings(std::ostream& os, const std::string& target) {

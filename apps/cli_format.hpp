@@ -57,6 +57,11 @@ std::string target_count(const core::ScenarioSpec& spec);
 /// (never removed here: the user decides; docs/guarantees.md, "Output safety").
 void print_stale_warnings(std::ostream& os, const std::string& target);
 
+/// Where `result` holds non-finite values (a run with --allow-nonfinite, or
+/// the draws an interrupted run saved): a warning naming the cells and
+/// targets (core::describe_nonfinite); nothing otherwise.
+void print_nonfinite_warning(std::ostream& os, const core::ScenarioResult& result);
+
 /// Notes on what a comparison leaves out: the targets of a scenario that the
 /// baseline lacks (the comparison judges the baseline's targets), one line
 /// each, "note: ...".

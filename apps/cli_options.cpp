@@ -33,6 +33,9 @@ void add_run_options(po::options_description& opts) {
       "scrambled replicates of a sobol run, 2..1024 (overrides run.replicates)")(
       "batch", po::value<std::string>()->default_value("256"), "draws per model call, 1..4096")(
       "overwrite", "replace an existing results file")(
+      "allow-nonfinite",
+      "keep results that hold NaN or infinite values (their cells' statistics are NaN, "
+      "their counts stored); without it such a run writes nothing and exits with 4")(
       "strict", "require source: or estimate: on every number")("quiet,q",
                                                                 "no progress bar and no table");
 }
@@ -68,7 +71,8 @@ const char* const USAGE =
     "  validate SCENARIO.yaml...  check scenario files without running them\n"
     "\n"
     "Run 'sectorsim <command> --help' for the options of a command.\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 interrupted.\n";
+    "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 interrupted,\n"
+    "4 results not finite numbers (nothing written).\n";
 
 CommandOptions run_command() {
   CommandOptions c{po::options_description("run options"), {}, {}};
@@ -197,6 +201,7 @@ run::RunOptions run_options(const po::variables_map& vm, const std::string& comm
   e.on_start = std::move(on_start);
   o.output.overwrite = vm.count("overwrite") > 0;
   o.output.command_line = command_line;
+  o.allow_nonfinite = vm.count("allow-nonfinite") > 0;
   return o;
 }
 

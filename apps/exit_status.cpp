@@ -24,6 +24,8 @@ Failure current_failure() {
     return one(EXIT_INPUT, e.what());
   } catch (const run::Interrupted& e) {
     return one(EXIT_INTERRUPTED, e.what());
+  } catch (const run::NonFinite& e) {
+    return Failure{EXIT_NONFINITE, e.lines(), true};
   } catch (const io::Refused& e) {  // an unsafe output path, an input that is no results file
     return one(EXIT_INPUT, e.what());
   } catch (const std::invalid_argument& e) {

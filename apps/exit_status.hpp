@@ -10,6 +10,7 @@ constexpr int EXIT_OK = 0;
 constexpr int EXIT_RUNTIME = 1;      // I/O, out of memory, internal
 constexpr int EXIT_INPUT = 2;        // usage, scenario errors, a refused path
 constexpr int EXIT_INTERRUPTED = 3;  // stopped by a signal
+constexpr int EXIT_NONFINITE = 4;    // results not finite numbers (nothing written)
 
 /// What to print for a failure, and the exit status.
 struct Failure {
@@ -23,6 +24,7 @@ struct Failure {
 /// The failure of the exception in flight; call only inside a catch block.
 /// Bad input (config::ConfigError, run::InputError, io::Refused,
 /// std::invalid_argument) is EXIT_INPUT, run::Interrupted EXIT_INTERRUPTED,
+/// run::NonFinite EXIT_NONFINITE,
 /// anything else (io::IoError, std::bad_alloc, ...) EXIT_RUNTIME.
 Failure current_failure();
 

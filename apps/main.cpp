@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 success, 1 runtime failure (I/O, out of memory, internal),
 // 2 bad input (usage, scenario errors, refused output path), 3 interrupted (an
-// incomplete results file was saved for --resume, or, for compare, nothing).
+// incomplete results file was saved for --resume, or, for compare, nothing),
+// 4 results that are not finite numbers (nothing written; --allow-nonfinite).
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -114,6 +115,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   // compute their share of its chunks.
   cli::ClusterProcesses processes(cluster, g_silent_errors);
   const std::string scenario = vm["scenario"].as<std::string>();
+  // Every option is checked before the scenario is read and its model built.
+  if (vm.count("gzip") && (vm["gzip"].as<int>() < 1 || vm["gzip"].as<int>() > 9))
+    throw run::InputError("--gzip must be in [1, 9]");
   const core::ScenarioSpec spec = load(scenario, vm.count("strict") > 0, o.execution.threads);
   if (cluster.rank() != 0) {
     if (!run::run_share(spec, processes, o.execution)) return EXIT_INPUT;
@@ -139,6 +143,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     out = run::run_scenario(spec, o);
   }
   progress->finish();
+  cli::print_nonfinite_warning(std::cerr, out.result);
   if (out.interrupted) {
     std::cerr << "sectorsim: interrupted after " << out.draws_done << " of " << out.settings.draws
               << " draws; " << out.file << " holds them, marked incomplete. Continue with:\n"
@@ -188,6 +193,8 @@ int cmd_compare(const std::vector<std::string>& args, const std::string& command
               << " draws; no results file written\n";
     return EXIT_INTERRUPTED;
   }
+  for (const auto& r : out.results)
+    cli::print_nonfinite_warning(std::cerr, r);
   if (vm.count("csv")) {
     io::write_csv(vm["csv"].as<std::string>(), out.results, out.comparisons, o.output.overwrite);
   }

@@ -1,5 +1,8 @@
 #include "models/registry.hpp"
 
+#include "engine/config/config_error.hpp"
+#include "models/prior_tails.hpp"
+
 #include <functional>
 #include <stdexcept>
 
@@ -59,15 +62,29 @@ const config::ModelCatalogue& catalogue() {
   return c;
 }
 
+namespace {
+
+// A scenario the loader accepted, checked against its model: priors whose
+// one-in-a-billion values make the model's results overflow are refused at
+// their lines (prior_tails.hpp).
+core::ScenarioSpec checked(core::ScenarioSpec spec) {
+  const auto model = make_model(spec);
+  auto errors = prior_tail_errors(spec, *model);
+  if (!errors.empty()) throw config::ConfigError(std::move(errors));
+  return spec;
+}
+
+}  // namespace
+
 core::ScenarioSpec load_scenario(const std::string& path, config::LoadOptions options) {
   options.models = &catalogue();
-  return config::load_scenario(path, options);
+  return checked(config::load_scenario(path, options));
 }
 
 core::ScenarioSpec load_scenario_text(const std::string& text, const std::string& name,
                                       config::LoadOptions options) {
   options.models = &catalogue();
-  return config::load_scenario_text(text, name, options);
+  return checked(config::load_scenario_text(text, name, options));
 }
 
 }  // namespace sectorsim::models

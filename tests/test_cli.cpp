@@ -534,6 +534,14 @@ namespace {
 // draws on one thread. A chunk buffer once held 4096 draws whatever --draws;
 // now it holds the run's draws, and the run stays within 2 GB (figures in
 // docs/performance.md, "Memory and whole runs").
+// An option out of range is refused before the scenario is read: a missing
+// scenario file is not the first complaint.
+TEST_F(Cli, GzipLevelIsCheckedBeforeTheScenarioIsRead) {
+  const Result r = sh(CLI + " run " + file("missing.yaml") + " --gzip 0 -o " + file("o.h5"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.out, "sectorsim: --gzip must be in [1, 9]\n");
+}
+
 TEST_F(Cli, WideScenarioRunsInBoundedMemory) {
   std::string text = "extends: " + SRC +
                      "/tests/data/config/minimal.yaml\ndemand: ~\ntargets: []\nlevers: ~\n"

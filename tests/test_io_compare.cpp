@@ -92,10 +92,10 @@ core::ScenarioSpec test_spec(const std::string& name) {
   spec.targets = {target("gdp_2024", "gdp", core::Op::GreaterEqual, 1000.5),
                   target("software_doubled", "va.software_it", core::Op::GreaterEqual, 2.0, 2022)};
   spec.files = {{"scenarios/test/" + name + ".yaml", "name: " + name + "\n"}};
-  spec.provenance = {{"region.area_km2", "78.75", "source", "Wikipedia (zh) 罗湖区 infobox"},
-                     {"sectors.finance.base.va", "1000", "estimate", AWKWARD_NOTE},
-                     {"globals.occupancy", "beta(8, 2)", "", ""},
-                     {"levers." + name, "0.35", "estimate", "only in " + name}};
+  spec.provenance = {{"region.area_km2", "78.75", "source", "Wikipedia (zh) 罗湖区 infobox", ""},
+                     {"sectors.finance.base.va", "1000", "estimate", AWKWARD_NOTE, ""},
+                     {"globals.occupancy", "beta(8, 2)", "", "", ""},
+                     {"levers." + name, "0.35", "estimate", "only in " + name, ""}};
   return spec;
 }
 

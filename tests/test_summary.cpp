@@ -575,8 +575,8 @@ TEST(SummaryQuantile, ExactSelectionSameOnEveryTarget) {
 // (the chunk's record holds it). Quantiles, saved values and a restored run
 // are still exactly those of every value: cells of one value throughout, one
 // value a chunk, one-value chunks among varied ones, signed zeros (equal, not
-// the same bits: stored), NaN (never one value) and infinity. 5 chunks of
-// 4096 draws, enough for the histogram selection.
+// the same bits: stored), NaN (never one value) and infinity (counted, and without statistics). 5
+// chunks of 4096 draws, enough for the histogram selection.
 TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStored) {
   constexpr std::uint64_t CHUNK = 4096, CHUNKS = 5, DRAWS = CHUNK * CHUNKS;
   constexpr int CELLS = 7;
@@ -601,11 +601,13 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
     const auto& stats = r.summaries[0].stats;  // [stat][year]
     for (int cell = 0; cell < CELLS; ++cell) {
       std::vector<double> all = x[static_cast<std::size_t>(cell)];
-      const bool has_nan =
-          std::any_of(all.begin(), all.end(), [](double v) { return std::isnan(v); });
+      // A cell with a NaN or an infinity has no statistics (docs/guarantees.md).
+      const bool not_numbers =
+          std::any_of(all.begin(), all.end(), [](double v) { return !std::isfinite(v); });
       for (int q = 0; q < 5; ++q) {
         std::vector<double> copy = all;
-        const double expected = has_nan ? nan : core::quantile_type7(copy, core::QUANTILE_PROBS[q]);
+        const double expected =
+            not_numbers ? nan : core::quantile_type7(copy, core::QUANTILE_PROBS[q]);
         const double got = stats[static_cast<std::size_t>((3 + q) * CELLS + cell)];
         EXPECT_TRUE(same(got, expected))
             << what << ": cell " << cell << ", " << core::STAT_NAMES[3 + q] << ": calculated "
@@ -619,7 +621,10 @@ TEST(SummaryOneValueChunks, QuantilesSavedValuesAndRestoreAsIfEveryValueWereStor
   core::ScenarioResult r;
   acc.finish(DRAWS, r, 2);
   expect_exact(r, "whole run");
-  EXPECT_EQ(r.summaries[0].stats[static_cast<std::size_t>(2 * CELLS + 6)], -inf);  // min
+  EXPECT_TRUE(std::isnan(r.summaries[0].stats[static_cast<std::size_t>(2 * CELLS + 6)]));  // min
+  // Counted, exactly: a chunk of NaN, every draw inf, a chunk of -inf.
+  EXPECT_EQ(r.summaries[0].nonfinite,
+            (std::vector<std::uint64_t>{0, 0, 0, 0, CHUNK, DRAWS, CHUNK}));
   // A checkpoint holds every value, bit for bit.
   const core::SummaryState saved = acc.save(3 * CHUNK);
   ASSERT_EQ(saved.values.size(), CELLS * 3 * CHUNK);

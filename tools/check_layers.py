@@ -33,6 +33,8 @@ RULES = [
     # A model's reader and the registry use the config layer's toolkit; the
     # model itself sees the spec and the samplers only.
     ("models/registry", {"models", "engine/config", "engine/spec", "engine/sampling"}),
+    # Evaluates any model at its priors' tails: the model interface only.
+    ("models/prior_tails", {"models/prior_tails.hpp", "engine/spec", "engine/sampling"}),
     ("models/*/*_reader", {"models/{self}", "engine/config", "engine/spec", "engine/sampling"}),
     ("models/*/", {"models/{self}", "engine/spec", "engine/sampling"}),
 ]

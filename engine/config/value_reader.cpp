@@ -542,7 +542,7 @@ void ValueReader::record(const ConfigNode& node, const std::string& path, std::s
     error(node.pos(), path,
           "undocumented number (add source: or estimate: here or on a mapping above)");
   }
-  provenance_.push_back({path, std::move(value), doc.kind, doc.note});
+  provenance_.push_back({path, std::move(value), doc.kind, doc.note, node.pos().str()});
 }
 
 }  // namespace sectorsim::config

@@ -197,8 +197,11 @@ std::vector<core::Provenance> read_provenance_group(const h5::Group& scenario) {
   }
   std::vector<core::Provenance> entries(n);
   for (std::size_t i = 0; i < n; ++i) {
-    entries[i] = {std::move(fields[0][i]), std::move(fields[1][i]), std::move(fields[2][i]),
-                  std::move(fields[3][i])};
+    entries[i] = {std::move(fields[0][i]),
+                  std::move(fields[1][i]),
+                  std::move(fields[2][i]),
+                  std::move(fields[3][i]),
+                  {}};
   }
   return entries;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -40,9 +41,12 @@ class Table {
   Table& field(int value) { return field(std::to_string(value)); }
   Table& number(double value) {
     if (std::isnan(value)) return field("");
+    // The shortest text that reads back as the same double: 2630.2, not
+    // %.17g's 2630.1999999999998.
     char text[32];
-    std::snprintf(text, sizeof text, "%.17g", value);
-    return field(text);
+    const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+    return field(
+        std::string_view(text, ec == std::errc{} ? static_cast<std::size_t>(end - text) : 0));
   }
   void end_row() {
     text_ += "\r\n";

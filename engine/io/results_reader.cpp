@@ -76,6 +76,17 @@ void read_summaries(const h5::Group& summary, core::ScenarioResult& result) {
                                           result.years.size(), result.sector_ids.size());
 }
 
+// The non-finite counts of every series (format 1.2; left empty in 1.1 files).
+void read_nonfinite(const h5::Group& g, core::ScenarioResult& result) {
+  if (!g.has_link("nonfinite")) return;
+  const h5::Group bad = g.open_group("nonfinite");
+  for (core::SeriesSummary& series : result.summaries) {
+    const std::size_t cells =
+        result.years.size() * (series.info.by_sector ? result.sector_ids.size() : 1);
+    series.nonfinite = read_sized<std::uint64_t>(bad, series.info.name, cells);
+  }
+}
+
 void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
   const std::size_t n_years = result.years.size();
   const std::size_t n = nc::length(targets, "target");
@@ -98,6 +109,11 @@ void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
   const auto high_year = read_sized<double>(targets, "ci_high_by_year", n_by_year);
   const auto met_year = read_sized<std::uint64_t>(targets, "met_by_year", n_by_year);
   const auto n_year = read_sized<std::uint64_t>(targets, "n_by_year", n_by_year);
+  // Format 1.2: draws whose compared value was not finite (1.1 did not count them).
+  const bool counted = targets.has_link("undefined_by_year");
+  const auto undefined_year =
+      counted ? read_sized<std::uint64_t>(targets, "undefined_by_year", n_by_year)
+              : std::vector<std::uint64_t>(n_by_year, 0);
 
   for (std::size_t t = 0; t < n; ++t) {
     core::TargetResult target;
@@ -112,8 +128,12 @@ void read_targets(const h5::Group& targets, core::ScenarioResult& result) {
     target.in_year = {met[t], draws[t], probability[t], ci_low[t], ci_high[t]};
     for (std::size_t y = 0; y < n_years; ++y) {
       const std::size_t i = t * n_years + y;
-      target.by_year.push_back({met_year[i], n_year[i], p_year[i], low_year[i], high_year[i]});
+      target.by_year.push_back(
+          {met_year[i], n_year[i], p_year[i], low_year[i], high_year[i], undefined_year[i]});
     }
+    target.in_year.undefined =
+        undefined_year[t * n_years +
+                       static_cast<std::size_t>(std::max(0, years[t] - result.years.front()))];
     result.targets.push_back(std::move(target));
   }
   result.all_targets = {
@@ -162,6 +182,7 @@ core::ScenarioResult read_scenario(const std::string& path, const std::string& n
   result.sector_names_en = read_sized<std::string>(g, "sector_name_en", result.sector_ids.size());
   result.sector_names_zh = read_sized<std::string>(g, "sector_name_zh", result.sector_ids.size());
   read_summaries(g.open_group("summary"), result);
+  read_nonfinite(g, result);
   read_targets(g.open_group("targets"), result);
   return result;
 }
@@ -189,6 +210,7 @@ ScenarioInfo read_scenario_info(const std::string& path, const std::string& name
   info.description = g.attribute<std::string>("description");
   info.complete = g.attribute<std::int32_t>("complete") != 0;
   info.scenario_sha256 = g.attribute<std::string>("scenario_sha256");
+  if (g.has_attribute("model")) info.model = g.attribute<std::string>("model");
   return info;
 }
 
@@ -226,9 +248,17 @@ core::SummaryState read_checkpoint(const std::string& path, const std::string& s
     throw IoError(path + ": scenario '" + scenario +
                   "' has no checkpoint (only an interrupted run can be resumed)");
   }
+  const h5::Group cp = g.open_group("checkpoint");
+  if (!cp.has_link("chunk_nonfinite") || !cp.has_link("chunk_undefined")) {
+    // Format 1.1 did not count non-finite values: the draws done cannot be
+    // vouched for, and a resumed run would count only its own.
+    throw IoError(path + ": the checkpoint of scenario '" + scenario +
+                  "' was written by a version that did not count non-finite values (results "
+                  "format 1.1); finish it with that version, or run the scenario again");
+  }
   // Checkpoint datasets carry Fletcher32 checksums: HDF5 refuses a damaged chunk.
   try {
-    return read_checkpoint_group(g.open_group("checkpoint"));
+    return read_checkpoint_group(cp);
   } catch (const IoError& e) {
     throw IoError(path + ": the checkpoint of scenario '" + scenario +
                   "' is damaged and cannot be resumed (" + e.what() + ")");
@@ -241,6 +271,8 @@ static core::SummaryState read_checkpoint_group(const h5::Group& cp) {
   st.chunk_stats = cp.open_dataset("chunk_stats").read<double>();
   st.chunk_counts = cp.open_dataset("chunk_counts").read<std::uint64_t>();
   st.chunk_sizes = cp.open_dataset("chunk_sizes").read<std::uint64_t>();
+  st.chunk_nonfinite = cp.open_dataset("chunk_nonfinite").read<std::uint64_t>();
+  st.chunk_undefined = cp.open_dataset("chunk_undefined").read<std::uint64_t>();
   if (cp.has_link("sketch_index")) {
     st.sketch_index = cp.open_dataset("sketch_index").read<std::uint64_t>();
     st.sketch_items = cp.open_dataset("sketch_items").read<double>();

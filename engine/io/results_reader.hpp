@@ -47,6 +47,7 @@ struct ScenarioInfo {
   std::string title_en, title_zh, description;
   bool complete = false;        ///< all draws requested were run
   std::string scenario_sha256;  ///< of the scenario file's text
+  std::string model;            ///< the model that ran it ("" in files before format 1.2)
 };
 
 /// Reads the titles and description of scenario `name`. Throws IoError as

@@ -293,6 +293,7 @@ core::ChunkSink* ResultsWriter::begin_scenario(const core::ScenarioSpec& spec,
   g.set_attribute("title_en", spec.title_en);
   g.set_attribute("title_zh", spec.title_zh);
   g.set_attribute("description", spec.description);
+  g.set_attribute("model", spec.model);
   g.set_attribute("base_year", std::int32_t{spec.base_year});
   g.set_attribute("end_year", std::int32_t{spec.end_year});
   g.set_attribute("draws_requested", draws);
@@ -396,6 +397,8 @@ void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
   put("chunk_stats", state.chunk_stats);
   put("chunk_counts", state.chunk_counts);
   put("chunk_sizes", state.chunk_sizes);
+  put("chunk_nonfinite", state.chunk_nonfinite);
+  put("chunk_undefined", state.chunk_undefined);
   if (state.uses_sketch()) {
     put("sketch_index", state.sketch_index);
     put("sketch_items", state.sketch_items);
@@ -469,6 +472,28 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
         .set_attribute("description", series.info.description);
   }
 
+  // Draws whose value was not finite, cell by cell (all zero in a healthy
+  // run); the statistics of a cell with any are NaN.
+  const h5::Group bad = g.create_group("nonfinite");
+  bad.set_attribute("cells", result.nonfinite_cells());
+  bad.set_attribute("description",
+                    std::string("draws whose value was NaN or +-inf; a cell with any has NaN "
+                                "statistics in summary/"));
+  const Coord bad_year = write_coordinate(bad, "year", s.years, "year");
+  const Coord bad_sector = write_coordinate(bad, "sector", s.sector_ids, "");
+  for (const core::SeriesSummary& series : result.summaries) {
+    const std::size_t cells = n_years * (series.info.by_sector ? n_sectors : 1);
+    std::vector<std::uint64_t> counts = series.nonfinite;
+    if (counts.empty()) counts.assign(cells, 0);
+    if (counts.size() != cells) {
+      throw IoError(where + ": non-finite counts of '" + series.info.name + "' have " +
+                    std::to_string(counts.size()) + " values, expected " + std::to_string(cells));
+    }
+    std::vector<const Coord*> dims{&bad_year};
+    if (series.info.by_sector) dims.push_back(&bad_sector);
+    write_variable(bad, series.info.name, dims, "count", counts);
+  }
+
   if (!result.mean_std_error.empty()) {
     // Sobol runs: the honest error of each mean, from the scrambled replicates.
     const h5::Group err = g.create_group("mean_std_error");
@@ -497,7 +522,7 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
   std::vector<double> thresholds, probability, ci_low, ci_high;
   std::vector<std::uint64_t> met, n;
   std::vector<double> probability_by_year, ci_low_by_year, ci_high_by_year;
-  std::vector<std::uint64_t> met_by_year, n_by_year;
+  std::vector<std::uint64_t> met_by_year, n_by_year, undefined, undefined_by_year;
   for (const core::TargetResult& target : result.targets) {
     const core::TargetSpec& spec = target.spec;
     ids.push_back(spec.id);
@@ -514,7 +539,9 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
     ci_high.push_back(target.in_year.high);
     met.push_back(target.in_year.met);
     n.push_back(target.in_year.n);
+    undefined.push_back(target.in_year.undefined);
     for (const core::Proportion& p : target.by_year) {
+      undefined_by_year.push_back(p.undefined);
       probability_by_year.push_back(p.p);
       ci_low_by_year.push_back(p.low);
       ci_high_by_year.push_back(p.high);
@@ -540,11 +567,13 @@ void ResultsWriter::end_scenario(const core::ScenarioResult& result) {
   write_variable(targets, "ci_high", by_target, "1", ci_high);
   write_variable(targets, "met", by_target, "count", met);
   write_variable(targets, "n", by_target, "count", n);
+  write_variable(targets, "undefined", by_target, "count", undefined);
   write_variable(targets, "probability_by_year", by_target_year, "1", probability_by_year);
   write_variable(targets, "ci_low_by_year", by_target_year, "1", ci_low_by_year);
   write_variable(targets, "ci_high_by_year", by_target_year, "1", ci_high_by_year);
   write_variable(targets, "met_by_year", by_target_year, "count", met_by_year);
   write_variable(targets, "n_by_year", by_target_year, "count", n_by_year);
+  write_variable(targets, "undefined_by_year", by_target_year, "count", undefined_by_year);
   targets.set_attribute("joint_probability", result.all_targets.p);
   targets.set_attribute("joint_ci_low", result.all_targets.low);
   targets.set_attribute("joint_ci_high", result.all_targets.high);

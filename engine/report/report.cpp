@@ -325,7 +325,21 @@ std::string Page::header(const std::vector<Part>& parts) const {
          fixed(static_cast<double>(s.result.draws), 0) + " draws" +
          (s.info.complete ? "" : ", incomplete") + ")</span></li>";
   }
-  h += "</ul><p class=\"muted\">Created " + escape(run_.file.created_utc) + " · sectorsim " +
+  h += "</ul>";
+  // Results kept with --allow-nonfinite: say so before any number is read.
+  for (const Scenario& s : run_.scenarios) {
+    const std::vector<std::string> lines = core::describe_nonfinite(s.result);
+    if (lines.empty()) continue;
+    h += "<div class=\"alert\" role=\"alert\"><p><strong>Values that are not numbers · " +
+         zh("非数值") + "</strong> in <code>" + escape(s.info.name) +
+         "</code>: the cells below have no statistics (shown as gaps), and a target value that is "
+         "not a number counts as not met. The run was told to keep them "
+         "(<code>--allow-nonfinite</code>).</p><ul>";
+    for (const std::string& line : lines)
+      h += "<li>" + escape(line) + "</li>";
+    h += "</ul></div>";
+  }
+  h += "<p class=\"muted\">Created " + escape(run_.file.created_utc) + " · sectorsim " +
        escape(run_.file.engine_version) + " · seed " + std::to_string(run_.file.seed) + "</p>";
   std::string nav;
   for (const Part& part : parts) {
@@ -702,17 +716,42 @@ std::string Page::fan_chart(const Fan& fan) {
                         static_cast<double>(i) * (right - left - 44) / static_cast<double>(n - 1);
       svg.text(xs[i], bottom + 17, std::to_string(fan.years[i]), "tick", "middle");
     }
+    // A year whose statistics are not numbers (a cell with non-finite
+    // draws, kept by --allow-nonfinite) is a gap: bands and the median are
+    // drawn over each run of years that have them.
     std::vector<double> p[5];
+    std::vector<bool> known(n, true);
     for (int k = 0; k < 5; ++k) {
-      for (const double v : fan.q[k])
-        p[k].push_back(y(std::isfinite(v) ? v : ticks.lo));
+      for (std::size_t i = 0; i < n; ++i) {
+        const double v = fan.q[k][i];
+        known[i] = known[i] && std::isfinite(v);
+        p[k].push_back(std::isfinite(v) ? y(v) : 0.0);
+      }
     }
-    band(svg, xs, p[0], p[4], "band90");
-    band(svg, xs, p[1], p[3], "band50");
-    std::vector<Point> median(n);
-    for (std::size_t i = 0; i < n; ++i)
-      median[i] = {xs[i], p[2][i]};
-    svg.path(polyline(median), "median");
+    std::vector<Point> median;
+    for (std::size_t first = 0; first < n;) {
+      if (!known[first]) {
+        ++first;
+        continue;
+      }
+      std::size_t end = first;
+      while (end < n && known[end])
+        ++end;
+      const auto run = [&](const std::vector<double>& v) {
+        return std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(first),
+                                   v.begin() + static_cast<std::ptrdiff_t>(end));
+      };
+      std::vector<Point> line;
+      for (std::size_t i = first; i < end; ++i)
+        line.push_back({xs[i], p[2][i]});
+      if (line.size() > 1) {  // a year alone is its dot
+        band(svg, run(xs), run(p[0]), run(p[4]), "band90");
+        band(svg, run(xs), run(p[1]), run(p[3]), "band50");
+        svg.path(polyline(line), "median");
+      }
+      median.insert(median.end(), line.begin(), line.end());
+      first = end;
+    }
     const double dot = 2.5;
     // Labels keep clear of the median (its line and dots), of the other
     // thresholds' lines and of each other: the first clear spot of above or

@@ -6,6 +6,9 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace sectorsim::run {
 
@@ -21,6 +24,21 @@ class InputError : public std::runtime_error {
 class Interrupted : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// The draws gave values that are not finite numbers (NaN or +-inf) and the
+/// caller did not allow them (RunOptions::allow_nonfinite): no file was
+/// written and none changed. lines() names the cells and targets affected
+/// (describe_nonfinite); the command line exits with 4 on it.
+class NonFinite : public std::runtime_error {
+ public:
+  explicit NonFinite(std::vector<std::string> lines)
+      : std::runtime_error(lines.empty() ? std::string("non-finite results") : lines.front()),
+        lines_(std::move(lines)) {}
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  std::vector<std::string> lines_;
 };
 
 }  // namespace sectorsim::run

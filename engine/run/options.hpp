@@ -75,6 +75,10 @@ struct RunOptions {
   Quantiles quantiles = Quantiles::Auto;
   Output output;
   Execution execution;
+  /// Keep results that hold non-finite values (their cells' statistics are
+  /// NaN, their counts stored); otherwise such a run throws NonFinite and
+  /// writes nothing (docs/guarantees.md).
+  bool allow_nonfinite = false;
 };
 
 }  // namespace sectorsim::run

@@ -43,6 +43,8 @@ void check_checkpoint(const std::string& file, const core::ScenarioSpec& spec,
   expect_length("chunk_sizes", st.chunk_sizes.size(), n_chunks);
   expect_length("chunk_stats", st.chunk_stats.size(), 4 * n_chunks * cells);
   expect_length("chunk_counts", st.chunk_counts.size(), n_chunks * width);
+  expect_length("chunk_nonfinite", st.chunk_nonfinite.size(), n_chunks * cells);
+  expect_length("chunk_undefined", st.chunk_undefined.size(), n_chunks * (width - 1));
   std::uint64_t sum = 0;
   for (std::uint64_t c = 0; c < n_chunks; ++c) {
     const std::uint64_t size = st.chunk_sizes[c];
@@ -51,13 +53,17 @@ void check_checkpoint(const std::string& file, const core::ScenarioSpec& spec,
              std::to_string(chunk));
     }
     sum += size;
-    for (std::uint64_t k = 0; k < width; ++k) {
-      if (st.chunk_counts[c * width + k] > size) {
-        refuse("chunk " + std::to_string(c) + " counts " +
-               std::to_string(st.chunk_counts[c * width + k]) + " of its " + std::to_string(size) +
-               " draws");
+    const auto at_most_size = [&](const std::vector<std::uint64_t>& counts, std::uint64_t per) {
+      for (std::uint64_t k = 0; k < per; ++k) {
+        if (counts[c * per + k] > size) {
+          refuse("chunk " + std::to_string(c) + " counts " + std::to_string(counts[c * per + k]) +
+                 " of its " + std::to_string(size) + " draws");
+        }
       }
-    }
+    };
+    at_most_size(st.chunk_counts, width);
+    at_most_size(st.chunk_nonfinite, cells);
+    at_most_size(st.chunk_undefined, width - 1);
   }
   if (sum != st.draws) {
     refuse("chunk sizes sum to " + std::to_string(sum) + ", not " + std::to_string(st.draws));

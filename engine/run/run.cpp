@@ -13,6 +13,7 @@
 #include "engine/io/results_reader.hpp"
 #include "engine/io/results_writer.hpp"
 #include "engine/run/distributed.hpp"
+#include "engine/run/health.hpp"
 #include "engine/run/internal.hpp"
 #include "engine/spec/version.hpp"
 #include "engine/stats/replicates.hpp"
@@ -293,6 +294,10 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   out.result = result_header(spec);
   summary.finish(rep.draws_done, out.result, exec.threads);
   if (replicas && !rep.interrupted) add_replicate_errors(*replicas, layout, out.result);
+  // A complete run whose values are not all numbers writes nothing unless
+  // allowed (the temporary file goes with the writer); an interrupted one
+  // keeps its checkpoint, counts included, and the rule applies on resume.
+  if (!rep.interrupted) check_finite(out.result, options.allow_nonfinite);
   if (writer) {
     writer->end_scenario(out.result);
     if (rep.interrupted) {
@@ -461,6 +466,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   for (std::size_t k = 0; k < specs.size(); ++k) {
     core::ScenarioResult r = result_header(specs[k]);
     summaries[k]->finish(rep.draws_done, r, exec.threads);
+    check_finite(r, options.allow_nonfinite);
     out.results.push_back(std::move(r));
   }
   std::size_t p = 0;

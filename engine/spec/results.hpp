@@ -24,6 +24,9 @@ inline constexpr double QUANTILE_PROBS[] = {0.05, 0.25, 0.50, 0.75, 0.95};
 struct SeriesSummary {
   SeriesInfo info;
   std::vector<double> stats;
+  /// Draws whose value was NaN or +-inf, [year * width + sector]; a cell
+  /// with any has NaN statistics (docs/guarantees.md). Empty: none counted.
+  std::vector<std::uint64_t> nonfinite;
 };
 
 /// A probability estimated from `met` successes in `n` draws, with the Wilson
@@ -32,6 +35,9 @@ struct Proportion {
   std::uint64_t met = 0;
   std::uint64_t n = 0;
   double p = 0, low = 0, high = 0;
+  /// Of the n draws, those where the compared value was not a finite number
+  /// (counted as not met); set for targets, 0 elsewhere.
+  std::uint64_t undefined = 0;
 };
 
 /// Result for one target: in its own year, and the same threshold in every year.
@@ -61,6 +67,17 @@ struct ScenarioResult {
   /// SeriesSummary with one statistic (stats[year * width + sector]).
   int replicates = 0;
   std::vector<SeriesSummary> mean_std_error;
+
+  /// Cells (series, year, sector) with a non-finite draw, and targets with
+  /// an undefined draw in any year: what the run's non-finite rule reads.
+  std::uint64_t nonfinite_cells() const;
+  std::uint64_t undefined_targets() const;
 };
+
+/// One line a series (and sector) with non-finite draws ("service_va
+/// 2023-2025: up to 12 of 20000 draws (0.06%) NaN or +-inf") and a target
+/// with undefined draws, most draws first; at most `limit` lines and one
+/// more saying how many are left; none for a healthy result.
+std::vector<std::string> describe_nonfinite(const ScenarioResult& result, std::size_t limit = 8);
 
 }  // namespace sectorsim::core

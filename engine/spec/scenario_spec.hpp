@@ -80,6 +80,7 @@ struct Provenance {
   std::string value;  ///< the number (or prior) as written
   std::string kind;   ///< "source", "estimate" or "" when undocumented
   std::string note;   ///< the source citation or the estimate's reasoning
+  std::string where;  ///< "file:line:col" of the value as written ("" if unknown)
 };
 
 /// A complete scenario.

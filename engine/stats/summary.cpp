@@ -18,6 +18,7 @@
 namespace sectorsim::core {
 
 bool meets(Op op, double x, double threshold) {
+  if (!std::isfinite(x)) return false;
   switch (op) {
     case Op::Greater:
       return x > threshold;
@@ -137,30 +138,44 @@ SummaryAccumulator::SummaryAccumulator(const CellLayout& layout,
   stored_.assign(sketch_k_ > 0 ? 0 : n_chunks * cells, 1);
   chunk_counts_.assign(n_chunks * (targets_.size() * n_years_ + 1), 0);
   chunk_sizes_.assign(n_chunks, 0);
+  chunk_nonfinite_.assign(n_chunks * cells, 0);
+  chunk_undefined_.assign(n_chunks * targets_.size() * n_years_, 0);
 }
 
 namespace {
 
 // Draws i < n with x[i] / den[i] (x[i] without den) meeting `threshold` under
-// CMP; clears joint[i] (when given) where not met.
+// CMP; clears joint[i] (when given) where not met. A value that is not
+// finite (a ratio to zero, an overflow) meets nothing and is added to
+// *undefined: met + not met + undefined is every draw.
 template <class Cmp>
 std::uint64_t count_met_as(const double* x, const double* den, double threshold, std::size_t n,
-                           std::uint64_t* joint, Cmp cmp) {
-  std::uint64_t met = 0;
+                           std::uint64_t* joint, std::uint64_t* undefined, Cmp cmp) {
+  std::uint64_t met = 0, bad = 0;
+  auto one = [&](std::size_t i, double v) {
+    const std::uint64_t finite = std::isfinite(v) ? 1 : 0;
+    const std::uint64_t ok = (cmp(v, threshold) ? 1 : 0) & finite;
+    met += ok;
+    bad += 1 - finite;
+    if (joint) joint[i] &= ok;
+  };
   if (den) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t ok = cmp(x[i] / den[i], threshold) ? 1 : 0;
-      met += ok;
-      if (joint) joint[i] &= ok;
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      one(i, x[i] / den[i]);
   } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint64_t ok = cmp(x[i], threshold) ? 1 : 0;
-      met += ok;
-      if (joint) joint[i] &= ok;
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      one(i, x[i]);
   }
+  *undefined += bad;
   return met;
+}
+
+// Values of x[0, n) that are NaN or +-inf.
+std::uint32_t count_nonfinite(const double* x, std::size_t n) {
+  std::uint32_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    bad += std::isfinite(x[i]) ? 0 : 1;
+  return bad;
 }
 
 // Whether x[0, n) are all x[0], bit for bit.
@@ -177,16 +192,20 @@ bool same_bits(const double* x, std::size_t n) {
 }
 
 std::uint64_t count_met(Op op, const double* x, const double* den, double threshold, std::size_t n,
-                        std::uint64_t* joint) {
+                        std::uint64_t* joint, std::uint64_t* undefined) {
   switch (op) {
     case Op::Greater:
-      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v > th; });
+      return count_met_as(x, den, threshold, n, joint, undefined,
+                          [](double v, double th) { return v > th; });
     case Op::GreaterEqual:
-      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v >= th; });
+      return count_met_as(x, den, threshold, n, joint, undefined,
+                          [](double v, double th) { return v >= th; });
     case Op::Less:
-      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v < th; });
+      return count_met_as(x, den, threshold, n, joint, undefined,
+                          [](double v, double th) { return v < th; });
     case Op::LessEqual:
-      return count_met_as(x, den, threshold, n, joint, [](double v, double th) { return v <= th; });
+      return count_met_as(x, den, threshold, n, joint, undefined,
+                          [](double v, double th) { return v <= th; });
   }
   return 0;
 }
@@ -226,6 +245,7 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
   // the indicator is compared directly (x / 1.0 is x exactly).
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::uint64_t* counts = chunk_counts_.data() + c * width;
+  std::uint64_t* undefined = chunk_undefined_.data() + c * targets_.size() * n_years_;
   thread_local std::vector<std::uint64_t> all;  // a flag a draw: every target met so far
   all.assign(chunk.n, 1);
   for (std::size_t t = 0; t < targets_.size(); ++t) {
@@ -234,7 +254,8 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
     for (std::size_t y = 0; y < n_years_; ++y) {
       std::uint64_t* joint = y == static_cast<std::size_t>(rt.year_index) ? all.data() : nullptr;
       counts[t * n_years_ + y] +=
-          count_met(rt.spec.op, chunk.cell(rt.cells[y]), den, rt.spec.threshold, chunk.n, joint);
+          count_met(rt.spec.op, chunk.cell(rt.cells[y]), den, rt.spec.threshold, chunk.n, joint,
+                    undefined + t * n_years_ + y);
     }
   }
   std::uint64_t met_all = 0;
@@ -272,7 +293,16 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
     for (std::size_t k = 0; k < g; ++k) {
       const std::size_t cell = cell0 + k;
       const double* x = xs[k];
-      chunk_stats_[c * cells + cell] = CellStats{q.mean[k], q.m2[k], q.lo[k], q.hi[k]};
+      // One value throughout: recorded exactly (the sum of n copies is not
+      // n times the value in floating point), so that merged records give
+      // the value itself and an sd of 0.
+      const bool one = q.lo[k] == q.hi[k];
+      chunk_stats_[c * cells + cell] =
+          CellStats{one ? q.lo[k] : q.mean[k], one ? 0.0 : q.m2[k], q.lo[k], q.hi[k]};
+      // A finite sum means finite values: only a cell with a NaN or an
+      // infinity (or a sum that overflowed) is counted value by value.
+      if (!std::isfinite(q.mean[k]) || !std::isfinite(q.m2[k]))
+        chunk_nonfinite_[c * cells + cell] = count_nonfinite(x, chunk.n);
       if (sketch_k_ > 0) {
         thread_local std::vector<std::int64_t> keys;
         sort_doubles(x, sorted + cell * sorted_stride, chunk.n, keys);  // may be in place
@@ -351,6 +381,12 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
   }
   st.chunk_counts.assign(chunk_counts_.begin(),
                          chunk_counts_.begin() + static_cast<std::ptrdiff_t>(n_chunks * width));
+  st.chunk_nonfinite.assign(
+      chunk_nonfinite_.begin(),
+      chunk_nonfinite_.begin() + static_cast<std::ptrdiff_t>(n_chunks * cells));
+  st.chunk_undefined.assign(
+      chunk_undefined_.begin(),
+      chunk_undefined_.begin() + static_cast<std::ptrdiff_t>(n_chunks * (width - 1)));
   if (sketch_k_ > 0) {
     // The sketches hold exactly the chunks delivered in order: the first `draws`.
     for (const QuantileSketch& sk : feeder_->sketches()) {
@@ -384,6 +420,8 @@ void SummaryAccumulator::restore(const SummaryState& st) {
   const std::size_t width = targets_.size() * n_years_ + 1;
   if (st.draws > max_draws_ || st.draws % chunk_draws_ != 0 || st.chunk_sizes.size() != n_chunks ||
       st.chunk_stats.size() != 4 * n_chunks * cells || st.chunk_counts.size() != n_chunks * width ||
+      st.chunk_nonfinite.size() != n_chunks * cells ||
+      st.chunk_undefined.size() != n_chunks * (width - 1) ||
       st.values.size() != (sketch_k_ > 0 ? 0 : cells * st.draws)) {
     throw std::invalid_argument("saved summary state does not fit this run (" +
                                 std::to_string(st.draws) + " draws, " + std::to_string(cells) +
@@ -395,6 +433,13 @@ void SummaryAccumulator::restore(const SummaryState& st) {
                                 st.chunk_stats[4 * i + 2], st.chunk_stats[4 * i + 3]};
   }
   std::copy(st.chunk_counts.begin(), st.chunk_counts.end(), chunk_counts_.begin());
+  for (std::size_t i = 0; i < n_chunks * cells; ++i) {
+    if (st.chunk_nonfinite[i] > st.chunk_sizes[i / cells]) {
+      throw std::invalid_argument("saved summary state counts more non-finite values than draws");
+    }
+    chunk_nonfinite_[i] = static_cast<std::uint32_t>(st.chunk_nonfinite[i]);
+  }
+  std::copy(st.chunk_undefined.begin(), st.chunk_undefined.end(), chunk_undefined_.begin());
   if (sketch_k_ > 0) {
     feeder_->restart_at(st.draws / chunk_draws_);
     std::size_t at = 0, item_at = 0, error_at = 0;
@@ -440,6 +485,11 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
       count[cell] = n;
     }
   }
+  std::vector<std::uint64_t> nonfinite(cells, 0);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    for (std::size_t cell = 0; cell < cells; ++cell)
+      nonfinite[cell] += chunk_nonfinite_[c * cells + cell];
+  }
   // Per-series summaries with exact quantiles. Cells are independent, so
   // they are spread over threads; each result depends on its cell alone.
   out.summaries.clear();
@@ -449,6 +499,11 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
     const CellStats& st = total[cell];
     const double n = count[cell];
     double* stats = flat.data() + cell * N_STATS;
+    if (nonfinite[cell] > 0) {
+      // No statistic of part of the draws: the count says why there is none.
+      std::fill(stats, stats + N_STATS, std::numeric_limits<double>::quiet_NaN());
+      return;
+    }
     stats[0] = draws ? st.mean : std::numeric_limits<double>::quiet_NaN();
     stats[1] = n > 1 ? std::sqrt(st.m2 / (n - 1)) : std::numeric_limits<double>::quiet_NaN();
     stats[2] = st.min;
@@ -491,21 +546,27 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
             flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
       }
     }
+    sum.nonfinite.assign(nonfinite.begin() + static_cast<std::ptrdiff_t>(offset),
+                         nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
     out.summaries.push_back(std::move(sum));
   }
   // Targets.
   const std::size_t width = targets_.size() * n_years_ + 1;
-  std::vector<std::uint64_t> counts(width, 0);
+  std::vector<std::uint64_t> counts(width, 0), undefined(width - 1, 0);
   for (std::size_t c = 0; c < n_chunks; ++c) {
     for (std::size_t i = 0; i < width; ++i)
       counts[i] += chunk_counts_[c * width + i];
+    for (std::size_t i = 0; i + 1 < width; ++i)
+      undefined[i] += chunk_undefined_[c * (width - 1) + i];
   }
   out.targets.clear();
   for (std::size_t t = 0; t < targets_.size(); ++t) {
     TargetResult tr;
     tr.spec = targets_[t].spec;
-    for (std::size_t y = 0; y < n_years_; ++y)
+    for (std::size_t y = 0; y < n_years_; ++y) {
       tr.by_year.push_back(wilson(counts[t * n_years_ + y], draws));
+      tr.by_year.back().undefined = undefined[t * n_years_ + y];
+    }
     tr.in_year = tr.by_year[static_cast<std::size_t>(targets_[t].year_index)];
     out.targets.push_back(std::move(tr));
   }

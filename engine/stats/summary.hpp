@@ -7,8 +7,12 @@
 // pairwise update), so floating-point results depend only on the draws, never
 // on which thread computed which chunk. Quantiles are exact (type 7, as
 // numpy's default: quantiles.hpp) from a store of every value, or come from
-// a quantile sketch per cell (sketch_feeder.hpp). Covered by
-// tests/test_summary.cpp.
+// a quantile sketch per cell (sketch_feeder.hpp). A chunk whose values of
+// a cell are all one value records it exactly (mean the value, m2 0), so a
+// fixed cell (the base year's data) summarises to its value and sd 0.
+// Values that are NaN or +-inf are counted per cell and chunk; a cell that
+// holds any gets no statistics (NaN), and its count says why
+// (docs/guarantees.md). Covered by tests/test_summary.cpp.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +42,8 @@ std::vector<ResolvedTarget> resolve_targets(const std::vector<TargetSpec>& targe
                                             const CellLayout& layout, int base_year,
                                             const std::vector<std::string>& sector_ids);
 
-/// Whether value `x` meets `op threshold`.
+/// Whether value `x` meets `op threshold`: never where x is NaN or +-inf (a
+/// value that is not a number meets no target, whichever way it points).
 bool meets(Op op, double x, double threshold);
 
 /// Everything a SummaryAccumulator knows about the first `draws` draws: what
@@ -48,7 +53,12 @@ struct SummaryState {
   std::vector<double> chunk_stats;          ///< [chunk][cell][4]: mean, m2, min, max
   std::vector<std::uint64_t> chunk_counts;  ///< [chunk][target * n_years + year, joint]
   std::vector<std::uint64_t> chunk_sizes;   ///< [chunk]
-  std::vector<double> values;               ///< [cell][draw]: every value, for exact quantiles
+  /// [chunk][cell]: draws whose value is NaN or +-inf (docs/guarantees.md).
+  std::vector<std::uint64_t> chunk_nonfinite;
+  /// [chunk][target * n_years + year]: draws whose target value (the
+  /// indicator, or its ratio to the reference year) is not finite.
+  std::vector<std::uint64_t> chunk_undefined;
+  std::vector<double> values;  ///< [cell][draw]: every value, for exact quantiles
   /// Quantile sketches instead of values, cell by cell (QuantileSketch::save).
   std::vector<std::uint64_t> sketch_index;
   std::vector<double> sketch_items;
@@ -163,6 +173,10 @@ class SummaryAccumulator : public ChunkSink {
   const double* one_value(std::size_t cell, std::uint64_t draws) const;
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][target * (n_years + 1) + 1]
   std::vector<std::uint64_t> chunk_sizes_;
+  // [chunk][cell]: values that are NaN or +-inf; counted only where a
+  // chunk's record is not finite (a finite sum means finite values).
+  std::vector<std::uint32_t> chunk_nonfinite_;
+  std::vector<std::uint64_t> chunk_undefined_;  // [chunk][target * n_years + year]
   // Sketch mode: one sketch per cell, fed in chunk order with each chunk's
   // values sorted beforehand (in parallel, by consume_unordered).
   std::size_t sketch_k_ = 0;

@@ -134,6 +134,42 @@ void write_sector(std::size_t n, const double* __restrict y, const double* __res
   }
 }
 
+// The sum of xs correctly rounded (Shewchuk's partials, as Python's
+// math.fsum): the base year's aggregates are data, and 1000 + 445.9 + ... in
+// floating-point order gives 2630.2000000000007 where the data say 2630.2.
+double exact_sum(const std::vector<double>& xs) {
+  std::vector<double> partials;
+  for (double x : xs) {
+    std::size_t i = 0;
+    for (double y : partials) {
+      if (std::fabs(x) < std::fabs(y)) std::swap(x, y);
+      const double hi = x + y;
+      const double lo = y - (hi - x);
+      if (lo != 0.0) partials[i++] = lo;
+      x = hi;
+    }
+    partials.resize(i);
+    partials.push_back(x);
+  }
+  if (partials.empty()) return 0.0;
+  std::size_t n = partials.size() - 1;
+  double hi = partials[n], lo = 0.0;
+  while (n > 0) {
+    const double x = hi;
+    const double y = partials[--n];
+    hi = x + y;
+    lo = y - (hi - x);
+    if (lo != 0.0) break;
+  }
+  // Round half to even across the partials left (as fsum does).
+  if (n > 0 && ((lo < 0 && partials[n - 1] < 0) || (lo > 0 && partials[n - 1] > 0))) {
+    const double y = lo * 2;
+    const double x = hi + y;
+    if (y == x - hi) hi = x;
+  }
+  return hi;
+}
+
 }  // namespace
 
 SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
@@ -255,6 +291,25 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
         demand_va_[t * ns + s] = va_ratio_[s] * x(s);
     }
   }
+  fix_base_year();
+}
+
+void SectorGrowthModel::fix_base_year() {
+  // The base year's indicators that are data alone (not the taxes, whose
+  // rates are drawn): each sum correctly rounded, each ratio one division.
+  const std::size_t ns = static_cast<std::size_t>(n_sectors_);
+  std::vector<double> va(ns), svc(ns), mp(ns);
+  for (std::size_t j = 0; j < ns; ++j) {
+    va[j] = base_va_[j] + demand_va_[j];
+    svc[j] = service_[j] * va[j];
+    mp[j] = modern_producer_[j] * va[j];
+  }
+  base_.gdp = exact_sum(va);
+  base_.service_va = exact_sum(svc);
+  base_.service_share = base_.service_va / base_.gdp;
+  base_.mp_share = exact_sum(mp) / base_.service_va;
+  base_.per_km2 = base_.gdp / area_km2_;
+  base_.area_ratio = base_.per_km2 / (city_base_gdp_ / city_area_km2_);
 }
 
 std::size_t SectorGrowthModel::workspace_size(std::size_t n) const {
@@ -440,6 +495,15 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
     per_km2[l] = gdp[l] / area_km2_;
     cg[l] = city[l];
     ratio[l] = per_km2[l] / (city[l] / city_area_km2_);
+  }
+  if (t == 0) {
+    // Data, not draws: the correctly rounded values (fix_base_year).
+    std::fill(gdp, gdp + n, base_.gdp);
+    std::fill(svc, svc + n, base_.service_va);
+    std::fill(share, share + n, base_.service_share);
+    std::fill(mp, mp + n, base_.mp_share);
+    std::fill(per_km2, per_km2 + n, base_.per_km2);
+    std::fill(ratio, ratio + n, base_.area_ratio);
   }
 }
 

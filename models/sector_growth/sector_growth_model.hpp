@@ -50,6 +50,11 @@ class SectorGrowthModel : public core::Model {
   std::vector<double> modern_producer_;  // weight of each sector in modern_producer_share
   std::vector<double> funds_;            // [year][sector]
   std::vector<double> demand_va_;        // [year][sector], input-output term
+  // The base year's indicators that are data alone, correctly rounded.
+  struct BaseYear {
+    double gdp = 0, service_va = 0, service_share = 0, mp_share = 0, per_km2 = 0, area_ratio = 0;
+  } base_;
+  void fix_base_year();
   std::vector<double> space_release_, land_release_;  // [year]
   std::vector<double> space_share_, land_share_;      // [sector]
   std::vector<double> absorption_;                    // shape by years since release

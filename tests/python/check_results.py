@@ -32,7 +32,7 @@ from testdeps import require  # noqa: E402 (after the path it is found on)
 h5py, np, xr, _ = require("h5py", "numpy", "xarray", "h5netcdf")  # h5netcdf: xarray's engine
 
 STATS = ["mean", "sd", "min", "p05", "p25", "p50", "p75", "p95", "max"]
-FORMAT_MAJOR, FORMAT_MINOR = 1, 1
+FORMAT_MAJOR, FORMAT_MINOR = 1, 2
 
 failures = []
 checks = 0
@@ -108,8 +108,9 @@ def check_dataset_labels(f):
 def check_scenario(f, path, name):
     g = f[f"scenarios/{name}"]
     a = g.attrs
-    for key in ("title_en", "title_zh", "sampler", "quantile_method", "scenario_sha256"):
+    for key in ("title_en", "title_zh", "sampler", "quantile_method", "scenario_sha256", "model"):
         expect(isinstance(text(a.get(key)), str), f"{name}: attribute {key}")
+    expect(text(a.get("model", "")) != "", f"{name}: attribute model is empty")
     for key in ("base_year", "end_year", "draws_requested", "draws", "complete", "seed"):
         expect(is_int(a.get(key)), f"{name}: attribute {key} is not an integer")
     expect(a["complete"] == (1 if a["draws"] >= a["draws_requested"] else 0),
@@ -147,7 +148,21 @@ def check_scenario(f, path, name):
         expect(var.dims in (("stat", "year"), ("stat", "year", "sector")),
                f"{name}: summary/{var.name} dims {var.dims}")
 
+    # Format 1.2: draws that were not finite numbers, per series cell, with
+    # the same variables and coordinates as the summaries (zero in a run
+    # that was not allowed any).
+    bad = xr.open_dataset(path, group=f"scenarios/{name}/nonfinite", engine="h5netcdf")
+    expect(set(bad.data_vars) == set(summary.data_vars),
+           f"{name}: nonfinite/ variables {sorted(bad.data_vars)}")
+    for var in bad.data_vars.values():
+        expect(var.dims == summary[var.name].dims[1:], f"{name}: nonfinite/{var.name} dims")
+        expect(np.issubdtype(var.dtype, np.integer), f"{name}: nonfinite/{var.name} not counts")
+        expect(int((var.values > 0).sum()) <= int(g["nonfinite"].attrs["cells"]),
+               f"{name}: nonfinite/{var.name} against the cells attribute")
+
     targets = xr.open_dataset(path, group=f"scenarios/{name}/targets", engine="h5netcdf")
+    for key, dims in (("undefined", ("target",)), ("undefined_by_year", ("target", "year"))):
+        expect(key in targets and targets[key].dims == dims, f"{name}: targets/{key}")
     expect(set(targets.dims) <= {"target", "year"}, f"{name}: targets dims {dict(targets.dims)}")
     expect([text(t) for t in targets["target"].values] == [text(t) for t in targets["id"].values],
            f"{name}: target coordinate differs from id")
