@@ -149,6 +149,13 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
     os << "— a target relative to another year is judged on the ratio of the two years, draw by "
           "draw; the summaries hold each year's values, not the ratio's\n";
   }
+  // Targets the plan cannot move, and why the joint probability is what it is.
+  for (const auto& t : result.targets) {
+    const std::string why = core::verdict_text(t, result.years);
+    if (!why.empty()) os << "! " << t.spec.id << ": " << why << "\n";
+  }
+  if (const std::string joint = core::joint_text(result); !joint.empty())
+    os << "! all targets: " << joint << "\n";
   if (result.replicates > 0 && !result.mean_std_error.empty()) {
     // Scrambled Sobol: the spread of the replicate means is the honest error
     // of a mean (the Wilson intervals above assume independent draws and are

@@ -81,7 +81,7 @@ inline core::ScenarioSpec two_sector_spec(int base_year = 2022, int end_year = 2
   auto& g = m.globals;
   g.price_growth = Prior::fixed(0.015);
   g.shock_persistence = Prior::fixed(0.0);
-  g.city_growth = Prior::fixed(0.06);
+  g.city_real_growth = Prior::fixed(0.045);  // 6% nominal with price_growth
   g.city_volatility = Prior::fixed(0.0);
   g.occupancy = Prior::fixed(0.75);
   g.plot_ratio = Prior::fixed(4.0);

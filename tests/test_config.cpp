@@ -166,7 +166,7 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   const models::GlobalParams& g = m.globals;
   expect_prior(g.price_growth, core::Dist::Fixed, {0.02});
   expect_prior(g.shock_persistence, core::Dist::Uniform, {0, 0.5});
-  expect_prior(g.city_growth, core::Dist::Fixed, {0.06});
+  expect_prior(g.city_real_growth, core::Dist::Fixed, {0.04});
   expect_prior(g.city_volatility, core::Dist::Fixed, {0.02});
   expect_prior(g.occupancy, core::Dist::Beta, {6, 2, 0, 1});
   expect_prior(g.plot_ratio, core::Dist::Fixed, {4});
@@ -421,6 +421,18 @@ TEST_F(ConfigValid, StrictProvenanceAcceptsNumbersDocumentedByAnAncestor) {
 // Errors: exact text
 
 using ConfigErrors = ConfigFixture;
+
+// The first edition's nominal city trend: one message, at the key, with the
+// rule for the new one (docs/model.md, "The city").
+TEST_F(ConfigErrors, NominalCityGrowthIsRefusedWithTheRule) {
+  const std::string text =
+      "extends: minimal.yaml\nparameters:\n  city_real_growth: ~\n  city_growth: 0.06\n";
+  EXPECT_EQ(
+      errors(text),
+      (Strings{"case.yaml:4:16: parameters.city_growth: city_growth (the city's nominal trend) "
+               "is now city_real_growth: the city's prices grow by price_growth, shared with "
+               "the district; write city_real_growth as the nominal trend less price_growth"}));
+}
 
 TEST_F(ConfigErrors, UnknownKeyWithSuggestion) {
   EXPECT_EQ(errors("extends: minimal.yaml\n"

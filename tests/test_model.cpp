@@ -60,8 +60,12 @@ HandPath hand_path(const models::SectorData& sec, const models::GlobalParams& g,
   h.k.push_back(p.capital_output.mean() * sec.base_va);
   h.s.push_back(sec.base_space);
   for (int t = 1; t < years; ++t) {
-    const double invest = p.investment_rate.mean() * h.y.back() +
-                          p.fund_leverage.mean() * funds[static_cast<std::size_t>(t)];
+    // Real capital: last year's value added and this year's fund money,
+    // each over its price index exp(year * pi).
+    const double pi = g.price_growth.mean();
+    const double invest =
+        p.investment_rate.mean() * h.y.back() * std::exp(-(t - 1) * pi) +
+        p.fund_leverage.mean() * funds[static_cast<std::size_t>(t)] * std::exp(-t * pi);
     const double k = (1 - p.depreciation.mean()) * h.k.back() + invest;
     const double s =
         h.s.back() * (1 + p.space_growth.mean()) + absorbed[static_cast<std::size_t>(t)];
@@ -262,17 +266,76 @@ TEST_P(ModelShocks, LogOutputAtHorizonHasClosedFormMoments) {
   const double r = c / std::sqrt(v0 * v1);
   // Fisher: se of a sample correlation is about (1 - r^2) / sqrt(n).
   testing::expect_within_se("correlation of sectors", r, 0.5, (1 - 0.25) / std::sqrt(nn), 4.0);
-  // The city: ln(city_H / city_0) ~ N(H g, H vol^2), iid shocks.
+  // The city: ln(city_H / city_0) ~ N(H (g + pi), H vol^2), iid shocks; its
+  // prices grow by the district's price_growth.
   const auto& city = sink.cell(model.layout().cell(series_index("city_gdp"), h));
   double cm = 0;
   for (double v : city)
     cm += std::log(v / 5000.0);
   cm /= nn;
-  testing::expect_within_se("mean of ln city_H/city_0", cm, h * 0.06,
-                            std::sqrt(h * 0.02 * 0.02 / nn), 4.0);
+  testing::expect_within_se(
+      "mean of ln city_H/city_0", cm,
+      h * (sg(spec).globals.city_real_growth.mean() + sg(spec).globals.price_growth.mean()),
+      std::sqrt(h * 0.02 * 0.02 / nn), 4.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Persistence, ModelShocks, ::testing::Values(0.0, 0.5));
+
+// One deflator for the district and the city (docs/model.md, "The city"):
+// with every shock at 0 the district-to-city ratio is the same whatever the
+// price growth, and the real series are the nominal ones over exp(t pi).
+TEST(ModelPrices, AreaRatioDoesNotDependOnPriceGrowth) {
+  auto low = testing::two_sector_spec(2022, 2030);
+  // two_sector_spec has no levers: no fund money, whose real value prices
+  // do change.
+  auto high = low;
+  sg(low).globals.price_growth = Prior::fixed(-0.02);
+  sg(high).globals.price_growth = Prior::fixed(0.05);
+  const models::SectorGrowthModel model(low);
+  const CollectSink a = simulate(low, 4);
+  const CollectSink b = simulate(high, 4);
+  for (int y = 0; y <= 8; ++y) {
+    const double ra = value(a, model, "area_output_ratio", y);
+    const double rb = value(b, model, "area_output_ratio", y);
+    // The same ratio up to rounding (prices enter both sides through exp).
+    EXPECT_NEAR(ra, rb, 1e-12 * ra) << "year " << 2022 + y;
+    // Nominal GDP does depend on it: the test is not vacuous.
+    if (y > 0) {
+      EXPECT_GT(value(b, model, "district_gdp", y), value(a, model, "district_gdp", y));
+    }
+  }
+}
+
+TEST(ModelPrices, RealSeriesAreNominalOverThePriceIndex) {
+  auto spec = testing::two_sector_spec(2022, 2027);
+  sg(spec).globals.price_growth = Prior::uniform(-0.02, 0.04);
+  for (int j = 0; j < 2; ++j)
+    sg(spec).sectors[j].params.volatility = Prior::fixed(0.03);
+  const models::SectorGrowthModel model(spec);
+  const std::size_t draws = 300;
+  const CollectSink sink = simulate(spec, draws, 2, 64);
+  // The draw's price growth, read off the city (no city shock here): city
+  // GDP grows by exp(g_city + pi) a year.
+  ASSERT_EQ(sg(spec).globals.city_volatility.sd(), 0.0);
+  const double g_city = sg(spec).globals.city_real_growth.mean();
+  for (std::size_t d = 0; d < draws; ++d) {
+    const double pi = std::log(value(sink, model, "city_gdp", 1, 0, d) / 5000.0) - g_city;
+    ASSERT_GE(pi, -0.02 - 1e-12);
+    ASSERT_LE(pi, 0.04 + 1e-12);
+    for (int y = 0; y <= 5; ++y) {
+      const double index = std::exp(y * pi);
+      for (const auto& [real, nominal] : {std::pair{"real_district_gdp", "district_gdp"}}) {
+        const double r = value(sink, model, real, y, 0, d);
+        const double n = value(sink, model, nominal, y, 0, d);
+        if (y == 0) {
+          EXPECT_EQ(r, n) << real << ": the base year is at its own prices";
+        } else {
+          EXPECT_NEAR(r * index, n, 1e-11 * n) << real << " " << 2022 + y << " draw " << d;
+        }
+      }
+    }
+  }
+}
 
 // Common random numbers: raising a fund injection raises value added in every
 // draw and year when m > 0 and alpha > 0 (capital and then output are higher).

@@ -142,12 +142,12 @@ TEST_F(RobustNumbers, PriorsWhoseDrawsOverflow) {
                    "  capital_output: {dist: lognormal, mu: 700, sigma: 2}\n"
                    "parameters:\n"
                    "  price_growth: {dist: uniform, low: -1e308, high: 1e308}\n"
-                   "  city_growth: {dist: normal, mean: 1e308, sd: 1e307}\n"),
+                   "  city_real_growth: {dist: normal, mean: 1e308, sd: 1e307}\n"),
             (Strings{"case.yaml:3:19: sector_defaults.capital_output: draws of lognormal(mu=700, "
                      "sigma=2) would overflow to infinity; use less extreme parameters",
                      "case.yaml:5:17: parameters.price_growth: draws of uniform(low=-1e308, "
                      "high=1e308) would overflow to infinity; use less extreme parameters",
-                     "case.yaml:6:16: parameters.city_growth: draws of normal(mean=1e308, "
+                     "case.yaml:6:21: parameters.city_real_growth: draws of normal(mean=1e308, "
                      "sd=1e307) would overflow to infinity; use less extreme parameters"}));
 }
 

@@ -488,9 +488,30 @@ std::string Page::probability_table() const {
 
 std::string Page::targets_section() {
   if (!has_targets(run_)) return "";
+  // Targets the plan cannot move (met in the base year in every draw, or in
+  // no draw), and why the joint probability is 0: said, not left to be read
+  // off the bars as if they were open questions.
+  std::string decided;
+  for (const Scenario& s : run_.scenarios) {
+    for (const core::TargetResult& t : s.result.targets) {
+      const std::string why = core::verdict_text(t, s.result.years);
+      if (!why.empty()) {
+        decided += "<li><code>" + escape(t.spec.id) + "</code> in <code>" + escape(s.info.name) +
+                   "</code>: " + escape(why) + "</li>";
+      }
+    }
+    if (const std::string joint = core::joint_text(s.result); !joint.empty()) {
+      decided +=
+          "<li>All targets in <code>" + escape(s.info.name) + "</code>: " + escape(joint) + "</li>";
+    }
+  }
+  if (!decided.empty()) {
+    decided = "<p class=\"note\"><strong>Decided before the plan acts · " + zh("由数据决定") +
+              "</strong></p><ul class=\"notes decided\">" + decided + "</ul>";
+  }
   return "<section id=\"targets\"><h2>Target probabilities · " + zh("目标达成概率") + "</h2>" +
-         probability_chart() + "<h3>Probability by year · " + zh("各年份达成概率") + "</h3>" +
-         probability_table() + "</section>";
+         probability_chart() + decided + "<h3>Probability by year · " + zh("各年份达成概率") +
+         "</h3>" + probability_table() + "</section>";
 }
 
 std::string Page::target_diff_chart(const core::Comparison& c) {

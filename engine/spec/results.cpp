@@ -124,4 +124,66 @@ std::vector<std::string> describe_nonfinite(const ScenarioResult& r, std::size_t
   return lines;
 }
 
+TargetVerdict target_verdict(const TargetResult& t) {
+  const Proportion& own = t.in_year;
+  if (own.n == 0) return TargetVerdict::Open;
+  if (own.met == 0) return TargetVerdict::NeverMet;
+  if (own.met < own.n) return TargetVerdict::Open;
+  // by_year[0] is the base year: met there in every draw means the data
+  // decided it before the model ran.
+  const bool base_always =
+      !t.by_year.empty() && t.by_year.front().n > 0 && t.by_year.front().met == t.by_year.front().n;
+  return base_always ? TargetVerdict::AlreadyMet : TargetVerdict::AlwaysMet;
+}
+
+namespace {
+
+std::string percent_bound(double p) {
+  char buf[32];
+  const double pct = 100 * p;
+  std::snprintf(buf, sizeof buf, pct >= 10 ? "%.1f%%" : "%.2g%%", pct);
+  return buf;
+}
+
+}  // namespace
+
+std::string verdict_text(const TargetResult& t, const std::vector<int>& years) {
+  const std::string year = std::to_string(t.spec.year);
+  const std::string draws = std::to_string(t.in_year.n);
+  switch (target_verdict(t)) {
+    case TargetVerdict::Open:
+      return "";
+    case TargetVerdict::AlreadyMet:
+      return "met in the base year " +
+             (years.empty() ? std::string("") : std::to_string(years[0])) +
+             " in every draw, and in " + year +
+             " in every draw: decided by the data, not by the plan";
+    case TargetVerdict::AlwaysMet:
+      return "met in " + year + " in every one of " + draws + " draws (95% lower bound " +
+             percent_bound(t.in_year.low) + "): no policy mix of these priors changes it";
+    case TargetVerdict::NeverMet:
+      return "met in " + year + " in none of " + draws + " draws (95% upper bound " +
+             percent_bound(t.in_year.high) +
+             "): out of reach under these priors, whatever the plan's levers do";
+  }
+  return "";
+}
+
+std::string joint_text(const ScenarioResult& r) {
+  if (r.targets.empty() || r.all_targets.n == 0) return "";
+  if (r.all_targets.met == r.all_targets.n) return "every draw meets every target";
+  if (r.all_targets.met > 0) return "";
+  std::string never;
+  for (const TargetResult& t : r.targets) {
+    if (target_verdict(t) == TargetVerdict::NeverMet)
+      never += (never.empty() ? "" : ", ") + t.spec.id;
+  }
+  if (!never.empty()) {
+    return "the joint probability is 0 because " + never +
+           (never.find(',') == std::string::npos ? " is" : " are") + " met in no draw";
+  }
+  return "the joint probability is 0: each target is met in some draws, but no draw meets all "
+         "of them at once";
+}
+
 }  // namespace sectorsim::core

@@ -74,6 +74,25 @@ struct ScenarioResult {
   std::uint64_t undefined_targets() const;
 };
 
+/// What decides a target, read from its counts alone.
+enum class TargetVerdict {
+  Open,        ///< met in some draws of its year and not in others
+  AlreadyMet,  ///< met in the base year in every draw, and in its own year: the data decide it
+  AlwaysMet,   ///< met in its year in every draw, though not in the base year in every draw
+  NeverMet,    ///< met in no draw in its year
+};
+
+/// The verdict of `target` in a result whose years start at the base year.
+TargetVerdict target_verdict(const TargetResult& target);
+
+/// One sentence for a decided target ("met in the base year 2022 in every
+/// draw and in 2025 in every draw: decided by the data, not by the plan"),
+/// "" for an open one. `years` are the result's years.
+std::string verdict_text(const TargetResult& target, const std::vector<int>& years);
+
+/// Why the joint probability is 0 (or 1), in one sentence; "" otherwise.
+std::string joint_text(const ScenarioResult& result);
+
 /// One line a series (and sector) with non-finite draws ("service_va
 /// 2023-2025: up to 12 of 20000 draws (0.06%) NaN or +-inf") and a target
 /// with undefined draws, most draws first; at most `limit` lines and one

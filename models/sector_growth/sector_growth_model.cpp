@@ -42,6 +42,7 @@ enum Series {
   CITY_GDP,
   AREA_RATIO,
   PILLARS,
+  REAL_GDP,
   VA,
   CAPITAL,
   SPACE,
@@ -59,6 +60,7 @@ constexpr const char* SERIES_ORDER[N_SERIES] = {"district_gdp",
                                                 "city_gdp",
                                                 "area_output_ratio",
                                                 "pillar_count",
+                                                "real_district_gdp",
                                                 "va",
                                                 "capital",
                                                 "space",
@@ -79,13 +81,14 @@ inline void split_lag(double lag, int& whole, double& frac) {
 // Capital and floor space of one sector-year, and the ratios whose logs drive
 // output (restrict: every row is a distinct array, so the loop vectorises).
 void step_stocks(std::size_t n, const double* __restrict iota, const double* __restrict yy,
-                 const double* __restrict lev, const double* __restrict fund,
+                 const double* __restrict defl_prev, const double* __restrict lev,
+                 const double* __restrict fund, const double* __restrict defl_now,
                  const double* __restrict delta, const double* __restrict sigma, double sshare,
                  const double* __restrict as, double lshare, const double* __restrict al,
                  double* __restrict kk, double* __restrict ss, double* __restrict dlnk,
                  double* __restrict dlns) {
   for (std::size_t l = 0; l < n; ++l) {
-    const double invest = iota[l] * yy[l] + lev[l] * fund[l];
+    const double invest = iota[l] * yy[l] * defl_prev[l] + lev[l] * fund[l] * defl_now[l];
     const double k_new = (1.0 - delta[l]) * kk[l] + invest;
     const double s_new = ss[l] * (1.0 + sigma[l]) + sshare * as[l] + lshare * al[l];
     dlnk[l] = k_new / kk[l];
@@ -316,9 +319,9 @@ std::size_t SectorGrowthModel::workspace_size(std::size_t n) const {
   const std::size_t ns = static_cast<std::size_t>(n_sectors_);
   const std::size_t ny = static_cast<std::size_t>(n_years_);
   // lnY, Y, K, S, e per sector; correlated shocks; city; land completions and
-  // absorbed space (two kinds) per year; three rows of scratch (fund, and the
-  // two log arguments of a sector-year).
-  return n * (5 * ns + (ns + 1) + 1 + 3 * ny + 3);
+  // absorbed space (two kinds) per year; five rows of scratch (fund, the two
+  // deflators of a year, and the two log arguments of a sector-year).
+  return n * (5 * ns + (ns + 1) + 1 + 3 * ny + 5);
 }
 
 void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& out,
@@ -348,6 +351,8 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   double* abs_space = take(ny);  // absorbed released space, by year
   double* abs_land = take(ny);   // absorbed space built on released land, by year
   double* fund = take(1);        // lagged fund of one sector-year
+  double* defl_prev = take(1);   // 1 / price index of the year before, exp(-(t-1) pi)
+  double* defl_now = take(1);    // 1 / price index of the year, exp(-t pi)
   double* dlnk = take(1);        // capital ratio, then its logarithm
   double* dlns = take(1);        // space ratio, then its logarithm
   auto row = [n](double* base, std::size_t i) { return base + i * n; };
@@ -411,6 +416,15 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   const double* city_vol = gp(CITY_VOL);
   const double* fund_lag = gp(FUND_LAG);
   for (std::size_t t = 1; t < ny; ++t) {
+    // Capital is real (base-year prices): this year's investment is last
+    // year's value added and this year's fund money, each over its price
+    // index, so that the price path moves nominal values only.
+    for (std::size_t l = 0; l < n; ++l) {
+      defl_prev[l] = -static_cast<double>(t - 1) * pi[l];
+      defl_now[l] = -static_cast<double>(t) * pi[l];
+    }
+    core::exp_many(defl_prev, defl_prev, n);
+    core::exp_many(defl_now, defl_now, n);
     // Correlated shocks u = F z for this year.
     const double* z = in.shocks + (t - 1) * m * st;
     for (std::size_t i = 0; i < m; ++i) {
@@ -445,7 +459,8 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
         const double f1 = t0 >= 1 ? funds_[static_cast<std::size_t>(t0 - 1) * ns + j] : 0.0;
         fund[l] = (1.0 - frac) * f0 + frac * f1;
       }
-      step_stocks(n, iota, yy, lev, fund, delta, sigma, sshare, as, lshare, al, kk, ss, dlnk, dlns);
+      step_stocks(n, iota, yy, defl_prev, lev, fund, defl_now, delta, sigma, sshare, as, lshare, al,
+                  kk, ss, dlnk, dlns);
       // Project-owned log and exp (engine/sampling/fastmath.hpp): vectorised, and
       // the same bits on every machine.
       core::log_many(dlnk, dlnk, n);
@@ -454,8 +469,10 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
       core::exp_many(ly, yy, n);
     }
     const double* uc = row(u, ns);
+    // The city's prices grow by the district's deflator (one price path a
+    // draw): the ratio of district to city carries no price of its own.
     for (std::size_t l = 0; l < n; ++l)
-      fund[l] = g_city[l] + city_vol[l] * uc[l];
+      fund[l] = g_city[l] + pi[l] + city_vol[l] * uc[l];
     core::exp_many(fund, fund, n);
     for (std::size_t l = 0; l < n; ++l)
       city[l] *= fund[l];
@@ -488,6 +505,17 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
   }
   double *share = cell(SERVICE_SHARE), *per_km2 = cell(GDP_PER_KM2), *cg = cell(CITY_GDP),
          *ratio = cell(AREA_RATIO);
+  // Real series: nominal over the price index exp(t pi) of the draw (pi is
+  // drawn once a draw); the base year's index is 1 exactly.
+  double* deflate = cell(REAL_GDP);  // 1 / price index first, then real district GDP
+  const double* pi = params + static_cast<std::size_t>(global_param_index(PI)) * pstride;
+  if (t == 0) {
+    std::fill(deflate, deflate + n, 1.0);
+  } else {
+    for (std::size_t l = 0; l < n; ++l)
+      deflate[l] = -static_cast<double>(t) * pi[l];
+    core::exp_many(deflate, deflate, n);
+  }
   for (std::size_t l = 0; l < n; ++l) {
     share[l] = svc[l] / gdp[l];
     mp[l] = mp[l] / svc[l];
@@ -505,6 +533,8 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
     std::fill(per_km2, per_km2 + n, base_.per_km2);
     std::fill(ratio, ratio + n, base_.area_ratio);
   }
+  for (std::size_t l = 0; l < n; ++l)
+    deflate[l] *= gdp[l];  // real district GDP
 }
 
 }  // namespace sectorsim::models

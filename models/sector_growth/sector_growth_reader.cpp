@@ -168,12 +168,24 @@ class Builder {
 
   void read_parameters(const ConfigNode& node, const std::string& path,
                        const Documentation& outer) {
-    const auto doc =
-        r_.open_map(node, path, with(param_names(core::Scope::Global), {"absorption"}), outer);
+    // city_growth was the city's nominal trend; the city's prices now grow by
+    // price_growth, shared with the district, and its trend is real.
+    const auto doc = r_.open_map(
+        node, path, with(param_names(core::Scope::Global), {"absorption", "city_growth"}), outer);
     if (!doc) return;
+    const ConfigNode* renamed = ValueReader::optional(node, "city_growth");
+    if (renamed != nullptr) {
+      r_.error(renamed->pos(), child_path(path, "city_growth"),
+               "city_growth (the city's nominal trend) is now city_real_growth: the city's prices "
+               "grow by price_growth, shared with the district; write city_real_growth as the "
+               "nominal trend less price_growth");
+    }
     for (int k = 0; k < N_GLOBAL_PARAMS; ++k) {
       const std::string& name = global_decl(k).name;
-      const ConfigNode* value = r_.required(node, path, name);
+      // One message for the renamed key, not a second one for its new name.
+      const ConfigNode* value = renamed != nullptr && name == "city_real_growth"
+                                    ? ValueReader::optional(node, name)
+                                    : r_.required(node, path, name);
       if (value == nullptr) continue;
       const auto prior = r_.prior(*value, child_path(path, name), *doc, global_decl(k).range);
       if (prior) global_param(sg_.globals, k) = *prior;

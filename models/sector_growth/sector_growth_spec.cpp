@@ -17,8 +17,9 @@ constexpr std::array<Prior SectorParams::*, N_SECTOR_PARAMS> SECTOR_FIELDS = {
     &SectorParams::volatility,       &SectorParams::tax_rate};
 
 constexpr std::array<Prior GlobalParams::*, N_GLOBAL_PARAMS> GLOBAL_FIELDS = {
-    &GlobalParams::price_growth,     &GlobalParams::shock_persistence, &GlobalParams::city_growth,
-    &GlobalParams::city_volatility,  &GlobalParams::occupancy,         &GlobalParams::plot_ratio,
+    &GlobalParams::price_growth,     &GlobalParams::shock_persistence,
+    &GlobalParams::city_real_growth, &GlobalParams::city_volatility,
+    &GlobalParams::occupancy,        &GlobalParams::plot_ratio,
     &GlobalParams::construction_lag, &GlobalParams::fund_lag};
 
 core::ModelDeclaration make_declaration() {
@@ -53,11 +54,13 @@ core::ModelDeclaration make_declaration() {
       {"volatility", "1", "D: sd of the yearly TFP shock", Scope::PerSector, core::NON_NEGATIVE,
        none},
       {"tax_rate", "1", "tau: tax / value added", Scope::PerSector, core::UNIT_INTERVAL, none},
-      {"price_growth", "1/yr", "pi: nominal price growth common to all sectors", Scope::Global,
+      {"price_growth", "1/yr",
+       "pi: price growth (the deflator), shared by every sector and the city", Scope::Global,
        core::ANY_NUMBER, none},
       {"shock_persistence", "1", "rho: AR(1) coefficient of the TFP shocks (stationary)",
        Scope::Global, core::OPEN_CORRELATION, none},
-      {"city_growth", "1/yr", "g_city: trend nominal growth of city GDP", Scope::Global,
+      {"city_real_growth", "1/yr",
+       "g_city: trend real growth of city GDP (its prices grow by price_growth)", Scope::Global,
        core::ANY_NUMBER, none},
       {"city_volatility", "1", "sd of the city's yearly growth shock", Scope::Global,
        core::NON_NEGATIVE, none},
@@ -86,8 +89,11 @@ core::ModelDeclaration make_declaration() {
       {"area_output_ratio", "1", "district GDP per km2 / city GDP per km2", false, true},
       {"pillar_count", "count", "number of sectors whose value added exceeds the pillar threshold",
        false, true},
+      {"real_district_gdp", "亿元 (base-year prices)",
+       "district GDP at base-year prices (nominal / price index)", false, true},
       {"va", "亿元", "value added by sector, nominal", true, true},
-      {"capital", "亿元", "productive capital stock by sector", true, false},
+      {"capital", "亿元 (base-year prices)", "productive capital stock by sector, real", true,
+       false},
       {"space", "万m2", "occupied floor space by sector", true, false},
       {"tax", "亿元", "tax paid by sector", true, false},
       {"revenue", "亿元", "revenue by sector (value added / va_ratio)", true, false},

@@ -41,9 +41,9 @@ const Prior& sector_param(const SectorParams& p, int index);
 
 /// Region-wide behavioural parameters.
 struct GlobalParams {
-  Prior price_growth;       ///< pi: nominal price growth common to all sectors, 1/yr
+  Prior price_growth;  ///< pi: price growth (deflator) shared by the sectors and the city, 1/yr
   Prior shock_persistence;  ///< rho: AR(1) coefficient of the TFP shocks
-  Prior city_growth;        ///< g_city: trend nominal growth of city GDP, 1/yr
+  Prior city_real_growth;   ///< g_city: trend real growth of city GDP, 1/yr (prices: price_growth)
   Prior city_volatility;    ///< sd of the city's yearly growth shock
   Prior occupancy;          ///< total share of released space ever occupied, [0, 1]
   Prior plot_ratio;         ///< floor space per unit of released land
