@@ -1,0 +1,203 @@
+#include "engine/analysis/calibration.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace sectorsim::analysis {
+
+namespace {
+
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+std::vector<double> finite(const std::vector<double>& x) {
+  std::vector<double> out;
+  for (const double v : x) {
+    if (std::isfinite(v)) out.push_back(v);
+  }
+  return out;
+}
+
+double mean_of(const std::vector<double>& x) {
+  double s = 0;
+  for (const double v : x)
+    s += v;
+  return s / static_cast<double>(x.size());
+}
+
+}  // namespace
+
+Estimate mean_rate(const std::vector<double>& rates) {
+  const std::vector<double> x = finite(rates);
+  if (x.size() < 2) throw std::invalid_argument("mean_rate: needs at least 2 years");
+  const double m = mean_of(x);
+  double ss = 0;
+  for (const double v : x)
+    ss += (v - m) * (v - m);
+  const double n = static_cast<double>(x.size());
+  return {m, std::sqrt(ss / (n - 1) / n), x.size()};
+}
+
+Estimate sample_sd(const std::vector<double>& values) {
+  const std::vector<double> x = finite(values);
+  if (x.size() < 2) throw std::invalid_argument("sample_sd: needs at least 2 values");
+  const double m = mean_of(x);
+  double ss = 0;
+  for (const double v : x)
+    ss += (v - m) * (v - m);
+  const double n = static_cast<double>(x.size());
+  const double sd = std::sqrt(ss / (n - 1));
+  return {sd, sd / std::sqrt(2 * (n - 1)), x.size()};
+}
+
+std::vector<double> growth_from_levels(const std::vector<double>& levels) {
+  std::vector<double> g(levels.size(), NaN);
+  for (std::size_t t = 1; t < levels.size(); ++t) {
+    if (std::isfinite(levels[t]) && std::isfinite(levels[t - 1]) && levels[t - 1] != 0)
+      g[t] = levels[t] / levels[t - 1] - 1;
+  }
+  return g;
+}
+
+std::vector<double> implied_deflator(const std::vector<double>& levels,
+                                     const std::vector<double>& real_growth) {
+  if (levels.size() != real_growth.size())
+    throw std::invalid_argument("implied_deflator: levels and real growth differ in length");
+  std::vector<double> d = growth_from_levels(levels);
+  for (std::size_t t = 0; t < d.size(); ++t)
+    d[t] = std::isfinite(d[t]) && std::isfinite(real_growth[t])
+               ? (1 + d[t]) / (1 + real_growth[t]) - 1
+               : NaN;
+  return d;
+}
+
+Estimate ar1(const std::vector<double>& x) {
+  const std::vector<double> f = finite(x);
+  if (f.size() < 3) throw std::invalid_argument("ar1: needs at least 3 values");
+  const double m = mean_of(f);
+  double sxy = 0, sxx = 0;
+  std::size_t pairs = 0;
+  for (std::size_t t = 1; t < x.size(); ++t) {
+    if (!std::isfinite(x[t]) || !std::isfinite(x[t - 1])) continue;
+    sxy += (x[t] - m) * (x[t - 1] - m);
+    sxx += (x[t - 1] - m) * (x[t - 1] - m);
+    ++pairs;
+  }
+  if (pairs < 2 || sxx == 0)
+    throw std::invalid_argument("ar1: needs 2 consecutive pairs that vary");
+  const double phi = sxy / sxx;
+  double sse = 0;
+  for (std::size_t t = 1; t < x.size(); ++t) {
+    if (!std::isfinite(x[t]) || !std::isfinite(x[t - 1])) continue;
+    const double e = (x[t] - m) - phi * (x[t - 1] - m);
+    sse += e * e;
+  }
+  const double dof = pairs > 1 ? static_cast<double>(pairs - 1) : 1.0;
+  return {phi, std::sqrt(sse / dof / sxx), pairs};
+}
+
+ShrunkCovariance shrink_to_constant_correlation(const std::vector<double>& panel, std::size_t n) {
+  if (n < 2 || panel.size() % n != 0)
+    throw std::invalid_argument("shrink_to_constant_correlation: needs a T x N panel, N >= 2");
+  // Complete rows, demeaned.
+  std::vector<double> y;
+  for (std::size_t r = 0; r < panel.size() / n; ++r) {
+    bool complete = true;
+    for (std::size_t i = 0; i < n; ++i)
+      complete = complete && std::isfinite(panel[r * n + i]);
+    if (complete)
+      y.insert(y.end(), panel.begin() + static_cast<std::ptrdiff_t>(r * n),
+               panel.begin() + static_cast<std::ptrdiff_t>((r + 1) * n));
+  }
+  const std::size_t rows = y.size() / n;
+  if (rows < 3)
+    throw std::invalid_argument("shrink_to_constant_correlation: needs 3 complete rows, got " +
+                                std::to_string(rows));
+  const double T = static_cast<double>(rows);
+  for (std::size_t i = 0; i < n; ++i) {
+    double m = 0;
+    for (std::size_t t = 0; t < rows; ++t)
+      m += y[t * n + i];
+    m /= T;
+    for (std::size_t t = 0; t < rows; ++t)
+      y[t * n + i] -= m;
+  }
+  ShrunkCovariance out;
+  out.n = n;
+  out.rows = rows;
+  auto at = [n](std::vector<double>& m, std::size_t i, std::size_t j) -> double& {
+    return m[i * n + j];
+  };
+  out.sample.assign(n * n, 0);
+  for (std::size_t t = 0; t < rows; ++t)
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        at(out.sample, i, j) += y[t * n + i] * y[t * n + j] / T;
+  std::vector<double> s(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    s[i] = std::sqrt(at(out.sample, i, i));
+    if (s[i] == 0)
+      throw std::invalid_argument("shrink_to_constant_correlation: a series is constant");
+  }
+  // r-bar: the mean of the off-diagonal sample correlations.
+  double rsum = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      rsum += at(out.sample, i, j) / (s[i] * s[j]);
+  const double rbar = rsum / (static_cast<double>(n * (n - 1)) / 2);
+  out.mean_correlation = rbar;
+  out.target.assign(n * n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      at(out.target, i, j) = i == j ? at(out.sample, i, i) : rbar * s[i] * s[j];
+  // pi-hat: the sum of the asymptotic variances of the sample covariances;
+  // rho-hat: of their covariances with the target; gamma-hat: the target's
+  // squared distance (Ledoit and Wolf 2004, "Honey, I shrunk the sample
+  // covariance matrix", section 2 and appendix B).
+  double pi_hat = 0, rho_hat = 0, gamma_hat = 0;
+  std::vector<double> theta_ii(n * n, 0);  // theta[i][j]: (1/T) sum (y_i^2 - s_ii)(y_i y_j - s_ij)
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      double p = 0, th = 0;
+      for (std::size_t t = 0; t < rows; ++t) {
+        const double yij = y[t * n + i] * y[t * n + j] - at(out.sample, i, j);
+        p += yij * yij;
+        th += (y[t * n + i] * y[t * n + i] - at(out.sample, i, i)) * yij;
+      }
+      pi_hat += p / T;
+      theta_ii[i * n + j] = th / T;
+      const double d = at(out.target, i, j) - at(out.sample, i, j);
+      gamma_hat += d * d;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    double p = 0;
+    for (std::size_t t = 0; t < rows; ++t) {
+      const double v = y[t * n + i] * y[t * n + i] - at(out.sample, i, i);
+      p += v * v;
+    }
+    rho_hat += p / T;  // the diagonal: pi_ii
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      if (i == j) continue;
+      rho_hat += rbar / 2 * (s[j] / s[i] * theta_ii[i * n + j] + s[i] / s[j] * theta_ii[j * n + i]);
+    }
+  const double kappa = gamma_hat > 0 ? (pi_hat - rho_hat) / gamma_hat : 0;
+  out.intensity = std::max(0.0, std::min(1.0, kappa / T));
+  out.shrunk.assign(n * n, 0);
+  for (std::size_t k = 0; k < n * n; ++k)
+    out.shrunk[k] = out.intensity * out.target[k] + (1 - out.intensity) * out.sample[k];
+  out.sd.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    out.sd[i] = std::sqrt(at(out.shrunk, i, i));
+  out.correlation.assign(n * n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j)
+      at(out.correlation, i, j) = at(out.shrunk, i, j) / (out.sd[i] * out.sd[j]);
+  return out;
+}
+
+}  // namespace sectorsim::analysis
