@@ -262,6 +262,17 @@ class NonFiniteCli : public testing::ScratchDirTest {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(file(name)) << text;
   }
+  // The Luohu scenarios with finance's trend growth a normal of this sd (its
+  // mean as shipped); returns the new region.yaml.
+  std::string finance_trend_as_normal(const std::string& sd) {
+    copy_luohu(
+        "      tfp_growth:\n        dist: truncated_normal\n        mean: 0.030\n        sd: "
+        "0.012\n"
+        "        low: -0.01\n        high: 0.07\n",
+        "      tfp_growth:\n        dist: normal\n        mean: 0.030\n        sd: " + sd + "\n");
+    std::ifstream in(file("region.yaml"));
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
   static std::string line_of(const std::string& text, const std::string& needle) {
     const auto at = text.find(needle);
     return std::to_string(1 + std::count(text.begin(), text.begin() + static_cast<long>(at), '\n'));
@@ -331,13 +342,7 @@ TEST_F(NonFiniteCli, AllowedRunStoresTheCountsAndWarns) {
 
 TEST_F(NonFiniteCli, PriorTooWideForTheModelIsRefusedAtItsLine) {
   // sd 1e10 for finance's trend growth: exp overflows within a year.
-  const std::string from =
-      "      tfp_growth:\n        dist: truncated_normal\n        mean: 0.030\n        sd: 0.012\n"
-      "        low: -0.01\n        high: 0.07\n";
-  copy_luohu(from,
-             "      tfp_growth:\n        dist: normal\n        mean: 0.030\n        sd: 1e10\n");
-  std::ifstream in(file("region.yaml"));
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string text = finance_trend_as_normal("1e10");
   const std::string line = line_of(text, "        dist: normal");
   const std::string expected = file("region.yaml") + ":" + line +
                                ":9: sectors.finance.params.tfp_growth: normal(mean=0.030, "
@@ -358,13 +363,7 @@ TEST_F(NonFiniteCli, PriorTooWideForTheModelIsRefusedAtItsLine) {
 TEST_F(NonFiniteCli, TypoInAnSdOverALongHorizonIsRefused) {
   // sd 30 where 0.30 was meant: at six sd, 180 a year of log growth
   // overflows over 2022-2030 (the district's value added passes 1e308).
-  const std::string from =
-      "      tfp_growth:\n        dist: truncated_normal\n        mean: 0.030\n        sd: 0.012\n"
-      "        low: -0.01\n        high: 0.07\n";
-  copy_luohu(from,
-             "      tfp_growth:\n        dist: normal\n        mean: 0.030\n        sd: 30\n");
-  std::ifstream in(file("region.yaml"));
-  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::string text = finance_trend_as_normal("30");
   const auto at = text.find("end_year: 2025");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, 14, "end_year: 2030");

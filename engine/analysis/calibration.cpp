@@ -27,29 +27,31 @@ double mean_of(const std::vector<double>& x) {
   return s / static_cast<double>(x.size());
 }
 
+// The finite entries' count, mean and sample sd (n - 1); throws below 2.
+struct Moments {
+  std::size_t n;
+  double mean, sd;
+};
+Moments moments(const std::vector<double>& values, const char* what) {
+  const std::vector<double> x = finite(values);
+  if (x.size() < 2) throw std::invalid_argument(std::string(what) + ": needs at least 2 values");
+  const double m = mean_of(x);
+  double ss = 0;
+  for (const double v : x)
+    ss += (v - m) * (v - m);
+  return {x.size(), m, std::sqrt(ss / static_cast<double>(x.size() - 1))};
+}
+
 }  // namespace
 
 Estimate mean_rate(const std::vector<double>& rates) {
-  const std::vector<double> x = finite(rates);
-  if (x.size() < 2) throw std::invalid_argument("mean_rate: needs at least 2 years");
-  const double m = mean_of(x);
-  double ss = 0;
-  for (const double v : x)
-    ss += (v - m) * (v - m);
-  const double n = static_cast<double>(x.size());
-  return {m, std::sqrt(ss / (n - 1) / n), x.size()};
+  const Moments m = moments(rates, "mean_rate");
+  return {m.mean, m.sd / std::sqrt(static_cast<double>(m.n)), m.n};
 }
 
 Estimate sample_sd(const std::vector<double>& values) {
-  const std::vector<double> x = finite(values);
-  if (x.size() < 2) throw std::invalid_argument("sample_sd: needs at least 2 values");
-  const double m = mean_of(x);
-  double ss = 0;
-  for (const double v : x)
-    ss += (v - m) * (v - m);
-  const double n = static_cast<double>(x.size());
-  const double sd = std::sqrt(ss / (n - 1));
-  return {sd, sd / std::sqrt(2 * (n - 1)), x.size()};
+  const Moments m = moments(values, "sample_sd");
+  return {m.sd, m.sd / std::sqrt(2 * static_cast<double>(m.n - 1)), m.n};
 }
 
 std::vector<double> growth_from_levels(const std::vector<double>& levels) {
