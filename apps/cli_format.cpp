@@ -218,8 +218,12 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
        << interval(c.all_targets_unpaired.low, c.all_targets_unpaired.high) << "\n";
   }
   const int last = baseline.end_year - baseline.base_year;
+  // Two kinds of uncertainty, said apart: the mean's interval is Monte Carlo
+  // error (it shrinks with more draws); the effect's 5-95% spread across
+  // draws is what the priors leave unknown about it (it does not).
   os << "\nIndicators in " << baseline.end_year
-     << ": mean difference [95% CI], P(higher), P(lower)\n";
+     << ": mean difference [95% CI: Monte Carlo error of the mean], the effect across draws "
+        "[5%, 95%]: model uncertainty, P(higher), P(lower)\n";
   for (const auto& c : comparisons) {
     for (const auto& d : c.diffs) {
       if (d.info.by_sector) continue;
@@ -232,7 +236,8 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
       os << pad(c.scenario, 24) << pad(d.info.name, 24)
          << pad(signed_fmt(stat(0)) + " [" + signed_fmt(stat(1)) + ", " + signed_fmt(stat(2)) + "]",
                 34)
-         << pad(hi, 8) << buf << "\n";
+         << pad("[" + signed_fmt(stat(4)) + ", " + signed_fmt(stat(5)) + "]", 26) << pad(hi, 8)
+         << buf << "\n";
     }
   }
 }

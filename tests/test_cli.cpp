@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/io/results_reader.hpp"
+#include "engine/stats/paired.hpp"
 #include "shell.hpp"
 
 namespace sectorsim {
@@ -360,6 +361,29 @@ TEST_F(Cli, ComparePrintsPairedIntervalsNarrowerThanUnpaired) {
   }
   EXPECT_GT(informative, 0);
   EXPECT_TRUE(fs::exists(file("csv/comparison_targets.csv")));
+  // The indicators say which interval is Monte Carlo error and which is the
+  // effect's spread across draws, and the spread is the file's p05 and p95.
+  EXPECT_NE(r.out.find("mean difference [95% CI: Monte Carlo error of the mean], the effect "
+                       "across draws [5%, 95%]: model uncertainty"),
+            std::string::npos)
+      << r.out;
+  for (const auto& d : cmps[0].diffs) {
+    if (d.info.name != "service_va") continue;
+    const std::size_t per_stat = d.stats.size() / core::N_DIFF_STATS;
+    const std::size_t end = per_stat - 1;  // the end year of an indicator
+    const auto line =
+        r.out.find("plan-2022-2025          service_va ", r.out.find("Indicators in"));
+    ASSERT_NE(line, std::string::npos) << r.out;
+    const std::string row = r.out.substr(line, r.out.find('\n', line) - line);
+    char p05[32], p95[32];
+    std::snprintf(p05, sizeof p05, "%.5g", d.stats[4 * per_stat + end]);
+    std::snprintf(p95, sizeof p95, "%.5g", d.stats[5 * per_stat + end]);
+    EXPECT_NE(row.find(std::string("[+") + p05), std::string::npos) << row << " / " << p05;
+    EXPECT_NE(row.find(std::string(", +") + p95 + "]"), std::string::npos) << row << " / " << p95;
+    // Model uncertainty about the effect is far wider than its Monte Carlo error.
+    EXPECT_GT(d.stats[5 * per_stat + end] - d.stats[4 * per_stat + end],
+              5 * (d.stats[2 * per_stat + end] - d.stats[1 * per_stat + end]));
+  }
 }
 
 TEST_F(Cli, CompareTakesSketchesForBoundedMemory) {
