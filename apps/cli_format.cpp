@@ -292,13 +292,9 @@ void print_compare_notes(std::ostream& os, const std::vector<core::ScenarioSpec>
 }
 
 void print_nonfinite_warning(std::ostream& os, const core::ScenarioResult& result) {
-  const std::uint64_t cells = result.nonfinite_cells();
-  const std::uint64_t targets = result.undefined_targets();
-  if (cells == 0 && targets == 0) return;
-  os << "sectorsim: warning: scenario '" << result.name << "': " << cells
-     << (cells == 1 ? " cell holds" : " cells hold") << " values that are not finite numbers and "
-     << targets << (targets == 1 ? " target was" : " targets were")
-     << " undefined in some draws (those cells' statistics are NaN; counts in nonfinite/):\n";
+  if (result.nonfinite_cells() == 0 && result.undefined_targets() == 0) return;
+  os << "sectorsim: warning: scenario '" << result.name << "': " << core::nonfinite_headline(result)
+     << " (those cells' statistics are NaN; counts in nonfinite/):\n";
   for (const std::string& line : core::describe_nonfinite(result))
     os << "sectorsim:   " << line << "\n";
 }

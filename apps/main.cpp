@@ -116,8 +116,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   cli::ClusterProcesses processes(cluster, g_silent_errors);
   const std::string scenario = vm["scenario"].as<std::string>();
   // Every option is checked before the scenario is read and its model built.
-  if (vm.count("gzip") && (vm["gzip"].as<int>() < 1 || vm["gzip"].as<int>() > 9))
-    throw run::InputError("--gzip must be in [1, 9]");
+  if (vm.count("gzip")) run::check_gzip_level(vm["gzip"].as<int>());
   const core::ScenarioSpec spec = load(scenario, vm.count("strict") > 0, o.execution.threads);
   if (cluster.rank() != 0) {
     if (!run::run_share(spec, processes, o.execution)) return EXIT_INPUT;

@@ -226,7 +226,7 @@ TEST(FixedCell, SummarisesToItsValueAndSdZero) {
   }
 }
 
-TEST(FixedCell, MeetsIsFalseForEveryValueThatIsNotANumber) {
+TEST(Meets, FalseForEveryValueThatIsNotANumber) {
   for (const double v : {NaN, INF, -INF}) {
     for (const core::Op op :
          {core::Op::Greater, core::Op::GreaterEqual, core::Op::Less, core::Op::LessEqual}) {

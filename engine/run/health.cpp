@@ -8,15 +8,10 @@
 namespace sectorsim::run {
 
 void check_finite(const core::ScenarioResult& r, bool allow) {
-  const std::uint64_t cells = r.nonfinite_cells();
-  const std::uint64_t targets = r.undefined_targets();
-  if (allow || (cells == 0 && targets == 0)) return;
+  if (allow || (r.nonfinite_cells() == 0 && r.undefined_targets() == 0)) return;
   std::vector<std::string> lines;
-  lines.push_back("scenario '" + r.name + "': " + std::to_string(cells) +
-                  (cells == 1 ? " cell holds" : " cells hold") +
-                  " values that are not finite numbers and " + std::to_string(targets) +
-                  (targets == 1 ? " target was" : " targets were") +
-                  " undefined in some draws; no results were written:");
+  lines.push_back("scenario '" + r.name + "': " + core::nonfinite_headline(r) +
+                  "; no results were written:");
   for (std::string& line : core::describe_nonfinite(r))
     lines.push_back("  " + std::move(line));
   lines.push_back(

@@ -69,6 +69,10 @@ struct Execution {
 /// Throws InputError where threads or batch are out of range.
 void check_execution(const Execution& execution);
 
+/// Throws InputError where a gzip level is outside [1, 9]; the command line
+/// calls it before reading the scenario, run_scenario again for any caller.
+void check_gzip_level(int level);
+
 /// Everything run_scenario and compare_scenarios take besides the specs.
 struct RunOptions {
   Overrides overrides;

@@ -58,6 +58,10 @@ void check_execution(const Execution& execution) {
   }
 }
 
+void check_gzip_level(int level) {
+  if (level < 1 || level > 9) throw InputError("--gzip must be in [1, 9]");
+}
+
 namespace detail {
 
 core::RunOptions runner_options(const core::RunSettings& run, const Execution& execution) {
@@ -209,7 +213,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     popt.float32 = options.output.float32;
     if (options.output.gzip) {
       popt.gzip = *options.output.gzip;
-      if (popt.gzip < 1 || popt.gzip > 9) throw InputError("--gzip must be in [1, 9]");
+      check_gzip_level(popt.gzip);
     }
   }
   // Before anything is allocated or written: does the run fit this machine?

@@ -124,6 +124,14 @@ std::vector<std::string> describe_nonfinite(const ScenarioResult& r, std::size_t
   return lines;
 }
 
+std::string nonfinite_headline(const ScenarioResult& r) {
+  const std::uint64_t cells = r.nonfinite_cells();
+  const std::uint64_t targets = r.undefined_targets();
+  return std::to_string(cells) + (cells == 1 ? " cell holds" : " cells hold") +
+         " values that are not finite numbers and " + std::to_string(targets) +
+         (targets == 1 ? " target was" : " targets were") + " undefined in some draws";
+}
+
 TargetVerdict target_verdict(const TargetResult& t) {
   const Proportion& own = t.in_year;
   if (own.n == 0) return TargetVerdict::Open;

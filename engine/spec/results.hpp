@@ -93,6 +93,10 @@ std::string verdict_text(const TargetResult& target, const std::vector<int>& yea
 /// Why the joint probability is 0 (or 1), in one sentence; "" otherwise.
 std::string joint_text(const ScenarioResult& result);
 
+/// "3 cells hold values that are not finite numbers and 1 target was
+/// undefined in some draws": the head of every message about them.
+std::string nonfinite_headline(const ScenarioResult& result);
+
 /// One line a series (and sector) with non-finite draws ("service_va
 /// 2023-2025: up to 12 of 20000 draws (0.06%) NaN or +-inf") and a target
 /// with undefined draws, most draws first; at most `limit` lines and one

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <Eigen/Dense>
 
@@ -352,7 +353,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   double* abs_land = take(ny);   // absorbed space built on released land, by year
   double* fund = take(1);        // lagged fund of one sector-year
   double* defl_prev = take(1);   // 1 / price index of the year before, exp(-(t-1) pi)
-  double* defl_now = take(1);    // 1 / price index of the year, exp(-t pi)
+  double* defl_now = take(1);    // 1 / price index of the year, exp(-t pi): one exp a year
   double* dlnk = take(1);        // capital ratio, then its logarithm
   double* dlns = take(1);        // space ratio, then its logarithm
   auto row = [n](double* base, std::size_t i) { return base + i * n; };
@@ -407,8 +408,9 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
     }
   }
   std::fill(city, city + n, city_base_gdp_);
+  std::fill(defl_now, defl_now + n, 1.0);  // the base year's prices
 
-  write_year(0, n, y, k, s, city, in.params, st, out);
+  write_year(0, n, y, k, s, city, defl_now, in.params, st, out);
 
   const double* pi = gp(PI);
   const double* rho = gp(RHO);
@@ -418,12 +420,11 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   for (std::size_t t = 1; t < ny; ++t) {
     // Capital is real (base-year prices): this year's investment is last
     // year's value added and this year's fund money, each over its price
-    // index, so that the price path moves nominal values only.
-    for (std::size_t l = 0; l < n; ++l) {
-      defl_prev[l] = -static_cast<double>(t - 1) * pi[l];
+    // index, so that the price path moves nominal values only. Last year's
+    // deflator is the one computed then.
+    std::swap(defl_prev, defl_now);
+    for (std::size_t l = 0; l < n; ++l)
       defl_now[l] = -static_cast<double>(t) * pi[l];
-    }
-    core::exp_many(defl_prev, defl_prev, n);
     core::exp_many(defl_now, defl_now, n);
     // Correlated shocks u = F z for this year.
     const double* z = in.shocks + (t - 1) * m * st;
@@ -476,13 +477,14 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
     core::exp_many(fund, fund, n);
     for (std::size_t l = 0; l < n; ++l)
       city[l] *= fund[l];
-    write_year(static_cast<int>(t), n, y, k, s, city, in.params, st, out);
+    write_year(static_cast<int>(t), n, y, k, s, city, defl_now, in.params, st, out);
   }
 }
 
 void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const double* k,
-                                   const double* s, const double* city, const double* params,
-                                   std::size_t pstride, const core::BatchOut& out) const {
+                                   const double* s, const double* city, const double* deflator,
+                                   const double* params, std::size_t pstride,
+                                   const core::BatchOut& out) const {
   const std::size_t ns = static_cast<std::size_t>(n_sectors_);
   auto cell = [&](int series, std::size_t sector = 0) {
     return out.values +
@@ -505,17 +507,6 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
   }
   double *share = cell(SERVICE_SHARE), *per_km2 = cell(GDP_PER_KM2), *cg = cell(CITY_GDP),
          *ratio = cell(AREA_RATIO);
-  // Real series: nominal over the price index exp(t pi) of the draw (pi is
-  // drawn once a draw); the base year's index is 1 exactly.
-  double* deflate = cell(REAL_GDP);  // 1 / price index first, then real district GDP
-  const double* pi = params + static_cast<std::size_t>(global_param_index(PI)) * pstride;
-  if (t == 0) {
-    std::fill(deflate, deflate + n, 1.0);
-  } else {
-    for (std::size_t l = 0; l < n; ++l)
-      deflate[l] = -static_cast<double>(t) * pi[l];
-    core::exp_many(deflate, deflate, n);
-  }
   for (std::size_t l = 0; l < n; ++l) {
     share[l] = svc[l] / gdp[l];
     mp[l] = mp[l] / svc[l];
@@ -533,8 +524,10 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
     std::fill(per_km2, per_km2 + n, base_.per_km2);
     std::fill(ratio, ratio + n, base_.area_ratio);
   }
+  // Real district GDP: nominal over the year's price index exp(t pi).
+  double* real_gdp = cell(REAL_GDP);
   for (std::size_t l = 0; l < n; ++l)
-    deflate[l] *= gdp[l];  // real district GDP
+    real_gdp[l] = gdp[l] * deflator[l];
 }
 
 }  // namespace sectorsim::models

@@ -36,9 +36,10 @@ class SectorGrowthModel : public core::Model {
 
  private:
   // Writes every cell of year index t; y, k, s hold one row of n lanes per sector.
+  /// Writes year t's cells; `deflator` is 1 / the year's price index, exp(-t pi).
   void write_year(int t, std::size_t n, const double* y, const double* k, const double* s,
-                  const double* city, const double* params, std::size_t pstride,
-                  const core::BatchOut& out) const;
+                  const double* city, const double* deflator, const double* params,
+                  std::size_t pstride, const core::BatchOut& out) const;
 
   int n_sectors_ = 0;
   int n_years_ = 0;
