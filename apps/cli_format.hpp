@@ -48,6 +48,10 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
 /// with its interval and the probability of a higher value.
 void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline,
                             const std::vector<core::Comparison>& comparisons);
+/// The costs and fiscal return of each comparison that has them (MODEL.md
+/// 8.3); called by print_comparison_table.
+void print_appraisal(std::ostream& os, const core::ScenarioSpec& baseline,
+                     const std::vector<core::Comparison>& comparisons);
 
 /// "N targets", and where some were inherited through `extends:`, where
 /// from: "6 targets: 5 inherited from plan-2022-2025.yaml, 1 added".

@@ -434,6 +434,18 @@ TEST_F(ConfigErrors, NominalCityGrowthIsRefusedWithTheRule) {
                "the district; write city_real_growth as the nominal trend less price_growth"}));
 }
 
+// The appraisal's discount rate is a choice, not a prior: a spread is
+// refused at its line with the way to see the rate's effect.
+TEST_F(ConfigErrors, DiscountRateWithASpreadIsRefused) {
+  const std::string text =
+      "extends: minimal.yaml\nparameters:\n  discount_rate: {dist: uniform, low: 0.03, high: "
+      "0.08}\n";
+  EXPECT_EQ(errors(text),
+            (Strings{"case.yaml:3:18: parameters.discount_rate: the discount rate is a choice of "
+                     "the appraisal, not an uncertainty: give it as a value (value: 0.08), and "
+                     "compare again at another rate to see its effect"}));
+}
+
 TEST_F(ConfigErrors, UnknownKeyWithSuggestion) {
   EXPECT_EQ(errors("extends: minimal.yaml\n"
                    "levers:\n"

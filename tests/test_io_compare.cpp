@@ -186,6 +186,19 @@ core::Comparison test_comparison(const std::string& scenario, const std::string&
   }
   c.all_targets_paired = {0.05, -0.1 / 3, 0.2};
   c.all_targets_unpaired = {0.05, -0.3, 0.4};
+  // An appraisal with every kind of value: the value added's mean only
+  // (NaN elsewhere, as appraise() leaves it).
+  core::Appraisal a;
+  a.series = {"pv_cost", "pv_revenue", "gdp", "rate"};
+  a.cost = {32.5 / 3, 31.0, 34.0, 19.5, 48.25};
+  a.revenue = {1.375, 1.25, 1.5, 0.5, 2.5};
+  a.value_added = {23.9 / 7, NaN, NaN, NaN, NaN};
+  a.discount_rate = 0.08;
+  a.net = a.revenue.mean - a.cost.mean;
+  a.bcr = a.revenue.mean / a.cost.mean;
+  a.cost_per_value_added = a.cost.mean / a.value_added.mean;
+  a.revenue_exceeds_cost = {1, DRAWS, 0.1, 0.01 / 3, 0.4};
+  c.appraisal = a;
   return c;
 }
 
@@ -320,6 +333,29 @@ void expect_same(const core::Comparison& got, const core::Comparison& want) {
     expect_same(g.baseline, w.baseline, w.id + " baseline");
     expect_same(g.paired, w.paired, w.id + " paired");
     expect_same(g.unpaired, w.unpaired, w.id + " unpaired");
+  }
+  ASSERT_EQ(got.appraisal.has_value(), want.appraisal.has_value());
+  if (want.appraisal) {
+    const core::Appraisal &g = *got.appraisal, &w = *want.appraisal;
+    EXPECT_EQ(g.series.cost, w.series.cost);
+    EXPECT_EQ(g.series.revenue, w.series.revenue);
+    EXPECT_EQ(g.series.value_added, w.series.value_added);
+    EXPECT_EQ(g.series.discount_rate, w.series.discount_rate);
+    const std::pair<const core::AppraisalStat*, const core::AppraisalStat*> pairs[] = {
+        {&g.cost, &w.cost}, {&g.revenue, &w.revenue}, {&g.value_added, &w.value_added}};
+    for (const auto& [a, b] : pairs) {
+      for (const auto& [x, y] : {std::pair{a->mean, b->mean}, std::pair{a->ci_low, b->ci_low},
+                                 std::pair{a->ci_high, b->ci_high}, std::pair{a->p05, b->p05},
+                                 std::pair{a->p95, b->p95}})
+        EXPECT_TRUE(same(x, y)) << x << " vs " << y;
+    }
+    for (const auto& [x, y] :
+         {std::pair{g.discount_rate, w.discount_rate}, std::pair{g.net, w.net},
+          std::pair{g.bcr, w.bcr}, std::pair{g.cost_per_value_added, w.cost_per_value_added},
+          std::pair{g.revenue_exceeds_cost.p, w.revenue_exceeds_cost.p},
+          std::pair{g.revenue_exceeds_cost.low, w.revenue_exceeds_cost.low},
+          std::pair{g.revenue_exceeds_cost.high, w.revenue_exceeds_cost.high}})
+      EXPECT_TRUE(same(x, y)) << x << " vs " << y;
   }
   expect_same(got.all_targets_paired, want.all_targets_paired, "joint paired");
   expect_same(got.all_targets_unpaired, want.all_targets_unpaired, "joint unpaired");
@@ -634,13 +670,34 @@ TEST(IoCompare, CsvTablesParseBack) {
   EXPECT_EQ(std::strtod(diff_indicators[12][7].c_str(), nullptr), dva[(6 * 3 + 2) * 2 + 1]);
   EXPECT_EQ(std::strtod(diff_indicators[12][8].c_str(), nullptr), dva[(7 * 3 + 2) * 2 + 1]);
 
+  // The appraisal: three quantities with their statistics (the value
+  // added's mean only), then net, the ratios and the probability.
+  const auto appraisal = read_csv(csv / "comparison_appraisal.csv");
+  ASSERT_EQ(appraisal.size(), 1u + 7);
+  EXPECT_EQ(appraisal[0], (std::vector<std::string>{"scenario", "baseline", "quantity", "mean",
+                                                    "ci_low", "ci_high", "p05", "p95"}));
+  const core::Appraisal& a = *w.comparison.appraisal;
+  EXPECT_EQ(appraisal[1][2], "cost");
+  EXPECT_EQ(std::strtod(appraisal[1][3].c_str(), nullptr), a.cost.mean);
+  EXPECT_EQ(std::strtod(appraisal[1][7].c_str(), nullptr), a.cost.p95);
+  EXPECT_EQ(appraisal[3][2], "value_added");
+  EXPECT_EQ(std::strtod(appraisal[3][3].c_str(), nullptr), a.value_added.mean);
+  EXPECT_EQ(appraisal[3][4], "");
+  EXPECT_EQ(appraisal[5][2], "bcr");
+  EXPECT_EQ(std::strtod(appraisal[5][3].c_str(), nullptr), a.bcr);
+  EXPECT_EQ(appraisal[7],
+            (std::vector<std::string>{"plan", "base", "p_revenue_exceeds_cost", appraisal[7][3],
+                                      appraisal[7][4], appraisal[7][5], "", ""}));
+  EXPECT_EQ(std::strtod(appraisal[7][4].c_str(), nullptr), a.revenue_exceeds_cost.low);
+
   // Nothing else in the directory: no temporary files left behind.
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(csv))
     names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"comparison_indicators.csv", "comparison_targets.csv",
-                                             "summary.csv", "targets.csv"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"comparison_appraisal.csv", "comparison_indicators.csv",
+                                      "comparison_targets.csv", "summary.csv", "targets.csv"}));
 
   // Written again, the files are replaced.
   io::write_csv(csv.string(), {w.base}, {});

@@ -348,7 +348,7 @@ TEST_F(NonFiniteCli, PriorTooWideForTheModelIsRefusedAtItsLine) {
                                ":9: sectors.finance.params.tfp_growth: normal(mean=0.030, "
                                "sd=1e10) is too wide for the model: at its one-in-a-billion high "
                                "value 5.99781e+10, district_gdp in 2023 is not a finite number "
-                               "(nor are 37 other cells); narrow it (a misplaced decimal point?) "
+                               "(nor are 40 other cells); narrow it (a misplaced decimal point?) "
                                "or bound it (truncated_normal, pert)\n";
   const auto v = testing::sh(cli_ + " validate " + file("baseline.yaml"));
   EXPECT_EQ(v.status, 2);

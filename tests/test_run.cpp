@@ -391,7 +391,9 @@ TEST(RunPreflight, ChunkBuffersAndInputsAreCountedPerThread) {
       sizeof(double);
   for (int threads : {1, 2, 16}) {
     const auto t = static_cast<std::uint64_t>(threads);
-    const std::uint64_t window = core::reorder_window(t, chunk_bytes);
+    // The window is sized by the threads that compute at once (no more than
+    // the machine's), the buffers by every thread.
+    const std::uint64_t window = core::reorder_window(core::threads_at_once(threads), chunk_bytes);
     EXPECT_EQ(runner_bytes(*model, threads, 1, 256, chunk), (window + t) * chunk_bytes + t * inputs)
         << threads << " threads";
   }

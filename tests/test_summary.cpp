@@ -226,18 +226,18 @@ TEST_F(SummaryResolveTargets, SectorSeriesRelativeToYear) {
       {target("grow", "revenue.industry", 2025, 2022), target("va", "va.services", 2023)}, layout,
       2022, sectors);
   ASSERT_EQ(r.size(), 2u);
-  // 11 indicators (real_district_gdp the last), then va, capital, space,
-  // tax, revenue: revenue is series 15; offset 11 * 4 + 4 * 8 = 76; sector 1
-  // of year y is 76 + 2y + 1 (hand computation).
+  // 13 indicators (pv_district_revenue the last), then va, capital, space,
+  // tax, revenue: revenue is series 17; offset 13 * 4 + 4 * 8 = 84; sector 1
+  // of year y is 84 + 2y + 1 (hand computation).
   EXPECT_EQ(r[0].year_index, 3);
-  EXPECT_EQ(r[0].cells, (std::vector<int>{77, 79, 81, 83}));
-  EXPECT_EQ(r[0].relative_cell, 77);
-  // va is series 11 at offset 44; sector 0 of year y is 44 + 2y.
+  EXPECT_EQ(r[0].cells, (std::vector<int>{85, 87, 89, 91}));
+  EXPECT_EQ(r[0].relative_cell, 85);
+  // va is series 13 at offset 52; sector 0 of year y is 52 + 2y.
   EXPECT_EQ(r[1].year_index, 1);
-  EXPECT_EQ(r[1].cells, (std::vector<int>{44, 46, 48, 50}));
+  EXPECT_EQ(r[1].cells, (std::vector<int>{52, 54, 56, 58}));
   EXPECT_EQ(r[1].relative_cell, -1);
   for (int y = 0; y < 4; ++y) {
-    EXPECT_EQ(r[0].cells[static_cast<std::size_t>(y)], layout.cell(15, y, 1));
+    EXPECT_EQ(r[0].cells[static_cast<std::size_t>(y)], layout.cell(17, y, 1));
   }
 }
 

@@ -45,6 +45,12 @@ std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes)
   return std::max(computing + 2, std::min(4 * computing, fit));
 }
 
+std::uint64_t threads_at_once(int threads) {
+  const auto asked = static_cast<std::uint64_t>(std::max(threads, 1));
+  const auto cores = static_cast<std::uint64_t>(std::thread::hardware_concurrency());
+  return cores == 0 ? asked : std::min(asked, cores);
+}
+
 std::uint64_t chunk_draws_of(const Model& model, const RunOptions& options) {
   return options.chunk_draws != 0
              ? options.chunk_draws
@@ -89,8 +95,7 @@ class RunState {
     own_ = ChunkSeq::of(c0, rank, ranks);
     // Process 0 delivers every chunk; the others deliver (send) their own.
     delivery_ = rank == 0 ? ChunkSeq{c0, 1} : own_;
-    const auto computing =
-        static_cast<std::uint64_t>(std::max(opt.threads, 1)) * (rank == 0 ? ranks : 1);
+    const auto computing = threads_at_once(opt.threads) * (rank == 0 ? ranks : 1);
     window_ = reorder_window(computing, cells_ * stride_ * sizeof(double));
     // The sinks' ValueUse decides how long a chunk keeps its values.
     const auto uses = [](ValueUse u) {

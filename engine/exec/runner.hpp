@@ -66,6 +66,12 @@ inline constexpr std::uint64_t WINDOW_BYTES = std::uint64_t{128} << 20;
 /// not 64. Test: RunnerMemory.WindowHoldsFourChunksAThreadWhereTheyFit.
 std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes);
 
+/// Threads of one process that compute at once: `threads`, but no more than
+/// the machine's hardware threads. The reorder window is sized by these, so
+/// that more threads than cores (16 on 2 cores) hold no more chunks than the
+/// cores can fill; results never depend on it.
+std::uint64_t threads_at_once(int threads);
+
 /// The draws per chunk of a run: options.chunk_draws, or
 /// chunk_draws_for(the model's cells) when that is 0.
 std::uint64_t chunk_draws_of(const Model& model, const RunOptions& options);

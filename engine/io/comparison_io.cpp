@@ -206,6 +206,67 @@ std::vector<core::Provenance> read_provenance_group(const h5::Group& scenario) {
   return entries;
 }
 
+namespace {
+
+// The appraisal's quantities, each a difference (scenario - baseline) in the
+// end year: attribute names are "<quantity>_<statistic>".
+constexpr const char* APPRAISAL_QUANTITIES[] = {"cost", "revenue", "value_added"};
+constexpr const char* APPRAISAL_STATS[] = {"mean", "ci_low", "ci_high", "p05", "p95"};
+
+core::AppraisalStat& quantity(core::Appraisal& a, int i) {
+  core::AppraisalStat* q[] = {&a.cost, &a.revenue, &a.value_added};
+  return *q[i];
+}
+double& statistic(core::AppraisalStat& s, int i) {
+  double* v[] = {&s.mean, &s.ci_low, &s.ci_high, &s.p05, &s.p95};
+  return *v[i];
+}
+
+void write_appraisal(const h5::Group& comparison, core::Appraisal a) {
+  const h5::Group g = comparison.create_group("appraisal");
+  g.set_attribute("description",
+                  "differences (scenario - baseline) over the years after the base year, real, "
+                  "discounted to the base year (docs/output-format.md)");
+  g.set_attribute("units", "亿元 (base-year prices)");
+  g.set_attribute("cost_series", a.series.cost);
+  g.set_attribute("revenue_series", a.series.revenue);
+  g.set_attribute("value_added_series", a.series.value_added);
+  g.set_attribute("discount_rate_parameter", a.series.discount_rate);
+  for (int q = 0; q < 3; ++q)
+    for (int s = 0; s < 5; ++s)
+      g.set_attribute(std::string(APPRAISAL_QUANTITIES[q]) + "_" + APPRAISAL_STATS[s],
+                      statistic(quantity(a, q), s));
+  g.set_attribute("discount_rate", a.discount_rate);
+  g.set_attribute("net_mean", a.net);
+  g.set_attribute("bcr", a.bcr);
+  g.set_attribute("cost_per_value_added", a.cost_per_value_added);
+  g.set_attribute("p_revenue_exceeds_cost", a.revenue_exceeds_cost.p);
+  g.set_attribute("p_revenue_exceeds_cost_low", a.revenue_exceeds_cost.low);
+  g.set_attribute("p_revenue_exceeds_cost_high", a.revenue_exceeds_cost.high);
+}
+
+core::Appraisal read_appraisal(const h5::Group& g) {
+  core::Appraisal a;
+  a.series.cost = g.attribute<std::string>("cost_series");
+  a.series.revenue = g.attribute<std::string>("revenue_series");
+  a.series.value_added = g.attribute<std::string>("value_added_series");
+  a.series.discount_rate = g.attribute<std::string>("discount_rate_parameter");
+  for (int q = 0; q < 3; ++q)
+    for (int s = 0; s < 5; ++s)
+      statistic(quantity(a, q), s) =
+          g.attribute<double>(std::string(APPRAISAL_QUANTITIES[q]) + "_" + APPRAISAL_STATS[s]);
+  a.discount_rate = g.attribute<double>("discount_rate");
+  a.net = g.attribute<double>("net_mean");
+  a.bcr = g.attribute<double>("bcr");
+  a.cost_per_value_added = g.attribute<double>("cost_per_value_added");
+  a.revenue_exceeds_cost.p = g.attribute<double>("p_revenue_exceeds_cost");
+  a.revenue_exceeds_cost.low = g.attribute<double>("p_revenue_exceeds_cost_low");
+  a.revenue_exceeds_cost.high = g.attribute<double>("p_revenue_exceeds_cost_high");
+  return a;
+}
+
+}  // namespace
+
 void write_comparison_group(const h5::Group& comparisons, const core::Comparison& c,
                             const std::vector<int>& years,
                             const std::vector<std::string>& sectors) {
@@ -217,6 +278,7 @@ void write_comparison_group(const h5::Group& comparisons, const core::Comparison
   g.set_attribute("quantile_method", c.quantile_method);
   write_diffs(g, c, years, sectors);
   write_targets(g, c);
+  if (c.appraisal) write_appraisal(g, *c.appraisal);
 }
 
 std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
@@ -239,6 +301,7 @@ std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
     }
     read_diffs(g.open_group("diff"), c);
     read_targets(g.open_group("targets"), c);
+    if (g.has_link("appraisal")) c.appraisal = read_appraisal(g.open_group("appraisal"));
     out.push_back(std::move(c));
   }
   return out;

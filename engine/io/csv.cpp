@@ -172,8 +172,34 @@ void write_csv(const std::string& dir, const std::vector<core::ScenarioResult>& 
         });
   }
 
+  // Costs and fiscal return: one row per quantity; a ratio or a probability
+  // fills mean (and the probability its interval), the other columns empty.
+  Table appraisal({"scenario", "baseline", "quantity", "mean", "ci_low", "ci_high", "p05", "p95"});
+  for (const core::Comparison& c : comparisons) {
+    if (!c.appraisal) continue;
+    const core::Appraisal& a = *c.appraisal;
+    const std::pair<const char*, const core::AppraisalStat*> rows[] = {
+        {"cost", &a.cost}, {"revenue", &a.revenue}, {"value_added", &a.value_added}};
+    // value_added holds a mean only (its other statistics are NaN: empty).
+    for (const auto& [name, q] : rows) {
+      appraisal.field(c.scenario).field(c.baseline).field(name);
+      appraisal.number(q->mean).number(q->ci_low).number(q->ci_high).number(q->p05).number(q->p95);
+      appraisal.end_row();
+    }
+    appraisal.field(c.scenario).field(c.baseline).field("net").number(a.net);
+    appraisal.field("").field("").field("").field("").end_row();
+    appraisal.field(c.scenario).field(c.baseline).field("bcr").number(a.bcr);
+    appraisal.field("").field("").field("").field("").end_row();
+    appraisal.field(c.scenario).field(c.baseline).field("cost_per_value_added");
+    appraisal.number(a.cost_per_value_added).field("").field("").field("").field("").end_row();
+    appraisal.field(c.scenario).field(c.baseline).field("p_revenue_exceeds_cost");
+    appraisal.number(a.revenue_exceeds_cost.p).number(a.revenue_exceeds_cost.low);
+    appraisal.number(a.revenue_exceeds_cost.high).field("").field("").end_row();
+  }
+
   const fs::path base(dir);
   write_file_atomically((base / "targets.csv").string(), targets.text(), overwrite);
+  write_file_atomically((base / "comparison_appraisal.csv").string(), appraisal.text(), overwrite);
   write_file_atomically((base / "comparison_targets.csv").string(), diff_targets.text(), overwrite);
   write_file_atomically((base / "comparison_indicators.csv").string(), diff_indicators.text(),
                         overwrite);

@@ -26,6 +26,11 @@ namespace sectorsim::io {
 ///   comparison_indicators.csv scenario, baseline, indicator, year, mean_diff, ci_low,
 ///                             ci_high, prob_higher, prob_lower (region indicators, then
 ///                             sector series as "<series>.<sector>")
+///   comparison_appraisal.csv  scenario, baseline, quantity, mean, ci_low, ci_high, p05,
+///                             p95: cost, revenue, value_added (extra over the
+///                             baseline, discounted), then net (mean only), bcr,
+///                             cost_per_value_added and p_revenue_exceeds_cost
+///                             (MODEL.md 8.3)
 ///   summary.csv               scenario, series, sector, year, mean, sd, p05, p25, p50,
 ///                             p75, p95 (sector empty for region indicators)
 /// The comparison files are written (with their header) even without comparisons.

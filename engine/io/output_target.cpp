@@ -123,7 +123,8 @@ void check_output_target(const std::string& path, const std::vector<std::string>
 }
 
 std::vector<std::string> csv_file_names() {
-  return {"targets.csv", "comparison_targets.csv", "comparison_indicators.csv", "summary.csv"};
+  return {"targets.csv", "comparison_targets.csv", "comparison_indicators.csv",
+          "comparison_appraisal.csv", "summary.csv"};
 }
 
 void check_csv_target(const std::string& dir, const std::vector<std::string>& inputs,

@@ -293,6 +293,7 @@ class Page {
   std::string comparison_section();
   std::string target_diff_chart(const core::Comparison& c);
   std::string indicator_diff_chart(const core::Comparison& c);
+  std::string appraisal_table(const core::Comparison& c);
   std::string scenario_section(std::size_t index);
   // A fan chart: quantiles by year and the thresholds drawn over them.
   struct Fan {
@@ -691,9 +692,51 @@ std::string Page::comparison_section() {
          fixed(static_cast<double>(c.draws), 0) +
          " draws (common random numbers): each draw shares its parameters and shocks, so the "
          "difference is measured far more precisely than between independent runs.</p>";
-    h += target_diff_chart(c) + indicator_diff_chart(c);
+    h += target_diff_chart(c) + indicator_diff_chart(c) + appraisal_table(c);
   }
   return h + "</section>";
+}
+
+std::string Page::appraisal_table(const core::Comparison& c) {
+  if (!c.appraisal) return "";
+  const core::Appraisal& a = *c.appraisal;
+  const Scenario* b = find_scenario(run_, c.baseline);
+  const int base_year = b && !b->result.years.empty() ? b->result.years.front() : 0;
+  const int end_year = b && !b->result.years.empty() ? b->result.years.back() : 0;
+  std::string h = "<h4>Costs and fiscal return · " + zh("成本与财政回报") + "</h4>";
+  h += "<p class=\"note\">Extra over the baseline, " + std::to_string(base_year + 1) + "–" +
+       std::to_string(end_year) + ", in 亿元 at " + std::to_string(base_year) +
+       " prices, discounted to " + std::to_string(base_year) + " at " + percent(a.discount_rate) +
+       " a year (<code>" + escape(a.series.discount_rate) +
+       "</code>). The mean's interval is Monte Carlo error; the 5–95% range is what the priors "
+       "leave unknown. Benefits are counted to " +
+       std::to_string(end_year) +
+       " only: capital and space the mix adds keep paying after the horizon, and released space "
+       "and land keep costing.</p>";
+  h += "<table class=\"appraisal\"><thead><tr><th>Quantity 项目</th><th class=\"num\">Mean "
+       "均值</th><th class=\"num\">95% CI (Monte Carlo)</th><th class=\"num\">5%–95% across "
+       "draws</th></tr></thead><tbody>";
+  const std::pair<const char*, const core::AppraisalStat*> rows[] = {
+      {"Public cost 公共成本", &a.cost}, {"District revenue 区级财政收入", &a.revenue}};
+  for (const auto& [label, q] : rows) {
+    h += "<tr><th>" + std::string(label) + "</th><td class=\"num\">" + signed_fixed(q->mean, 1) +
+         "</td><td class=\"num\">" + signed_fixed(q->ci_low, 1) + " to " +
+         signed_fixed(q->ci_high, 1) + "</td><td class=\"num\">" + signed_fixed(q->p05, 1) +
+         " to " + signed_fixed(q->p95, 1) + "</td></tr>";
+  }
+  h += "<tr><th>Value added 增加值</th><td class=\"num\">" + signed_fixed(a.value_added.mean, 1) +
+       "</td><td colspan=\"2\">the yearly mean differences, discounted</td></tr>";
+  h += "<tr><th>Revenue − cost 收入减成本</th><td class=\"num\">" + signed_fixed(a.net, 1) +
+       "</td><td></td><td></td></tr>";
+  h += "<tr><th>Cost per 亿元 of value added 每亿元增加值成本</th><td class=\"num\">" +
+       value_text(a.cost_per_value_added) + "</td><td></td><td></td></tr>";
+  h += "<tr><th>Benefit–cost ratio 效益成本比 (revenue / cost)</th><td class=\"num\">" +
+       value_text(a.bcr) + "</td><td></td><td></td></tr>";
+  h += "<tr><th>P(revenue &gt; cost) = P(BCR &gt; 1)</th><td class=\"num\">" +
+       percent(a.revenue_exceeds_cost.p) + "</td><td class=\"num\">" +
+       percent(a.revenue_exceeds_cost.low) + " to " + percent(a.revenue_exceeds_cost.high) +
+       "</td><td></td></tr>";
+  return h + "</tbody></table>";
 }
 
 std::string Page::fan_chart(const Fan& fan) {

@@ -80,7 +80,8 @@ std::uint64_t runner_bytes(const core::Model& model, int thread_count, int proce
   const auto processes = static_cast<std::uint64_t>(std::max(process_count, 1));
   const auto cells = static_cast<std::uint64_t>(model.layout().n_cells());
   const std::uint64_t chunk_bytes = saturating_size(cells, chunk_draws * sizeof(double), 0);
-  const std::uint64_t window = core::reorder_window(threads * processes, chunk_bytes);
+  const std::uint64_t window =
+      core::reorder_window(core::threads_at_once(thread_count) * processes, chunk_bytes);
   // A chunk in flight holds one buffer; a thread computing holds its own.
   const std::uint64_t buffers = saturating_size(window + threads, chunk_bytes, 0);
   const std::uint64_t batch = batch_draws;

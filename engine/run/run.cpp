@@ -447,6 +447,13 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       paired.push_back(std::make_unique<core::PairedAccumulator>(
           layout, stacked.cell_offset(k), stacked.cell_offset(base), base_targets, run.draws,
           sketch_k, exec.threads, chunk));
+      if (const auto& decl = owned[base]->declaration().appraisal) {
+        // The rate is a fixed value (the model's reader refuses a spread).
+        for (const auto& p : owned[base]->parameters()) {
+          if (p.name == decl->discount_rate && p.prior.is_fixed())
+            paired.back()->set_appraisal(*decl, p.prior.mean());
+        }
+      }
       sinks.push_back(paired.back().get());
     }
   }

@@ -58,6 +58,19 @@ struct ParameterDecl {
   std::optional<Prior> default_prior;  ///< used where the scenario gives none
 };
 
+/// The series a comparison's appraisal reads (MODEL.md 8.3). Cost and
+/// revenue are cumulative over the years after the base year, real and
+/// discounted to the base year, so that the difference of two scenarios'
+/// end-year values is the present value of the difference, draw by draw.
+/// Value added is a yearly real series, discounted by the appraisal itself
+/// at the fixed rate the parameter `discount_rate` holds.
+struct AppraisalDecl {
+  std::string cost;           ///< public cost, cumulative present value
+  std::string revenue;        ///< public revenue (the fiscal benefit), cumulative present value
+  std::string value_added;    ///< value added (the economic outcome), yearly, real
+  std::string discount_rate;  ///< the parameter holding the discount rate (a fixed value)
+};
+
 /// What a model is: its name, its parameters and the series it fills. The
 /// engine, the reader, the results file, the report and the CLI take every
 /// name and unit from here (docs/adding-a-model.md).
@@ -71,6 +84,8 @@ struct ModelDeclaration {
   std::vector<ParameterDecl> parameters;
   /// Every series, in output order; by_sector series need the scenario's sectors.
   std::vector<SeriesInfo> series;
+  /// Where the model has a cost side: the series of its appraisal.
+  std::optional<AppraisalDecl> appraisal;
 };
 
 /// One dimension of the per-draw parameter vector.

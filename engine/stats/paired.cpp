@@ -1,5 +1,7 @@
 #include "engine/stats/paired.hpp"
 
+#include "engine/stats/appraisal.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -21,6 +23,25 @@ PairedAccumulator::PairedAccumulator(const CellLayout& layout, int scenario_offs
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
   count_width_ = 2 * cells + 4 * (targets_.size() + 1);
   chunk_counts_.assign(((max_draws + chunk_draws_ - 1) / chunk_draws_) * count_width_, 0);
+}
+
+void PairedAccumulator::set_appraisal(const AppraisalDecl& decl, double discount_rate) {
+  discount_rate_ = discount_rate;
+  const auto& series = member_layout_.series();
+  auto end_cell = [&](const std::string& name) {
+    for (std::size_t s = 0; s < series.size(); ++s) {
+      if (series[s].name == name && !series[s].by_sector)
+        return member_layout_.cell(static_cast<int>(s), member_layout_.n_years() - 1, 0);
+    }
+    return -1;
+  };
+  revenue_cell_ = end_cell(decl.revenue);
+  cost_cell_ = end_cell(decl.cost);
+  if (revenue_cell_ < 0 || cost_cell_ < 0) return;
+  appraisal_ = decl;
+  // One more count per chunk: draws whose extra revenue exceeds their extra cost.
+  count_width_ += 1;
+  chunk_counts_.assign(chunk_counts_.size() / (count_width_ - 1) * count_width_, 0);
 }
 
 void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
@@ -82,6 +103,14 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
       }
       tc[4 * t + (ms ? (mb ? 0 : 1) : (mb ? 2 : 3))] += 1;
     }
+  }
+  if (appraisal_) {
+    const double *rs = s.cell(revenue_cell_), *rb = b.cell(revenue_cell_);
+    const double *cs = s.cell(cost_cell_), *cb = b.cell(cost_cell_);
+    std::uint64_t exceeds = 0;
+    for (std::size_t i = 0; i < chunk.n; ++i)
+      exceeds += rs[i] - rb[i] > cs[i] - cb[i] ? 1 : 0;
+    counts[count_width_ - 1] = exceeds;
   }
 }
 
@@ -158,6 +187,8 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
     td.unpaired = unpaired;
     cmp.targets.push_back(td);
   }
+  if (appraisal_)
+    cmp.appraisal = appraise(cmp, *appraisal_, discount_rate_, counts[count_width_ - 1]);
   return cmp;
 }
 

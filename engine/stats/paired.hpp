@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/spec/chunk.hpp"
+#include "engine/spec/model.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/stats/intervals.hpp"
 #include "engine/stats/summary.hpp"
@@ -35,6 +37,39 @@ struct TargetDiff {
   ProportionDiff paired, unpaired;
 };
 
+/// One appraisal quantity's difference (scenario - baseline) in the end
+/// year: its mean with the 95% interval of Monte Carlo error, and its 5-95%
+/// spread across draws (model uncertainty).
+struct AppraisalStat {
+  double mean = 0, ci_low = 0, ci_high = 0, p05 = 0, p95 = 0;
+};
+
+/// Costs and fiscal return of a scenario against the baseline (MODEL.md 8.3),
+/// over the years after the base year, real and discounted to the base year;
+/// computed by appraise() (engine/stats/appraisal.hpp).
+struct Appraisal {
+  AppraisalDecl series;  ///< the model's series the quantities come from
+  AppraisalStat cost, revenue;
+  /// Present value of the yearly mean differences: `mean` only, the other
+  /// statistics NaN (no cell holds each draw's sum).
+  AppraisalStat value_added;
+  /// The fixed rate value added was discounted at (cost and revenue were
+  /// discounted by the model at the same parameter).
+  double discount_rate = 0;
+  /// Mean extra revenue less mean extra cost.
+  double net = 0;
+  /// Benefit-cost ratio: mean extra revenue / mean extra cost (NaN unless
+  /// the mean extra cost is positive).
+  double bcr = 0;
+  /// Mean extra cost per unit of mean extra value added (NaN unless the
+  /// mean extra value added is positive).
+  double cost_per_value_added = 0;
+  /// P(extra revenue > extra cost), counted draw by draw: where the extra
+  /// cost is positive, the probability that the benefit-cost ratio
+  /// exceeds 1. Wilson interval.
+  Proportion revenue_exceeds_cost;
+};
+
 /// Comparison of one scenario against the baseline.
 struct Comparison {
   std::string scenario, baseline;
@@ -46,6 +81,8 @@ struct Comparison {
   std::vector<SeriesSummary> diffs;
   std::vector<TargetDiff> targets;
   ProportionDiff all_targets_paired, all_targets_unpaired;
+  /// Where the model declares a cost side.
+  std::optional<Appraisal> appraisal;
 };
 
 /// Accumulates paired differences of the scenario's cells against the
@@ -61,6 +98,11 @@ class PairedAccumulator : public ChunkSink {
                     std::vector<ResolvedTarget> targets, std::uint64_t max_draws,
                     std::size_t sketch_k = 0, int threads = 1,
                     std::uint64_t chunk_draws = CHUNK_DRAWS);
+
+  /// Appraise the comparison by the model's cost side (its series in
+  /// `decl`); finish() then fills Comparison::appraisal. Call before the
+  /// first chunk; series missing from the layout leave it unset.
+  void set_appraisal(const AppraisalDecl& decl, double discount_rate);
 
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
@@ -78,6 +120,9 @@ class PairedAccumulator : public ChunkSink {
   std::vector<ResolvedTarget> targets_;
   const CellLayout& member_layout_;
   std::uint64_t chunk_draws_;
+  std::optional<AppraisalDecl> appraisal_;
+  double discount_rate_ = 0;
+  int revenue_cell_ = -1, cost_cell_ = -1;   // the end year's, in the member layout
   std::size_t count_width_;                  // counts per chunk
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][count_width_]
 };

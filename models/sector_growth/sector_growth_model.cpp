@@ -30,7 +30,22 @@ enum SectorParam {
   TAU
 };
 // Region-wide parameter indices, in the declaration's order (after the sector ones).
-enum GlobalParam { PI = 0, RHO, G_CITY, CITY_VOL, OCCUPANCY, PLOT_RATIO, BUILD_LAG, FUND_LAG };
+enum GlobalParam {
+  PI = 0,
+  RHO,
+  G_CITY,
+  CITY_VOL,
+  OCCUPANCY,
+  PLOT_RATIO,
+  BUILD_LAG,
+  FUND_LAG,
+  ADDITIONALITY,
+  DISPLACEMENT,
+  REVENUE_SHARE,
+  SPACE_COST,
+  LAND_COST,
+  DISCOUNT_RATE
+};
 // Series indices, in the declaration's order (checked in the constructor).
 enum Series {
   GDP = 0,
@@ -44,6 +59,8 @@ enum Series {
   AREA_RATIO,
   PILLARS,
   REAL_GDP,
+  PV_COST,
+  PV_REVENUE,
   VA,
   CAPITAL,
   SPACE,
@@ -62,6 +79,8 @@ constexpr const char* SERIES_ORDER[N_SERIES] = {"district_gdp",
                                                 "area_output_ratio",
                                                 "pillar_count",
                                                 "real_district_gdp",
+                                                "pv_public_cost",
+                                                "pv_district_revenue",
                                                 "va",
                                                 "capital",
                                                 "space",
@@ -83,13 +102,15 @@ inline void split_lag(double lag, int& whole, double& frac) {
 // output (restrict: every row is a distinct array, so the loop vectorises).
 void step_stocks(std::size_t n, const double* __restrict iota, const double* __restrict yy,
                  const double* __restrict defl_prev, const double* __restrict lev,
-                 const double* __restrict fund, const double* __restrict defl_now,
-                 const double* __restrict delta, const double* __restrict sigma, double sshare,
-                 const double* __restrict as, double lshare, const double* __restrict al,
-                 double* __restrict kk, double* __restrict ss, double* __restrict dlnk,
-                 double* __restrict dlns) {
+                 const double* __restrict add, const double* __restrict fund,
+                 const double* __restrict defl_now, const double* __restrict delta,
+                 const double* __restrict sigma, double sshare, const double* __restrict as,
+                 double lshare, const double* __restrict al, double* __restrict kk,
+                 double* __restrict ss, double* __restrict dlnk, double* __restrict dlns) {
   for (std::size_t l = 0; l < n; ++l) {
-    const double invest = iota[l] * yy[l] * defl_prev[l] + lev[l] * fund[l] * defl_now[l];
+    // Only the additional share of the fund buys investment that would not
+    // have happened anyway; the rest is deadweight.
+    const double invest = iota[l] * yy[l] * defl_prev[l] + add[l] * lev[l] * fund[l] * defl_now[l];
     const double k_new = (1.0 - delta[l]) * kk[l] + invest;
     const double s_new = ss[l] * (1.0 + sigma[l]) + sshare * as[l] + lshare * al[l];
     dlnk[l] = k_new / kk[l];
@@ -240,6 +261,18 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
   land_release_ = per_year(lv.land_release, "land release");
   space_share_ = per_sector(lv.space_share, "space share");
   land_share_ = per_sector(lv.land_share, "land share");
+  // The cost side's deterministic parts: fund money spent each year, and the
+  // space and land released up to each year (their opportunity cost runs
+  // from release on).
+  fund_total_.assign(ny, 0.0);
+  space_released_.assign(ny, 0.0);
+  land_released_.assign(ny, 0.0);
+  for (std::size_t t = 0; t < ny; ++t) {
+    for (std::size_t j = 0; j < ns; ++j)
+      fund_total_[t] += funds_[t * ns + j];
+    space_released_[t] = (t > 0 ? space_released_[t - 1] : 0.0) + space_release_[t];
+    land_released_[t] = (t > 0 ? land_released_[t - 1] : 0.0) + land_release_[t];
+  }
   absorption_ = sg.absorption.empty() ? std::vector<double>{1.0} : sg.absorption;
 
   area_km2_ = sg.region.area_km2;
@@ -363,6 +396,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   const double* plot = gp(PLOT_RATIO);
   const double* build_lag = gp(BUILD_LAG);
   const double* occ = gp(OCCUPANCY);
+  const double* displaced = gp(DISPLACEMENT);
   std::fill(done_land, done_land + ny * n, 0.0);
   for (std::size_t r = 0; r < ny; ++r) {
     if (land_release_[r] == 0) continue;
@@ -387,9 +421,12 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
       const double a = absorption_[t - r];
       const double rel = space_release_[r] * a;
       const double* dl = row(done_land, r);
+      // Firms moving in from elsewhere in the district leave their old
+      // space empty: only the rest of the occupied release is new.
       for (std::size_t l = 0; l < n; ++l) {
-        as[l] += rel * occ[l];
-        al[l] += dl[l] * a * occ[l];
+        const double net = occ[l] * (1.0 - displaced[l]);
+        as[l] += rel * net;
+        al[l] += dl[l] * a * net;
       }
     }
   }
@@ -417,6 +454,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   const double* g_city = gp(G_CITY);
   const double* city_vol = gp(CITY_VOL);
   const double* fund_lag = gp(FUND_LAG);
+  const double* additional = gp(ADDITIONALITY);
   for (std::size_t t = 1; t < ny; ++t) {
     // Capital is real (base-year prices): this year's investment is last
     // year's value added and this year's fund money, each over its price
@@ -460,8 +498,8 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
         const double f1 = t0 >= 1 ? funds_[static_cast<std::size_t>(t0 - 1) * ns + j] : 0.0;
         fund[l] = (1.0 - frac) * f0 + frac * f1;
       }
-      step_stocks(n, iota, yy, defl_prev, lev, fund, defl_now, delta, sigma, sshare, as, lshare, al,
-                  kk, ss, dlnk, dlns);
+      step_stocks(n, iota, yy, defl_prev, lev, additional, fund, defl_now, delta, sigma, sshare, as,
+                  lshare, al, kk, ss, dlnk, dlns);
       // Project-owned log and exp (engine/sampling/fastmath.hpp): vectorised, and
       // the same bits on every machine.
       core::log_many(dlnk, dlnk, n);
@@ -528,6 +566,46 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
   double* real_gdp = cell(REAL_GDP);
   for (std::size_t l = 0; l < n; ++l)
     real_gdp[l] = gdp[l] * deflator[l];
+  write_appraisal(t, n, tax, deflator, params, pstride, out);
+}
+
+void SectorGrowthModel::write_appraisal(int t, std::size_t n, const double* tax,
+                                        const double* deflator, const double* params,
+                                        std::size_t pstride, const core::BatchOut& out) const {
+  auto cell = [&](int series, int year) {
+    return out.values + static_cast<std::size_t>(layout_.cell(series, year, 0)) * out.stride;
+  };
+  auto gp = [&](int g) {
+    return params + static_cast<std::size_t>(global_param_index(g)) * pstride;
+  };
+  double *pv_cost = cell(PV_COST, t), *pv_revenue = cell(PV_REVENUE, t);
+  if (t == 0) {
+    // Present values count the years after the base year.
+    for (double* p : {pv_cost, pv_revenue})
+      std::fill(p, p + n, 0.0);
+    return;
+  }
+  const double *share = gp(REVENUE_SHARE), *space_cost = gp(SPACE_COST), *land_cost = gp(LAND_COST),
+               *rate = gp(DISCOUNT_RATE);
+  // Discount factor (1 + r)^-t, through the project's log and exp (the same
+  // bits on every machine), held in pv_revenue until its lane is summed.
+  double* discount = pv_revenue;
+  for (std::size_t l = 0; l < n; ++l)
+    discount[l] = 1.0 + rate[l];
+  core::log_many(discount, discount, n);
+  for (std::size_t l = 0; l < n; ++l)
+    discount[l] *= -static_cast<double>(t);
+  core::exp_many(discount, discount, n);
+  const std::size_t ty = static_cast<std::size_t>(t);
+  const double fund = fund_total_[ty], space = space_released_[ty], land = land_released_[ty];
+  const double *prev_cost = cell(PV_COST, t - 1), *prev_revenue = cell(PV_REVENUE, t - 1);
+  for (std::size_t l = 0; l < n; ++l) {
+    // Nominal to base-year prices, then discounted to the base year.
+    const double real = deflator[l] * discount[l];
+    const double cost = fund + space_cost[l] * space + land_cost[l] * land;
+    pv_cost[l] = prev_cost[l] + cost * real;
+    pv_revenue[l] = prev_revenue[l] + share[l] * tax[l] * real;
+  }
 }
 
 }  // namespace sectorsim::models

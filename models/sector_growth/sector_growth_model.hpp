@@ -40,6 +40,10 @@ class SectorGrowthModel : public core::Model {
   void write_year(int t, std::size_t n, const double* y, const double* k, const double* s,
                   const double* city, const double* deflator, const double* params,
                   std::size_t pstride, const core::BatchOut& out) const;
+  /// Writes year t's cost side (MODEL.md 8.3) from its tax cell: the
+  /// present values so far of public cost and district revenue.
+  void write_appraisal(int t, std::size_t n, const double* tax, const double* deflator,
+                       const double* params, std::size_t pstride, const core::BatchOut& out) const;
 
   int n_sectors_ = 0;
   int n_years_ = 0;
@@ -56,10 +60,12 @@ class SectorGrowthModel : public core::Model {
     double gdp = 0, service_va = 0, service_share = 0, mp_share = 0, per_km2 = 0, area_ratio = 0;
   } base_;
   void fix_base_year();
-  std::vector<double> space_release_, land_release_;  // [year]
-  std::vector<double> space_share_, land_share_;      // [sector]
-  std::vector<double> absorption_;                    // shape by years since release
-  std::vector<double> factor_;                        // [(n+1) * (n+1)] row-major
+  std::vector<double> space_release_, land_release_;    // [year]
+  std::vector<double> space_share_, land_share_;        // [sector]
+  std::vector<double> fund_total_;                      // [year] fund money spent
+  std::vector<double> space_released_, land_released_;  // [year] released so far
+  std::vector<double> absorption_;                      // shape by years since release
+  std::vector<double> factor_;                          // [(n+1) * (n+1)] row-major
   double area_km2_ = 0, city_area_km2_ = 0, city_base_gdp_ = 0, pillar_threshold_ = 0;
 };
 

@@ -182,12 +182,23 @@ class Builder {
     }
     for (int k = 0; k < N_GLOBAL_PARAMS; ++k) {
       const std::string& name = global_decl(k).name;
-      // One message for the renamed key, not a second one for its new name.
-      const ConfigNode* value = renamed != nullptr && name == "city_real_growth"
-                                    ? ValueReader::optional(node, name)
-                                    : r_.required(node, path, name);
-      if (value == nullptr) continue;
+      // One message for the renamed key, not a second one for its new name;
+      // a parameter with a default may be left out.
+      const auto& fallback = global_decl(k).default_prior;
+      const bool optional = fallback || (renamed != nullptr && name == "city_real_growth");
+      const ConfigNode* value =
+          optional ? ValueReader::optional(node, name) : r_.required(node, path, name);
+      if (value == nullptr) {
+        if (fallback) global_param(sg_.globals, k) = *fallback;
+        continue;
+      }
       const auto prior = r_.prior(*value, child_path(path, name), *doc, global_decl(k).range);
+      if (prior && name == "discount_rate" && !prior->is_fixed()) {
+        r_.error(value->pos(), child_path(path, name),
+                 "the discount rate is a choice of the appraisal, not an uncertainty: give it "
+                 "as a value (value: 0.08), and compare again at another rate to see its effect");
+        continue;
+      }
       if (prior) global_param(sg_.globals, k) = *prior;
     }
     if (const ConfigNode* absorption = r_.required(node, path, "absorption")) {

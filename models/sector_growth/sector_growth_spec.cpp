@@ -20,7 +20,10 @@ constexpr std::array<Prior GlobalParams::*, N_GLOBAL_PARAMS> GLOBAL_FIELDS = {
     &GlobalParams::price_growth,     &GlobalParams::shock_persistence,
     &GlobalParams::city_real_growth, &GlobalParams::city_volatility,
     &GlobalParams::occupancy,        &GlobalParams::plot_ratio,
-    &GlobalParams::construction_lag, &GlobalParams::fund_lag};
+    &GlobalParams::construction_lag, &GlobalParams::fund_lag,
+    &GlobalParams::additionality,    &GlobalParams::displacement,
+    &GlobalParams::revenue_share,    &GlobalParams::space_cost,
+    &GlobalParams::land_cost,        &GlobalParams::discount_rate};
 
 core::ModelDeclaration make_declaration() {
   using core::Scope;
@@ -29,6 +32,7 @@ core::ModelDeclaration make_declaration() {
   d.description =
       "sector growth accounting with capital, floor space and policy levers (docs/model.md)";
   const auto zero = std::optional<Prior>(Prior::fixed(0.0));
+  const auto one = std::optional<Prior>(Prior::fixed(1.0));
   const auto none = std::optional<Prior>();
   d.parameters = {
       {"tfp_growth", "1/yr", "gA: trend TFP growth (log)", Scope::PerSector, core::ANY_NUMBER,
@@ -72,6 +76,22 @@ core::ModelDeclaration make_declaration() {
        Scope::Global, core::NON_NEGATIVE, none},
       {"fund_lag", "years", "from fund spending to capital (fractional: split)", Scope::Global,
        core::NON_NEGATIVE, none},
+      // Left out, these keep the first edition's gross effects and give no
+      // cost side beyond the fund money itself.
+      {"additionality", "1",
+       "share of fund money that buys investment that would not have happened (1 - deadweight)",
+       Scope::Global, core::UNIT_INTERVAL, one},
+      {"displacement", "1",
+       "share of newly occupied released space taken by firms moving within the district",
+       Scope::Global, core::UNIT_INTERVAL, zero},
+      {"revenue_share", "1", "district budget revenue per yuan of tax collected in the district",
+       Scope::Global, core::UNIT_INTERVAL, zero},
+      {"space_cost", "亿元/万m2/yr", "opportunity cost of released floor space a year",
+       Scope::Global, core::NON_NEGATIVE, zero},
+      {"land_cost", "亿元/万m2/yr", "opportunity cost of released land a year", Scope::Global,
+       core::NON_NEGATIVE, zero},
+      {"discount_rate", "1/yr", "real discount rate of the appraisal", Scope::Global,
+       core::NON_NEGATIVE, zero},
   };
   // Indicators, then sector series; paths are kept of every indicator and of
   // the sectors' value added.
@@ -91,6 +111,18 @@ core::ModelDeclaration make_declaration() {
        false, true},
       {"real_district_gdp", "亿元 (base-year prices)",
        "district GDP at base-year prices (nominal / price index)", false, true},
+      // The cost side (MODEL.md 8.3), cumulative so that a comparison's
+      // end-year difference is a present value. Two series only: every cell
+      // costs memory in every run (docs/performance.md); value added comes
+      // from real_district_gdp.
+      {"pv_public_cost", "亿元 (base-year prices)",
+       "fund money spent and the opportunity cost of the space and land released, summed over "
+       "the years after the base year up to this one, real, discounted to the base year",
+       false, false},
+      {"pv_district_revenue", "亿元 (base-year prices)",
+       "district budget revenue from its tax (revenue_share * total_tax), summed over the years "
+       "after the base year up to this one, real, discounted to the base year",
+       false, false},
       {"va", "亿元", "value added by sector, nominal", true, true},
       {"capital", "亿元 (base-year prices)", "productive capital stock by sector, real", true,
        false},
@@ -98,6 +130,8 @@ core::ModelDeclaration make_declaration() {
       {"tax", "亿元", "tax paid by sector", true, false},
       {"revenue", "亿元", "revenue by sector (value added / va_ratio)", true, false},
   };
+  d.appraisal = core::AppraisalDecl{"pv_public_cost", "pv_district_revenue", "real_district_gdp",
+                                    "discount_rate"};
   return d;
 }
 

@@ -49,8 +49,17 @@ struct GlobalParams {
   Prior plot_ratio;         ///< floor space per unit of released land
   Prior construction_lag;   ///< years from land release to completed space (fractional: split)
   Prior fund_lag;           ///< years from fund spending to capital (fractional: split)
+  // The counterfactual (what would have happened anyway) and the appraisal.
+  /// Share of fund money buying investment that would not happen otherwise
+  /// (1: the whole fund, the reader's default too).
+  Prior additionality = Prior::fixed(1.0);
+  Prior displacement;   ///< share of newly occupied released space taken by firms moving within
+  Prior revenue_share;  ///< district budget revenue per yuan of tax collected in the district
+  Prior space_cost;     ///< opportunity cost of released floor space, 亿元 per 万㎡ a year
+  Prior land_cost;      ///< opportunity cost of released land, 亿元 per 万㎡ of land a year
+  Prior discount_rate;  ///< real discount rate of the appraisal, 1/yr
 };
-inline constexpr int N_GLOBAL_PARAMS = 8;
+inline constexpr int N_GLOBAL_PARAMS = 14;
 
 /// Access a GlobalParams field by its index among the declaration's global
 /// parameters (the order above).
@@ -134,8 +143,9 @@ inline SectorGrowthSpec& sector_growth(core::ScenarioSpec& spec) {
   return spec.model_block.as<SectorGrowthSpec>(SECTOR_GROWTH);
 }
 
-/// What the sector-growth model declares: its 12 per-sector and 8 global
-/// parameters (in SectorParams and GlobalParams order) and its 15 series.
+/// What the sector-growth model declares: its 12 per-sector and 14 global
+/// parameters (in SectorParams and GlobalParams order), its 18 series and
+/// which of them the appraisal of a comparison reads.
 const core::ModelDeclaration& sector_growth_declaration();
 
 }  // namespace sectorsim::models
