@@ -69,6 +69,8 @@ const char* const USAGE =
     "                             each with a baseline (paired differences)\n"
     "  report FILE                write a self-contained HTML report of a results file\n"
     "  validate SCENARIO.yaml...  check scenario files without running them\n"
+    "  calibrate RECIPE.yaml      estimate priors from published series, write a\n"
+    "                             YAML fragment a region file extends\n"
     "\n"
     "Run 'sectorsim <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 interrupted,\n"
@@ -134,7 +136,23 @@ CommandOptions report_command() {
   return c;
 }
 
+CommandOptions calibrate_command() {
+  CommandOptions c{po::options_description("calibrate options"), {}, {}};
+  c.options.add_options()("help,h", "show this help")(
+      "output,o", po::value<std::string>(),
+      "fragment to write (default: the recipe's calibration.output)")(
+      "overwrite", "replace an existing fragment")(
+      "through", po::value<int>(),
+      "use data up to this year only (a back-test's calibration; default: the recipe's last "
+      "year)")("recipe", po::value<std::string>()->required(), "calibration recipe");
+  c.positional.add("recipe", 1);
+  c.usage =
+      "usage: sectorsim calibrate RECIPE.yaml [-o FRAGMENT.yaml] [--overwrite] [--through YEAR]";
+  return c;
+}
+
 CommandOptions command_options(const std::string& name) {
+  if (name == "calibrate") return calibrate_command();
   if (name == "run") return run_command();
   if (name == "compare") return compare_command();
   if (name == "validate") return validate_command();

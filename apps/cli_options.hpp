@@ -29,6 +29,7 @@ struct CommandOptions {
 CommandOptions run_command();
 CommandOptions compare_command();
 CommandOptions validate_command();
+CommandOptions calibrate_command();
 CommandOptions report_command();
 
 /// The top-level usage: commands and exit codes.

@@ -28,8 +28,11 @@
 #include "apps/cli_options.hpp"
 #include "apps/cluster_processes.hpp"
 #include "apps/exit_status.hpp"
+#include "engine/analysis/calibrate.hpp"
+#include "engine/config/calibration_reader.hpp"
 #include "engine/config/scenario_loader.hpp"
 #include "engine/io/atomic_file.hpp"
+#include "engine/io/calibration_io.hpp"
 #include "engine/io/csv.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/output_target.hpp"
@@ -230,6 +233,61 @@ int cmd_report(const std::vector<std::string>& args) {
   return EXIT_OK;
 }
 
+int cmd_calibrate(const std::vector<std::string>& args) {
+  po::variables_map vm;
+  if (!cli::parse(args, cli::calibrate_command(), vm)) return EXIT_OK;
+  const std::string recipe_path = vm["recipe"].as<std::string>();
+  core::CalibrationRecipe recipe = config::read_calibration_recipe(recipe_path);
+  if (vm.count("through")) {
+    const int through = vm["through"].as<int>();
+    if (through < recipe.first_year + 1 || through > recipe.last_year) {
+      throw run::InputError("--through " + std::to_string(through) + " is outside " +
+                            std::to_string(recipe.first_year + 1) + "–" +
+                            std::to_string(recipe.last_year) + ", the recipe's years");
+    }
+    recipe.last_year = through;
+  }
+  const std::string out = vm.count("output") ? vm["output"].as<std::string>() : recipe.output;
+  if (out.empty()) {
+    throw run::InputError(recipe_path +
+                          ": no fragment to write: give -o FILE or calibration.output");
+  }
+  std::vector<std::string> inputs = {recipe_path};
+  inputs.insert(inputs.end(), recipe.data_paths.begin(), recipe.data_paths.end());
+  io::check_output_target(out, inputs, vm.count("overwrite") > 0);
+  std::vector<core::DataRow> rows;
+  for (const std::string& table : recipe.data_paths) {
+    const auto more = io::read_data_table(table);
+    rows.insert(rows.end(), more.begin(), more.end());
+  }
+  core::CalibrationResult result;
+  try {
+    result = analysis::calibrate(recipe, rows);
+  } catch (const analysis::CalibrationError& e) {
+    throw run::InputError(e.what());
+  }
+  // The recipe as the fragment's folder sees it: the header then reads the
+  // same from wherever the command was run.
+  const auto fragment_dir = std::filesystem::absolute(out).parent_path();
+  std::string shown =
+      std::filesystem::absolute(recipe_path).lexically_relative(fragment_dir).string();
+  if (vm.count("through")) shown += " --through " + std::to_string(recipe.last_year);
+  io::write_file_atomically(out, io::calibration_yaml(result, shown), vm.count("overwrite") > 0);
+  for (const auto& p : result.priors) {
+    char line[160];
+    std::snprintf(line, sizeof line, "%-20s truncated_normal(mean %.4g, sd %.4g, [%g, %g])\n",
+                  p.parameter.c_str(), p.mean, p.sd, p.low, p.high);
+    std::cout << line;
+  }
+  for (const auto& v : result.correlation) {
+    char line[96];
+    std::snprintf(line, sizeof line, "%-20s %.4g\n", v.key.c_str(), v.value);
+    std::cout << line;
+  }
+  std::cout << "fragment: " << out << "\n";
+  return EXIT_OK;
+}
+
 int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
   const std::string command_line = cli::join_args(argc, argv);
   if (argc < 2) {
@@ -257,6 +315,7 @@ int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
   if (cmd == "validate") return cmd_validate(args);
   if (cmd == "compare") return cmd_compare(args, command_line);
   if (cmd == "report") return cmd_report(args);
+  if (cmd == "calibrate") return cmd_calibrate(args);
   std::cerr << "sectorsim: unknown command '" << cmd << "'\n" << cli::USAGE;
   return EXIT_INPUT;
 }

@@ -242,8 +242,13 @@ class NonFiniteCli : public testing::ScratchDirTest {
  protected:
   const std::string cli_ = SECTORSIM_CLI;
 
-  // The Luohu scenarios copied here, region.yaml edited by `edit`.
+  // The Luohu scenarios (and the calibrated priors region.yaml extends)
+  // copied here, region.yaml edited by `edit`.
   void copy_luohu(const std::string& from = "", const std::string& to = "") {
+    std::filesystem::copy(std::string(SECTORSIM_SOURCE_DIR) + "/scenarios/luohu/calibration",
+                          file("calibration"),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
     for (const auto& e : std::filesystem::directory_iterator(std::string(SECTORSIM_SOURCE_DIR) +
                                                              "/scenarios/luohu")) {
       if (e.path().extension() != ".yaml") continue;
@@ -266,10 +271,10 @@ class NonFiniteCli : public testing::ScratchDirTest {
   // mean as shipped); returns the new region.yaml.
   std::string finance_trend_as_normal(const std::string& sd) {
     copy_luohu(
-        "      tfp_growth:\n        dist: truncated_normal\n        mean: 0.030\n        sd: "
+        "      tfp_growth:\n        dist: truncated_normal\n        mean: 0.060\n        sd: "
         "0.012\n"
-        "        low: -0.01\n        high: 0.07\n",
-        "      tfp_growth:\n        dist: normal\n        mean: 0.030\n        sd: " + sd + "\n");
+        "        low: 0.020\n        high: 0.100\n",
+        "      tfp_growth:\n        dist: normal\n        mean: 0.060\n        sd: " + sd + "\n");
     std::ifstream in(file("region.yaml"));
     return std::string((std::istreambuf_iterator<char>(in)), {});
   }
@@ -345,7 +350,7 @@ TEST_F(NonFiniteCli, PriorTooWideForTheModelIsRefusedAtItsLine) {
   const std::string text = finance_trend_as_normal("1e10");
   const std::string line = line_of(text, "        dist: normal");
   const std::string expected = file("region.yaml") + ":" + line +
-                               ":9: sectors.finance.params.tfp_growth: normal(mean=0.030, "
+                               ":9: sectors.finance.params.tfp_growth: normal(mean=0.060, "
                                "sd=1e10) is too wide for the model: at its one-in-a-billion high "
                                "value 5.99781e+10, district_gdp in 2023 is not a finite number "
                                "(nor are 40 other cells); narrow it (a misplaced decimal point?) "
@@ -370,7 +375,7 @@ TEST_F(NonFiniteCli, TypoInAnSdOverALongHorizonIsRefused) {
   std::ofstream(file("region.yaml")) << text;
   const auto v = testing::sh(cli_ + " validate " + file("baseline.yaml"));
   EXPECT_EQ(v.status, 2) << v.out;
-  EXPECT_NE(v.out.find("sectors.finance.params.tfp_growth: normal(mean=0.030, sd=30) is too wide "
+  EXPECT_NE(v.out.find("sectors.finance.params.tfp_growth: normal(mean=0.060, sd=30) is too wide "
                        "for the model"),
             std::string::npos)
       << v.out;
