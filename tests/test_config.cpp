@@ -131,7 +131,7 @@ TEST_F(ConfigValid, MinimalScenarioLoadsEveryField) {
   EXPECT_TRUE(fin.service);
   EXPECT_TRUE(fin.modern);
   EXPECT_TRUE(fin.producer);
-  EXPECT_EQ(fin.modern_producer_weight, -1);
+  EXPECT_FALSE(fin.modern_producer_weight.has_value());  // from the flags
   EXPECT_EQ(fin.base_va, 1200.5);
   EXPECT_EQ(fin.base_space, 350);
   EXPECT_EQ(fin.va_ratio, 0.8);

@@ -399,3 +399,39 @@ TEST(ModelSpec, SingularCorrelationUsesSymmetricRoot) {
 
 }  // namespace
 }  // namespace sectorsim
+
+namespace sectorsim {
+namespace {
+
+// A modern/producer weight may be a prior: drawn per draw, it makes even the
+// base year's share a draw (the data fix value added, not the weight). With
+// one service sector the base-year share is the weight itself.
+TEST(ModelWeights, APriorWeightIsDrawnAndMovesTheBaseYearShare) {
+  auto spec = testing::two_sector_spec();
+  sg(spec).sectors[0].modern_producer_weight = Prior::uniform(0.2, 0.6);
+  const models::SectorGrowthModel model(spec);
+  ASSERT_EQ(model.parameters().back().name, "industry.modern_producer_weight");
+  EXPECT_TRUE(model.parameters().back().prior.is_fixed());  // not a service: 0
+  const std::uint64_t n = 4000;
+  const CollectSink sink = simulate(spec, n);
+  double sum = 0, lo = 1, hi = 0;
+  for (std::size_t d = 0; d < n; ++d) {
+    const double w = value(sink, model, "modern_producer_share", 0, 0, d);
+    sum += w;
+    lo = std::min(lo, w);
+    hi = std::max(hi, w);
+  }
+  EXPECT_GE(lo, 0.2);
+  EXPECT_LE(hi, 0.6);
+  // Uniform(0.2, 0.6): mean 0.4, sd 0.4 / sqrt(12).
+  testing::expect_within_se("mean weight", sum / n, 0.4, 0.4 / std::sqrt(12.0 * n), 4);
+  // A fixed weight keeps the base year's share exact data.
+  sg(spec).sectors[0].modern_producer_weight = Prior::fixed(0.3);
+  const models::SectorGrowthModel fixed(spec);
+  const CollectSink f = simulate(spec, 3);
+  for (std::size_t d = 0; d < 3; ++d)
+    EXPECT_EQ(value(f, fixed, "modern_producer_share", 0, 0, d), 0.3 * 200.0 / 200.0);
+}
+
+}  // namespace
+}  // namespace sectorsim

@@ -345,7 +345,7 @@ TEST(SobolDimensions, DrawInputsUseParameterThenShockDimensions) {
   const models::SectorGrowthModel model(spec);
   const auto& priors = model.parameters();
   const std::size_t np = priors.size(), ns = static_cast<std::size_t>(model.n_shocks());
-  ASSERT_EQ(np, 2u * models::N_SECTOR_PARAMS + models::N_GLOBAL_PARAMS);
+  ASSERT_EQ(np, 2u * models::N_SECTOR_PARAMS + models::N_GLOBAL_PARAMS + 2u);  // + the weights
   EXPECT_EQ(priors[models::N_SECTOR_PARAMS].name, "industry.tfp_growth");
   ASSERT_EQ(ns, 8u * 3u);
   core::RunOptions opt;

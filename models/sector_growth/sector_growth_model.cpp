@@ -137,11 +137,11 @@ void step_output(std::size_t n, const double* __restrict rho, const double* __re
 // distinct array: restrict lets the loop vectorise without alias checks.
 void write_sector(std::size_t n, const double* __restrict y, const double* __restrict k,
                   const double* __restrict s, const double* __restrict tau, double d,
-                  double inv_ratio, double svc_w, double mp_w, double pillar_threshold,
-                  double* __restrict va, double* __restrict cap, double* __restrict spc,
-                  double* __restrict tx, double* __restrict rev, double* __restrict gdp,
-                  double* __restrict svc, double* __restrict mp, double* __restrict tax,
-                  double* __restrict svc_tax, double* __restrict pillars) {
+                  double inv_ratio, double svc_w, const double* __restrict mp_w,
+                  double pillar_threshold, double* __restrict va, double* __restrict cap,
+                  double* __restrict spc, double* __restrict tx, double* __restrict rev,
+                  double* __restrict gdp, double* __restrict svc, double* __restrict mp,
+                  double* __restrict tax, double* __restrict svc_tax, double* __restrict pillars) {
   for (std::size_t l = 0; l < n; ++l) {
     const double v = y[l] + d;
     const double tv = tau[l] * v;
@@ -152,7 +152,7 @@ void write_sector(std::size_t n, const double* __restrict y, const double* __res
     rev[l] = v * inv_ratio;
     gdp[l] += v;
     svc[l] += svc_w * v;
-    mp[l] += mp_w * v;
+    mp[l] += mp_w[l] * v;
     tax[l] += tv;
     svc_tax[l] += svc_w * tv;
     pillars[l] += v > pillar_threshold ? 1.0 : 0.0;
@@ -228,14 +228,24 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     base_space_.push_back(sec.base_space);
     va_ratio_.push_back(sec.va_ratio);
     service_.push_back(sec.service ? 1 : 0);
-    const double flagged = sec.modern || sec.producer ? 1.0 : 0.0;
-    const double weight = sec.modern_producer_weight >= 0 ? sec.modern_producer_weight : flagged;
-    require(weight <= 1, "modern_producer_weight of '" + id + "' not in [0, 1]");
-    modern_producer_.push_back(sec.service ? weight : 0.0);
   }
   for (int g = 0; g < N_GLOBAL_PARAMS; ++g) {
     params_.push_back({decl.parameters[static_cast<std::size_t>(N_SECTOR_PARAMS + g)].name,
                        global_param(sg.globals, g)});
+  }
+  // The modern/producer weights: a value or a prior, from the flags where
+  // the scenario gives none, 0 for a sector outside services.
+  for (std::size_t i = 0; i < spec.sectors.size(); ++i) {
+    const SectorData& sec = sg.sectors[i];
+    const std::string& id = spec.sectors[i].id;
+    const double flagged = sec.modern || sec.producer ? 1.0 : 0.0;
+    Prior weight = sec.modern_producer_weight.value_or(Prior::fixed(flagged));
+    if (!sec.service) weight = Prior::fixed(0.0);
+    require(weight.quantile(0.0) >= 0 && weight.quantile(1.0) <= 1,
+            "modern_producer_weight of '" + id + "' not in [0, 1]");
+    weights_fixed_ = weights_fixed_ && weight.is_fixed();
+    modern_producer_.push_back(weight.mean());
+    params_.push_back({id + ".modern_producer_weight", weight});
   }
 
   const auto& lv = sg.levers;
@@ -539,7 +549,9 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
     double *va = cell(VA, j), *cap = cell(CAPITAL, j), *spc = cell(SPACE, j), *tx = cell(TAX, j),
            *rev = cell(REVENUE, j);
     const double d = demand[j], inv_ratio = 1.0 / va_ratio_[j];
-    const double svc_w = service_[j], mp_w = modern_producer_[j];
+    const double svc_w = service_[j];
+    const double* mp_w =
+        params + static_cast<std::size_t>(weight_param_index(static_cast<int>(j))) * pstride;
     write_sector(n, y + j * n, k + j * n, s + j * n, tau, d, inv_ratio, svc_w, mp_w,
                  pillar_threshold_, va, cap, spc, tx, rev, gdp, svc, mp, tax, svc_tax, pillars);
   }
@@ -558,7 +570,8 @@ void SectorGrowthModel::write_year(int t, std::size_t n, const double* y, const 
     std::fill(gdp, gdp + n, base_.gdp);
     std::fill(svc, svc + n, base_.service_va);
     std::fill(share, share + n, base_.service_share);
-    std::fill(mp, mp + n, base_.mp_share);
+    // The weights are data only where they are values.
+    if (weights_fixed_) std::fill(mp, mp + n, base_.mp_share);
     std::fill(per_km2, per_km2 + n, base_.per_km2);
     std::fill(ratio, ratio + n, base_.area_ratio);
   }

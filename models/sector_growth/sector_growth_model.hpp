@@ -30,6 +30,9 @@ class SectorGrowthModel : public core::Model {
   int sector_param_index(int s, int p) const { return s * N_SECTOR_PARAMS + p; }
   /// Index of region-wide parameter g (g indexes GlobalParams, in declaration order).
   int global_param_index(int g) const { return n_sectors_ * N_SECTOR_PARAMS + g; }
+  /// Index of sector s's modern/producer weight: after the region-wide
+  /// parameters, so that adding them moved no other parameter.
+  int weight_param_index(int s) const { return n_sectors_ * N_SECTOR_PARAMS + N_GLOBAL_PARAMS + s; }
   /// Shock factor applied to N(0,1) variates: lower Cholesky factor of the
   /// correlation matrix (or a symmetric square root when it is singular).
   const std::vector<double>& shock_factor() const { return factor_; }
@@ -52,9 +55,10 @@ class SectorGrowthModel : public core::Model {
   // Scenario data, flattened.
   std::vector<double> base_va_, base_space_, va_ratio_;
   std::vector<unsigned char> service_;
-  std::vector<double> modern_producer_;  // weight of each sector in modern_producer_share
-  std::vector<double> funds_;            // [year][sector]
-  std::vector<double> demand_va_;        // [year][sector], input-output term
+  std::vector<double> modern_producer_;  // weight of each sector at its prior's mean
+  bool weights_fixed_ = true;      // every weight a fixed value: the base year's share is data
+  std::vector<double> funds_;      // [year][sector]
+  std::vector<double> demand_va_;  // [year][sector], input-output term
   // The base year's indicators that are data alone, correctly rounded.
   struct BaseYear {
     double gdp = 0, service_va = 0, service_share = 0, mp_share = 0, per_km2 = 0, area_ratio = 0;

@@ -95,8 +95,10 @@ class Builder {
     c_.read_flag(item, path, "service", &s.service);
     c_.read_flag(item, path, "modern", &s.modern);
     c_.read_flag(item, path, "producer", &s.producer);
-    c_.read_optional_quantity(item, path, "modern_producer_weight", *doc, UNIT_INTERVAL,
-                              &s.modern_producer_weight);
+    if (const ConfigNode* weight = ValueReader::optional(item, "modern_producer_weight")) {
+      s.modern_producer_weight =
+          r_.prior(*weight, child_path(path, "modern_producer_weight"), *doc, UNIT_INTERVAL);
+    }
     if (const ConfigNode* base = r_.required(item, path, "base")) {
       const std::string base_path = child_path(path, "base");
       if (const auto base_doc = r_.open_map(*base, base_path, {"va", "space", "va_ratio"}, *doc)) {

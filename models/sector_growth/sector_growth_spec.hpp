@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/sampling/prior.hpp"
@@ -72,9 +73,10 @@ struct SectorData {
   bool modern = false;    ///< modern services (share indicator)
   bool producer = false;  ///< producer services (share indicator)
   /// Share of the sector's value added counted as modern or producer services
-  /// in [0, 1], for sectors only partly so (wholesale in commerce, say);
-  /// negative means "from the flags": 1 if modern or producer, else 0.
-  double modern_producer_weight = -1;
+  /// in [0, 1], for sectors only partly so (wholesale in commerce, say): a
+  /// value or a prior (drawn as a parameter, after the region-wide ones);
+  /// none means "from the flags": 1 if modern or producer, else 0.
+  std::optional<Prior> modern_producer_weight;
   double base_va = 0;     ///< value added in the base year, 亿元 (> 0)
   double base_space = 0;  ///< occupied floor space in the base year, 万㎡ (> 0)
   double va_ratio = 1;    ///< value added / revenue, for revenue series (0, 1]
