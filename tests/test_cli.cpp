@@ -361,6 +361,16 @@ TEST_F(Cli, ComparePrintsPairedIntervalsNarrowerThanUnpaired) {
   }
   EXPECT_GT(informative, 0);
   EXPECT_TRUE(fs::exists(file("csv/comparison_targets.csv")));
+  EXPECT_TRUE(fs::exists(file("csv/comparison_appraisal.csv")));
+  // Costs and fiscal return follow, at the scenario's discount rate, and the
+  // file holds them.
+  EXPECT_NE(r.out.find("Costs and fiscal return, 2023–2025 (extra over the baseline, 亿元 at "
+                       "2022 prices, discounted to 2022 at 8% a year)"),
+            std::string::npos)
+      << r.out;
+  ASSERT_TRUE(cmps[0].appraisal.has_value());
+  EXPECT_GT(cmps[0].appraisal->cost.mean, 0);
+  EXPECT_EQ(cmps[0].appraisal->discount_rate, 0.08);
   // The indicators say which interval is Monte Carlo error and which is the
   // effect's spread across draws, and the spread is the file's p05 and p95.
   EXPECT_NE(r.out.find("mean difference [95% CI: Monte Carlo error of the mean], the effect "

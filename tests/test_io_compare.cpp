@@ -789,6 +789,15 @@ TEST(IoReport, IsOneSelfContainedFileWithEveryChart) {
   EXPECT_NE(page.find("va.software_it / 2022"), std::string::npos);
   EXPECT_NE(page.find("target &gt;= 1000.5 in 2024"), std::string::npos);
   EXPECT_EQ(page.find("n/a"), std::string::npos);
+  // The comparison says which interval is which, and shows the appraisal:
+  // the benefit-cost ratio 1.375 / (32.5 / 3) = 0.127 and P(revenue > cost).
+  EXPECT_NE(page.find("the whisker around each mean difference is Monte Carlo error"),
+            std::string::npos);
+  EXPECT_NE(page.find("Costs and fiscal return"), std::string::npos);
+  EXPECT_NE(page.find("discounted to 2022 at 8.0% a year"), std::string::npos);
+  EXPECT_NE(page.find("(revenue / cost)</th><td class=\"num\">0.127</td>"), std::string::npos);
+  EXPECT_NE(page.find("P(revenue &gt; cost) = P(BCR &gt; 1)</th><td class=\"num\">10.0%</td>"),
+            std::string::npos);
   // Every section has something to show, and the navigation links each.
   const std::size_t nav_at = page.find("<nav>");
   ASSERT_NE(nav_at, std::string::npos);

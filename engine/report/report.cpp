@@ -691,7 +691,10 @@ std::string Page::comparison_section() {
          (b ? scenario_title(*b) : escape(c.baseline)) + ", on the same " +
          fixed(static_cast<double>(c.draws), 0) +
          " draws (common random numbers): each draw shares its parameters and shocks, so the "
-         "difference is measured far more precisely than between independent runs.</p>";
+         "difference is measured far more precisely than between independent runs. Two kinds of "
+         "uncertainty are drawn apart: the whisker around each mean difference is Monte Carlo "
+         "error (more draws narrow it); the shaded band, the 5–95% range of the per-draw "
+         "differences, is model uncertainty about the effect (more draws do not).</p>";
     h += target_diff_chart(c) + indicator_diff_chart(c) + appraisal_table(c);
   }
   return h + "</section>";
