@@ -130,6 +130,13 @@ class Calibrator {
     }
   }
 
+  // The item's growth rate over the window, with at least `n` years.
+  Series rates(const core::CalibrationItem& item, std::size_t n) const {
+    Series x = series(item.growth, true);
+    need(x.values, n, item, "years of " + item.growth.region + " '" + item.growth.indicator + "'");
+    return x;
+  }
+
   core::CalibratedPrior prior(const core::CalibrationItem& item) const {
     core::CalibratedPrior p;
     p.parameter = item.parameter;
@@ -162,8 +169,7 @@ class Calibrator {
         break;
       }
       case core::CalibrationMethod::MeanGrowth: {
-        const Series x = series(item.growth, true);
-        need(x.values, 2, item, "years of " + g);
+        const Series x = rates(item, 2);
         const Estimate m = mean_rate(x.values), s = sample_sd(x.values);
         p.mean = m.value;
         p.sd = std::sqrt(m.std_error * m.std_error + s.value * s.value / h);
@@ -175,8 +181,7 @@ class Calibrator {
         break;
       }
       case core::CalibrationMethod::Volatility: {
-        const Series x = series(item.growth, true);
-        need(x.values, 3, item, "years of " + g);
+        const Series x = rates(item, 3);
         const Estimate s = sample_sd(x.values);
         p.mean = s.value;
         p.sd = s.std_error;
@@ -186,8 +191,7 @@ class Calibrator {
         break;
       }
       case core::CalibrationMethod::Persistence: {
-        const Series x = series(item.growth, true);
-        need(x.values, 4, item, "years of " + g);
+        const Series x = rates(item, 4);
         const Estimate r = ar1(x.values);
         p.mean = r.value;
         p.sd = r.std_error;
