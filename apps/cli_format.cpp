@@ -250,12 +250,13 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
 
 void print_appraisal(std::ostream& os, const core::ScenarioSpec& baseline,
                      const std::vector<core::Comparison>& comparisons) {
-  const bool any = std::any_of(comparisons.begin(), comparisons.end(),
-                               [](const core::Comparison& c) { return c.appraisal.has_value(); });
-  if (!any) return;
+  const auto first =
+      std::find_if(comparisons.begin(), comparisons.end(),
+                   [](const core::Comparison& c) { return c.appraisal.has_value(); });
+  if (first == comparisons.end()) return;
+  // Every comparison shares the baseline's model and its discount rate.
   char rate[32];
-  std::snprintf(rate, sizeof rate, "%.3g%%",
-                100 * comparisons.front().appraisal.value_or(core::Appraisal{}).discount_rate);
+  std::snprintf(rate, sizeof rate, "%.3g%%", 100 * first->appraisal->discount_rate);
   os << "\nCosts and fiscal return, " << baseline.base_year + 1 << "–" << baseline.end_year
      << " (extra over the baseline, 亿元 at " << baseline.base_year << " prices, discounted to "
      << baseline.base_year << " at " << rate
