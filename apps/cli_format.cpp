@@ -297,6 +297,33 @@ void print_appraisal(std::ostream& os, const core::ScenarioSpec& baseline,
         "space and land keep costing\n";
 }
 
+void print_backtest_table(std::ostream& os, const core::BacktestResult& b) {
+  os << "\nBack-test: each published value against the forecast's draws\n"
+     << pad("indicator", 24) << pad("year", 6) << pad("observed", 12) << pad("median", 12)
+     << pad("90% band", 26) << pad("PIT", 7) << pad("in 50%", 8) << pad("in 90%", 8) << "CRPS\n";
+  char buf[64];
+  for (std::size_t i = 0; i < b.observations.size(); ++i) {
+    const core::ForecastScore& s = b.scores[i];
+    std::snprintf(buf, sizeof buf, "%.3f", s.pit);
+    os << pad(b.observations[i].indicator, 24) << pad(std::to_string(b.observations[i].year), 6)
+       << pad(fmt(s.observed), 12) << pad(fmt(s.p50), 12)
+       << pad("[" + fmt(s.p05) + ", " + fmt(s.p95) + "]", 26) << pad(buf, 7)
+       << pad(s.in50 ? "yes" : "no", 8) << pad(s.in90 ? "yes" : "no", 8) << fmt(s.crps) << "\n";
+  }
+  const core::ForecastSummary& m = b.summary;
+  auto share = [&](const core::Proportion& p, const char* claim) {
+    std::snprintf(buf, sizeof buf, "%.2f [%.2f, %.2f]", p.p, p.low, p.high);
+    return std::string(buf) + " (claims " + claim + ")";
+  };
+  os << "coverage of the 50% bands " << share(m.in50, "0.50") << ", of the 90% bands "
+     << share(m.in90, "0.90") << ", over " << m.n << " observations; mean CRPS " << fmt(m.mean_crps)
+     << "\n";
+  if (m.n > 0 && m.in90.high < 0.90) {
+    os << "! the 90% bands cover fewer outcomes than they claim, beyond sampling error: the "
+          "forecast is overconfident\n";
+  }
+}
+
 std::string target_count(const core::ScenarioSpec& spec) {
   const std::size_t n = spec.targets.size();
   std::string out = std::to_string(n) + (n == 1 ? " target" : " targets");

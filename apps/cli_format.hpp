@@ -9,6 +9,7 @@
 
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/forecast_scores.hpp"
 #include "engine/stats/paired.hpp"
 
 namespace sectorsim::cli {
@@ -48,6 +49,10 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
 /// with its interval and the probability of a higher value.
 void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline,
                             const std::vector<core::Comparison>& comparisons);
+/// A back-test's scores, one line an observation, then the coverage of the
+/// 50% and 90% bands with their Wilson intervals and the mean CRPS.
+void print_backtest_table(std::ostream& os, const core::BacktestResult& backtest);
+
 /// The costs and fiscal return of each comparison that has them (MODEL.md
 /// 8.3); called by print_comparison_table.
 void print_appraisal(std::ostream& os, const core::ScenarioSpec& baseline,

@@ -69,6 +69,8 @@ const char* const USAGE =
     "                             each with a baseline (paired differences)\n"
     "  report FILE                write a self-contained HTML report of a results file\n"
     "  validate SCENARIO.yaml...  check scenario files without running them\n"
+    "  backtest SCENARIO.yaml     run a scenario and score its forecast against the\n"
+    "                             published values it lists (PIT, bands, CRPS)\n"
     "  calibrate RECIPE.yaml      estimate priors from published series, write a\n"
     "                             YAML fragment a region file extends\n"
     "\n"
@@ -136,6 +138,14 @@ CommandOptions report_command() {
   return c;
 }
 
+CommandOptions backtest_command() {
+  CommandOptions c = run_command();
+  c.usage =
+      "usage: sectorsim backtest SCENARIO.yaml [-o FILE] [--draws N] [--seed S] [--threads T]\n"
+      "       (the options of run; the scenario lists published values under backtest:)";
+  return c;
+}
+
 CommandOptions calibrate_command() {
   CommandOptions c{po::options_description("calibrate options"), {}, {}};
   c.options.add_options()("help,h", "show this help")(
@@ -153,6 +163,7 @@ CommandOptions calibrate_command() {
 
 CommandOptions command_options(const std::string& name) {
   if (name == "calibrate") return calibrate_command();
+  if (name == "backtest") return backtest_command();
   if (name == "run") return run_command();
   if (name == "compare") return compare_command();
   if (name == "validate") return validate_command();

@@ -30,6 +30,7 @@ CommandOptions run_command();
 CommandOptions compare_command();
 CommandOptions validate_command();
 CommandOptions calibrate_command();
+CommandOptions backtest_command();
 CommandOptions report_command();
 
 /// The top-level usage: commands and exit codes.

@@ -109,9 +109,10 @@ int cmd_validate(const std::vector<std::string>& args) {
 }
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line,
-            parallel::Cluster& cluster) {
+            parallel::Cluster& cluster, bool backtest = false) {
   po::variables_map vm;
-  if (!cli::parse(args, cli::run_command(), vm)) return EXIT_OK;
+  if (!cli::parse(args, backtest ? cli::backtest_command() : cli::run_command(), vm))
+    return EXIT_OK;
   run::RunOptions o = cli::run_options(vm, command_line, &g_stop, catch_signals);
 
   // Every process reads the scenario; only process 0 runs it, the others
@@ -121,6 +122,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   // Every option is checked before the scenario is read and its model built.
   if (vm.count("gzip")) run::check_gzip_level(vm["gzip"].as<int>());
   const core::ScenarioSpec spec = load(scenario, vm.count("strict") > 0, o.execution.threads);
+  if (backtest && spec.backtest.empty()) {
+    throw run::InputError(scenario +
+                          ": no observations to score: a back-test scenario lists published "
+                          "values under backtest: (docs/backtest.md)");
+  }
   if (cluster.rank() != 0) {
     if (!run::run_share(spec, processes, o.execution)) return EXIT_INPUT;
     return g_stop.load() ? EXIT_INTERRUPTED : EXIT_OK;
@@ -155,6 +161,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   if (!vm.count("quiet")) {
     cli::print_target_table(std::cout, spec, out.result, out.seconds, o.execution.threads,
                             cluster.size());
+    if (out.backtest) cli::print_backtest_table(std::cout, *out.backtest);
     std::cout << "results: " << out.file << "\n";
   }
   return EXIT_OK;
@@ -306,6 +313,7 @@ int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
     return EXIT_OK;
   }
   if (cmd == "run") return cmd_run(args, command_line, cluster);
+  if (cmd == "backtest") return cmd_run(args, command_line, cluster, true);
   if (cluster.distributed()) {
     // Every process gets the same command line: one message is enough.
     if (cluster.rank() != 0) return EXIT_INPUT;

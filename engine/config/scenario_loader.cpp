@@ -82,7 +82,7 @@ class ScenarioBuilder {
         {"sectors", sectors, &ScenarioBuilder::read_sectors},
     };
     std::vector<std::string> keys = {"scenario", "model",   "horizon", "region",
-                                     "sectors",  "targets", "run"};
+                                     "sectors",  "targets", "run",     "backtest"};
     for (const auto& [key, required] : model->sections())
       keys.push_back(key);
     root_doc_ = r_.open_map(root_, "", keys, {}).value_or(Documentation{});
@@ -100,6 +100,9 @@ class ScenarioBuilder {
     }
     if (const ConfigNode* node = ValueReader::optional(root_, "run")) {
       read_run(*node, "run", root_doc_);
+    }
+    if (const ConfigNode* node = ValueReader::optional(root_, "backtest")) {
+      read_backtest(*node, "backtest", root_doc_);
     }
     if (r_.has_errors()) throw ConfigError(r_.errors());
     spec_.model_block = core::ModelBlockValue(std::move(block));
@@ -348,6 +351,41 @@ class ScenarioBuilder {
     }
     spec_.targets.push_back(std::move(t));
     spec_.target_files.push_back(item.pos().file ? *item.pos().file : std::string());
+  }
+
+  // backtest: a list of {indicator, year, value} with each value's source.
+  void read_backtest(const ConfigNode& node, const std::string& path, const Documentation& outer) {
+    if (!node.is_sequence() || node.items().empty()) {
+      r_.error(node.pos(), path, "expected a list of observations, got " + node.describe());
+      return;
+    }
+    if (node.items().size() > MAX_TARGETS) {
+      r_.error(node.pos(), path,
+               "too many observations: " + std::to_string(node.items().size()) + " (at most " +
+                   std::to_string(MAX_TARGETS) + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < node.items().size(); ++i) {
+      const ConfigNode& item = node.items()[i];
+      const std::string item_at = item_path(path, i, "");
+      const auto doc = r_.open_map(item, item_at, {"indicator", "year", "value"}, outer);
+      if (!doc) continue;
+      core::BacktestObservation o;
+      if (const ConfigNode* indicator = r_.required(item, item_at, "indicator")) {
+        read_indicator(*indicator, child_path(item_at, "indicator"), &o.indicator);
+      }
+      if (const ConfigNode* year = r_.required(item, item_at, "year")) {
+        const std::string year_at = child_path(item_at, "year");
+        o.year = context().horizon_year(*year, year_at, spec_.base_year).value_or(0);
+        if (o.year != 0 && o.year == spec_.base_year) {
+          r_.error(year->pos(), year_at,
+                   "the base year is data, not a forecast: observe a year after " +
+                       std::to_string(spec_.base_year));
+        }
+      }
+      context().read_quantity(item, item_at, "value", *doc, ANY_NUMBER, &o.value);
+      spec_.backtest.push_back(std::move(o));
+    }
   }
 
   void read_indicator(const ConfigNode& node, const std::string& path, std::string* out) {

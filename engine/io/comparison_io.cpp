@@ -1,5 +1,7 @@
 #include "engine/io/comparison_io.hpp"
 
+#include <algorithm>
+
 #include <cstdint>
 #include <iterator>
 #include <utility>
@@ -20,6 +22,7 @@ std::size_t length(const h5::Group& group, const std::string& name) {
 namespace {
 
 using nc::Coord;
+using nc::length;
 using nc::read_sized;
 using nc::write_coordinate;
 using nc::write_variable;
@@ -305,6 +308,107 @@ std::vector<core::Comparison> read_comparison_groups(const h5::File& file) {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+void write_backtest_group(const h5::Group& file, const std::string& scenario,
+                          const core::BacktestResult& b) {
+  const h5::Group g = file.create_group("backtest");
+  g.set_attribute("scenario", scenario);
+  g.set_attribute("description",
+                  "published values scored against the run's draws of their cells: PIT, "
+                  "central 50% and 90% bands, CRPS (docs/output-format.md)");
+  const std::size_t n = b.observations.size();
+  std::vector<std::uint64_t> index(n);
+  std::vector<std::string> indicator(n);
+  std::vector<std::int32_t> year(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    index[i] = i;
+    indicator[i] = b.observations[i].indicator;
+    year[i] = b.observations[i].year;
+  }
+  const Coord obs = write_coordinate(g, "observation", index, "1");
+  const std::vector<const Coord*> dims = {&obs};
+  write_variable(g, "indicator", dims, "", indicator);
+  write_variable(g, "year", dims, "year", year);
+  auto column = [&](const char* name, auto field) {
+    std::vector<double> v(n);
+    for (std::size_t i = 0; i < n; ++i)
+      v[i] = field(b.scores[i]);
+    write_variable(g, name, dims, "", v);
+  };
+  column("observed", [](const core::ForecastScore& s) { return s.observed; });
+  column("pit", [](const core::ForecastScore& s) { return s.pit; });
+  column("crps", [](const core::ForecastScore& s) { return s.crps; });
+  column("p05", [](const core::ForecastScore& s) { return s.p05; });
+  column("p25", [](const core::ForecastScore& s) { return s.p25; });
+  column("p50", [](const core::ForecastScore& s) { return s.p50; });
+  column("p75", [](const core::ForecastScore& s) { return s.p75; });
+  column("p95", [](const core::ForecastScore& s) { return s.p95; });
+  std::vector<std::int32_t> in50(n), in90(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    in50[i] = b.scores[i].in50 ? 1 : 0;
+    in90[i] = b.scores[i].in90 ? 1 : 0;
+  }
+  write_variable(g, "in50", dims, "1", in50);
+  write_variable(g, "in90", dims, "1", in90);
+  std::vector<std::uint64_t> bins(b.summary.pit_histogram.begin(), b.summary.pit_histogram.end());
+  std::vector<std::uint64_t> bin_index(bins.size());
+  for (std::size_t i = 0; i < bins.size(); ++i)
+    bin_index[i] = i;
+  const Coord bin = write_coordinate(g, "pit_bin", bin_index, "1");
+  write_variable(g, "pit_histogram", {&bin}, "count", bins);
+  const core::ForecastSummary& s = b.summary;
+  for (const auto& [name, value] :
+       {std::pair{"coverage50", s.in50.p}, std::pair{"coverage50_low", s.in50.low},
+        std::pair{"coverage50_high", s.in50.high}, std::pair{"coverage90", s.in90.p},
+        std::pair{"coverage90_low", s.in90.low}, std::pair{"coverage90_high", s.in90.high},
+        std::pair{"mean_crps", s.mean_crps}})
+    g.set_attribute(name, value);
+}
+
+std::optional<core::BacktestResult> read_backtest_group(const h5::Group& file,
+                                                        std::string* scenario) {
+  if (!file.has_link("backtest")) return std::nullopt;
+  const h5::Group g = file.open_group("backtest");
+  if (scenario) *scenario = g.attribute<std::string>("scenario");
+  const std::size_t n = length(g, "observation");
+  core::BacktestResult b;
+  const auto indicator = read_sized<std::string>(g, "indicator", n);
+  const auto year = read_sized<std::int32_t>(g, "year", n);
+  const auto observed = read_sized<double>(g, "observed", n);
+  const auto pit = read_sized<double>(g, "pit", n);
+  const auto crps = read_sized<double>(g, "crps", n);
+  const auto p05 = read_sized<double>(g, "p05", n), p25 = read_sized<double>(g, "p25", n),
+             p50 = read_sized<double>(g, "p50", n), p75 = read_sized<double>(g, "p75", n),
+             p95 = read_sized<double>(g, "p95", n);
+  const auto in50 = read_sized<std::int32_t>(g, "in50", n);
+  const auto in90 = read_sized<std::int32_t>(g, "in90", n);
+  for (std::size_t i = 0; i < n; ++i) {
+    b.observations.push_back({indicator[i], year[i], observed[i]});
+    core::ForecastScore s;
+    s.observed = observed[i];
+    s.pit = pit[i];
+    s.crps = crps[i];
+    s.p05 = p05[i];
+    s.p25 = p25[i];
+    s.p50 = p50[i];
+    s.p75 = p75[i];
+    s.p95 = p95[i];
+    s.in50 = in50[i] != 0;
+    s.in90 = in90[i] != 0;
+    b.scores.push_back(s);
+  }
+  const auto bins = g.open_dataset("pit_histogram").read<std::uint64_t>();
+  b.summary.pit_histogram.assign(bins.begin(), bins.end());
+  b.summary.n = n;
+  b.summary.in50 = {0, n, g.attribute<double>("coverage50"), g.attribute<double>("coverage50_low"),
+                    g.attribute<double>("coverage50_high")};
+  b.summary.in90 = {0, n, g.attribute<double>("coverage90"), g.attribute<double>("coverage90_low"),
+                    g.attribute<double>("coverage90_high")};
+  b.summary.in50.met = static_cast<std::uint64_t>(std::count(in50.begin(), in50.end(), 1));
+  b.summary.in90.met = static_cast<std::uint64_t>(std::count(in90.begin(), in90.end(), 1));
+  b.summary.mean_crps = g.attribute<double>("mean_crps");
+  return b;
 }
 
 namespace nc {

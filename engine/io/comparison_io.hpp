@@ -9,6 +9,7 @@
 // results_reader.hpp. Covered by tests/test_io_compare.cpp.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include "engine/io/h5_file.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/forecast_scores.hpp"
 #include "engine/stats/paired.hpp"
 
 namespace sectorsim::io {
@@ -110,6 +112,13 @@ std::vector<core::SeriesSummary> read_stat_series(const h5::Group& group,
                                                   std::size_t n_years, std::size_t n_sectors);
 
 }  // namespace nc
+
+/// The group `/backtest` of `file` (docs/output-format.md, section 11a).
+void write_backtest_group(const h5::Group& file, const std::string& scenario,
+                          const core::BacktestResult& backtest);
+/// It read back; nullopt when the file has none.
+std::optional<core::BacktestResult> read_backtest_group(const h5::Group& file,
+                                                        std::string* scenario);
 
 /// Writes `/scenarios/<name>/provenance`: key, value, kind and note over the
 /// dimension `entry` (an empty list gives datasets of length 0).

@@ -224,6 +224,11 @@ std::vector<core::Comparison> read_comparisons(const std::string& path) {
   return read_comparison_groups(file);
 }
 
+std::optional<core::BacktestResult> read_backtest(const std::string& path, std::string* scenario) {
+  const h5::File file = open_results(path);
+  return read_backtest_group(file, scenario);
+}
+
 std::vector<core::SourceFile> read_inputs(const std::string& path, const std::string& scenario) {
   const h5::File file = open_results(path);
   const h5::Group input = open_scenario(file, path, scenario).open_group("input");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ std::vector<core::Provenance> read_provenance(const std::string& path, const std
 /// list_scenarios, or if a comparison is malformed. Covered by
 /// tests/test_io_compare.cpp.
 std::vector<core::Comparison> read_comparisons(const std::string& path);
+
+/// The file's back-test (`/backtest`), with the scenario it scored; nullopt
+/// when it has none. Throws IoError as read_comparisons.
+std::optional<core::BacktestResult> read_backtest(const std::string& path,
+                                                  std::string* scenario = nullptr);
 
 /// The input texts stored with a scenario (the scenario file first, then its bases).
 std::vector<core::SourceFile> read_inputs(const std::string& path, const std::string& scenario);

@@ -618,6 +618,18 @@ void ResultsWriter::write_comparison(const core::Comparison& c) {
   write_comparison_group(*w.comparisons, c, years, sectors);
 }
 
+void ResultsWriter::write_backtest(const std::string& scenario,
+                                   const core::BacktestResult& backtest) {
+  Impl& w = *impl_;
+  w.require_open("write_backtest");
+  if (!w.axes.contains(scenario) || (w.current && !w.current->ended)) {
+    throw IoError(w.path + ": write_backtest of '" + scenario +
+                  "' before the scenario is written and ended");
+  }
+  if (w.file->has_link("backtest")) throw IoError(w.path + ": /backtest is already written");
+  write_backtest_group(*w.file, scenario, backtest);
+}
+
 void ResultsWriter::commit() {
   Impl& w = *impl_;
   w.require_open("commit");

@@ -15,6 +15,7 @@
 #include "engine/spec/chunk.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/forecast_scores.hpp"
 #include "engine/stats/paired.hpp"
 #include "engine/stats/summary.hpp"
 
@@ -49,6 +50,11 @@ class ResultsWriter {
   ~ResultsWriter();
   ResultsWriter(const ResultsWriter&) = delete;
   ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+  /// Writes the group `/backtest`: each observation of `scenario` (written
+  /// and ended first) with its forecast's scores, and their summary
+  /// (docs/output-format.md, section 11a). Once per file.
+  void write_backtest(const std::string& scenario, const core::BacktestResult& backtest);
 
   /// Starts /scenarios/<spec.name>: attributes, input texts, provenance, coordinates and,
   /// when opts.keep_paths, the per-draw path datasets sized [draws, ...].

@@ -45,6 +45,8 @@ struct Run {
   io::FileInfo file;
   std::vector<Scenario> scenarios;
   std::vector<core::Comparison> comparisons;
+  std::optional<core::BacktestResult> backtest;
+  std::string backtest_scenario;
 };
 
 Run load(const std::string& path) {
@@ -63,6 +65,7 @@ Run load(const std::string& path) {
     run.scenarios.push_back(std::move(s));
   }
   run.comparisons = io::read_comparisons(path);
+  run.backtest = io::read_backtest(path, &run.backtest_scenario);
   return run;
 }
 
@@ -294,6 +297,7 @@ class Page {
   std::string target_diff_chart(const core::Comparison& c);
   std::string indicator_diff_chart(const core::Comparison& c);
   std::string appraisal_table(const core::Comparison& c);
+  std::string backtest_section();
   std::string scenario_section(std::size_t index);
   // A fan chart: quantiles by year and the thresholds drawn over them.
   struct Fan {
@@ -698,6 +702,68 @@ std::string Page::comparison_section() {
     h += target_diff_chart(c) + indicator_diff_chart(c) + appraisal_table(c);
   }
   return h + "</section>";
+}
+
+// Each published value against its forecast: the 90% band (light), the 50%
+// band (dark), the median (tick) and the value (dot), on each row's own
+// scale; then the scores and the bands' coverage.
+std::string Page::backtest_section() {
+  if (!run_.backtest) return "";
+  const core::BacktestResult& b = *run_.backtest;
+  const core::ForecastSummary& m = b.summary;
+  std::string h = "<section id=\"backtest\"><h2>Back-test · " + zh("回测") + " <code>" +
+                  escape(run_.backtest_scenario) + "</code></h2>";
+  h += "<p class=\"note\">Each published value against the draws of its forecast. Of " +
+       std::to_string(m.n) + " values, " + percent(m.in50.p) + " (95% interval " +
+       percent(m.in50.low) + "–" + percent(m.in50.high) + ") fall in the central 50% bands and " +
+       percent(m.in90.p) + " (" + percent(m.in90.low) + "–" + percent(m.in90.high) +
+       ") in the 90% bands; a calibrated forecast covers 50% and 90%. Mean CRPS " +
+       value_text(m.mean_crps) + ".</p>";
+  if (m.n > 0 && m.in90.high < 0.90) {
+    h += "<p class=\"alert\">The 90% bands cover fewer outcomes than they claim, beyond "
+         "sampling error: the forecast is overconfident.</p>";
+  }
+  const double row = 30, top = 6;
+  const double height = top + row * static_cast<double>(b.observations.size()) + 8;
+  Svg svg = chart("backtest", WIDE, height, "Published values against their forecasts",
+                  "For each published value: the forecast's 90% band, 50% band and median, and "
+                  "the value as a dot; each row has its own scale.");
+  double y = top;
+  for (std::size_t i = 0; i < b.observations.size(); ++i) {
+    const core::ForecastScore& s = b.scores[i];
+    const double mid = y + row / 2;
+    y += row;
+    svg.text(LABEL_RIGHT, mid + 4,
+             b.observations[i].indicator + " " + std::to_string(b.observations[i].year), "muted",
+             "end");
+    const double lo = std::min(s.p05, s.observed), hi = std::max(s.p95, s.observed);
+    const double pad = (hi - lo) * 0.08 + 1e-12;
+    const Scale x{lo - pad, hi + pad, PLOT_LEFT, PLOT_RIGHT};
+    svg.line(PLOT_LEFT, mid, PLOT_RIGHT, mid, "grid");
+    svg.rect(x(s.p05), mid - 6, x(s.p95) - x(s.p05), 12, "unpaired");
+    svg.rect(x(s.p25), mid - 6, x(s.p75) - x(s.p25), 12, "bar");
+    svg.line(x(s.p50), mid - 8, x(s.p50), mid + 8, "zero");
+    svg.circle(x(s.observed), mid, 4, "dot");
+    svg.text(TEXT_LEFT, mid + 4,
+             value_text(s.observed) + " (PIT " + fixed(s.pit, 2) + ")" +
+                 (s.in90 ? "" : " outside the 90% band"));
+  }
+  h += "<figure class=\"wide\">" + svg.finish() +
+       "<figcaption>Light: the 90% band; dark: the 50% band; tick: the median; dot: the "
+       "published value.</figcaption></figure>";
+  h += "<table class=\"backtest\"><thead><tr><th>Indicator 指标</th><th class=\"num\">Year</th>"
+       "<th class=\"num\">Published</th><th class=\"num\">Median</th><th class=\"num\">90% "
+       "band</th><th class=\"num\">PIT</th><th class=\"num\">CRPS</th></tr></thead><tbody>";
+  for (std::size_t i = 0; i < b.observations.size(); ++i) {
+    const core::ForecastScore& s = b.scores[i];
+    h += "<tr><td><code>" + escape(b.observations[i].indicator) + "</code></td><td class=\"num\">" +
+         std::to_string(b.observations[i].year) + "</td><td class=\"num\">" +
+         value_text(s.observed) + "</td><td class=\"num\">" + value_text(s.p50) +
+         "</td><td class=\"num\">" + value_text(s.p05) + "–" + value_text(s.p95) +
+         "</td><td class=\"num\">" + fixed(s.pit, 3) + "</td><td class=\"num\">" +
+         value_text(s.crps) + "</td></tr>";
+  }
+  return h + "</tbody></table></section>";
 }
 
 std::string Page::appraisal_table(const core::Comparison& c) {
@@ -1178,6 +1244,7 @@ std::string Page::render() {
   std::vector<Part> parts;
   parts.push_back({"targets", "Targets 目标", targets_section()});
   parts.push_back({"comparison", "Comparison 比较", comparison_section()});
+  parts.push_back({"backtest", "Back-test 回测", backtest_section()});
   for (std::size_t i = 0; i < run_.scenarios.size(); ++i) {
     const std::string& name = run_.scenarios[i].info.name;
     parts.push_back({"scenario-" + name, escape(name), scenario_section(i)});

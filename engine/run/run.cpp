@@ -179,6 +179,25 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // One scenario, fresh (resume == nullptr) or continuing an interrupted run.
+// Values a back-test may keep (8 bytes each): 800 MB.
+constexpr std::uint64_t MAX_BACKTEST_VALUES = 100'000'000;
+
+// The cell of each back-test observation, resolved as a target's indicator.
+std::vector<int> backtest_cells(const core::ScenarioSpec& spec, const core::CellLayout& layout) {
+  std::vector<core::TargetSpec> as_targets;
+  for (const core::BacktestObservation& o : spec.backtest)
+    as_targets.push_back(
+        {"observed", "", "", o.indicator, o.year, core::Op::Greater, 0.0, std::nullopt});
+  std::vector<std::string> ids;
+  for (const auto& s : spec.sectors)
+    ids.push_back(s.id);
+  std::vector<int> cells;
+  for (const core::ResolvedTarget& t :
+       core::resolve_targets(as_targets, layout, spec.base_year, ids))
+    cells.push_back(t.cells[static_cast<std::size_t>(t.year_index)]);
+  return cells;
+}
+
 RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePlan* resume) {
   const Execution& exec = options.execution;
   check_execution(exec);
@@ -268,6 +287,20 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     if (resume) replicas->restore(saved.draws, saved.replicate_sums, saved.replicate_counts);
     sinks.push_back(replicas.get());
   }
+  // A back-test keeps every draw of its observed cells, to score them once
+  // the run is done (a resumed run's earlier draws are not kept: no scores).
+  std::unique_ptr<core::ObservedCells> observed;
+  if (!spec.backtest.empty() && !resume) {
+    const std::uint64_t values = spec.run.draws * spec.backtest.size();
+    if (values > MAX_BACKTEST_VALUES) {
+      throw InputError(
+          "a back-test keeps every draw of its observed cells: " + std::to_string(spec.run.draws) +
+          " draws x " + std::to_string(spec.backtest.size()) + " observations is more than " +
+          std::to_string(MAX_BACKTEST_VALUES) + " values; use fewer --draws");
+    }
+    observed = std::make_unique<core::ObservedCells>(backtest_cells(spec, layout), spec.run.draws);
+    sinks.push_back(observed.get());
+  }
   saved = core::SummaryState();  // restored: free its copy of the values
 
   core::RunOptions ro = detail::runner_options(spec.run, exec);
@@ -302,6 +335,10 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   // allowed (the temporary file goes with the writer); an interrupted one
   // keeps its checkpoint, counts included, and the rule applies on resume.
   if (!rep.interrupted) check_finite(out.result, options.allow_nonfinite);
+  // Scores need every draw a number: with --allow-nonfinite and values that
+  // are not, the back-test is left out.
+  if (observed && !rep.interrupted && out.result.nonfinite_cells() == 0)
+    out.backtest = core::score_backtest(spec.backtest, *observed, rep.draws_done);
   if (writer) {
     writer->end_scenario(out.result);
     if (rep.interrupted) {
@@ -327,6 +364,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
                                         " draws are lost and no file was written"));
       }
     } else {
+      if (out.backtest) writer->write_backtest(spec.name, *out.backtest);
       writer->commit();
     }
     out.file = out_path;

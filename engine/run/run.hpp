@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "engine/run/resume.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/forecast_scores.hpp"
 #include "engine/stats/paired.hpp"
 
 namespace sectorsim::run {
@@ -32,6 +34,9 @@ struct RunOutcome {
   double seconds = 0;            ///< wall time of the draws
   std::string file;              ///< the results file written, "" for none
   bool sketch = false;           ///< quantiles from sketches (else exact)
+  /// The scenario's `backtest:` observations scored against the draws (a
+  /// complete, not resumed run of a scenario that has them).
+  std::optional<core::BacktestResult> backtest;
 };
 
 /// Runs `spec` for its draws (overrides applied). Refuses, with InputError

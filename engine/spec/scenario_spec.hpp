@@ -83,6 +83,14 @@ struct Provenance {
   std::string where;  ///< "file:line:col" of the value as written ("" if unknown)
 };
 
+/// A published value a back-test scores the forecast against
+/// (docs/backtest.md): an indicator or sector series in a year after the base.
+struct BacktestObservation {
+  std::string indicator;  ///< as a target's: "district_gdp", "va.finance"
+  int year = 0;
+  double value = 0;
+};
+
 /// A complete scenario.
 struct ScenarioSpec {
   std::string name;  ///< short identifier, used as the HDF5 group name
@@ -103,6 +111,8 @@ struct ScenarioSpec {
   /// scenario's own, or a base's it inherited (`extends:`, `targets+:`).
   std::vector<std::string> target_files;
   RunSettings run;
+  /// Published values the run is scored against (`backtest:`), if any.
+  std::vector<BacktestObservation> backtest;
   std::vector<SourceFile> files;  ///< files[0] is the scenario, then its bases
   std::vector<Provenance> provenance;
 

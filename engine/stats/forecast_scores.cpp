@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "engine/stats/intervals.hpp"
 
@@ -65,6 +66,33 @@ ForecastSummary summarise_forecasts(const std::vector<ForecastScore>& scores, in
   }
   out.in50 = wilson(in50, scores.size());
   out.in90 = wilson(in90, scores.size());
+  return out;
+}
+
+ObservedCells::ObservedCells(std::vector<int> cells, std::uint64_t draws)
+    : cells_(std::move(cells)),
+      values_(cells_.size(), std::vector<double>(static_cast<std::size_t>(draws), 0.0)) {}
+
+void ObservedCells::consume_unordered(const ChunkView& chunk) {
+  for (std::size_t k = 0; k < cells_.size(); ++k) {
+    const double* v = chunk.cell(cells_[k]);
+    std::copy(v, v + chunk.n, values_[k].begin() + static_cast<std::ptrdiff_t>(chunk.first_draw));
+  }
+}
+
+std::vector<double> ObservedCells::values(std::size_t k, std::uint64_t draws) const {
+  const auto& v = values_.at(k);
+  return {v.begin(),
+          v.begin() + static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(draws, v.size()))};
+}
+
+BacktestResult score_backtest(const std::vector<BacktestObservation>& observations,
+                              const ObservedCells& cells, std::uint64_t draws) {
+  BacktestResult out;
+  out.observations = observations;
+  for (std::size_t k = 0; k < observations.size(); ++k)
+    out.scores.push_back(score_forecast(cells.values(k, draws), observations[k].value));
+  out.summary = summarise_forecasts(out.scores);
   return out;
 }
 

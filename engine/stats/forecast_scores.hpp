@@ -10,7 +10,9 @@
 #include <cstddef>
 #include <vector>
 
+#include "engine/spec/chunk.hpp"
 #include "engine/spec/results.hpp"
+#include "engine/spec/scenario_spec.hpp"
 
 namespace sectorsim::core {
 
@@ -43,5 +45,34 @@ struct ForecastSummary {
 };
 
 ForecastSummary summarise_forecasts(const std::vector<ForecastScore>& scores, int bins = 10);
+
+/// A scenario's back-test: each published value scored against the run's
+/// draws of its cell, and the scores together.
+struct BacktestResult {
+  std::vector<BacktestObservation> observations;
+  std::vector<ForecastScore> scores;  ///< one per observation
+  ForecastSummary summary;
+};
+
+/// Keeps every draw of some cells (the observed ones), by draw index, for
+/// scoring once the run is done. Reads values in consume_unordered() only;
+/// chunks of one run cover disjoint draws, so threads never share a value.
+class ObservedCells : public ChunkSink {
+ public:
+  /// `cells` of the layout; `draws` of the run (values[k] has one per draw).
+  ObservedCells(std::vector<int> cells, std::uint64_t draws);
+  void consume_unordered(const ChunkView& chunk) override;
+  ValueUse value_use() const override { return ValueUse::ReadUnordered; }
+  /// The first `draws` values of cell k.
+  std::vector<double> values(std::size_t k, std::uint64_t draws) const;
+
+ private:
+  std::vector<int> cells_;
+  std::vector<std::vector<double>> values_;
+};
+
+/// Scores each observation against its cell's first `draws` values.
+BacktestResult score_backtest(const std::vector<BacktestObservation>& observations,
+                              const ObservedCells& cells, std::uint64_t draws);
 
 }  // namespace sectorsim::core
