@@ -741,15 +741,15 @@ std::string Page::backtest_section() {
     const Scale x{lo - pad, hi + pad, PLOT_LEFT, PLOT_RIGHT};
     svg.line(PLOT_LEFT, mid, PLOT_RIGHT, mid, "grid");
     svg.rect(x(s.p05), mid - 6, x(s.p95) - x(s.p05), 12, "unpaired");
-    svg.rect(x(s.p25), mid - 6, x(s.p75) - x(s.p25), 12, "bar");
+    svg.rect(x(s.p25), mid - 6, x(s.p75) - x(s.p25), 12, "bar", "#7f8fa6");
     svg.line(x(s.p50), mid - 8, x(s.p50), mid + 8, "zero");
-    svg.circle(x(s.observed), mid, 4, "dot");
+    svg.circle(x(s.observed), mid, 4.5, "dot");
     svg.text(TEXT_LEFT, mid + 4,
              value_text(s.observed) + " (PIT " + fixed(s.pit, 2) + ")" +
                  (s.in90 ? "" : " outside the 90% band"));
   }
   h += "<figure class=\"wide\">" + svg.finish() +
-       "<figcaption>Light: the 90% band; dark: the 50% band; tick: the median; dot: the "
+       "<figcaption>Light: the 90% band; darker: the 50% band; tick: the median; dot: the "
        "published value.</figcaption></figure>";
   h += "<table class=\"backtest\"><thead><tr><th>Indicator 指标</th><th class=\"num\">Year</th>"
        "<th class=\"num\">Published</th><th class=\"num\">Median</th><th class=\"num\">90% "
