@@ -178,7 +178,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// One scenario, fresh (resume == nullptr) or continuing an interrupted run.
 // Values a back-test may keep (8 bytes each): 800 MB.
 constexpr std::uint64_t MAX_BACKTEST_VALUES = 100'000'000;
 
@@ -198,6 +197,7 @@ std::vector<int> backtest_cells(const core::ScenarioSpec& spec, const core::Cell
   return cells;
 }
 
+// One scenario, fresh (resume == nullptr) or continuing an interrupted run.
 RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePlan* resume) {
   const Execution& exec = options.execution;
   check_execution(exec);
