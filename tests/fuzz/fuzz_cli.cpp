@@ -60,7 +60,7 @@ void command(const std::string& name, const std::vector<std::string>& args,
   po::variables_map vm;
   const cli::CommandOptions options = cli::command_options(name);
   if (!cli::parse(args, options, vm, nowhere)) return;
-  if (name == "run") {
+  if (name == "run" || name == "backtest") {
     (void)vm["scenario"].as<std::string>();
     run_and_compare_values(vm, command_line);
     if (vm.count("resume")) {
@@ -77,6 +77,10 @@ void command(const std::string& name, const std::vector<std::string>& args,
     if (vm.count("csv")) (void)vm["csv"].as<std::string>();
   } else if (name == "validate") {
     (void)vm["files"].as<std::vector<std::string>>();
+  } else if (name == "calibrate") {
+    (void)vm["recipe"].as<std::string>();
+    if (vm.count("output")) (void)vm["output"].as<std::string>();
+    if (vm.count("through")) (void)vm["through"].as<int>();
   } else {  // report
     (void)vm["file"].as<std::string>();
     if (vm.count("output")) (void)vm["output"].as<std::string>();
