@@ -178,7 +178,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Values a back-test may keep (8 bytes each): 800 MB.
+// Values a back-test may keep (docs/backtest.md).
 constexpr std::uint64_t MAX_BACKTEST_VALUES = 100'000'000;
 
 // The cell of each back-test observation, resolved as a target's indicator.
