@@ -279,7 +279,12 @@ int cmd_calibrate(const std::vector<std::string>& args) {
   std::string shown =
       std::filesystem::absolute(recipe_path).lexically_relative(fragment_dir).string();
   if (vm.count("through")) shown += " --through " + std::to_string(recipe.last_year);
-  io::write_file_atomically(out, io::calibration_yaml(result, shown), vm.count("overwrite") > 0);
+  const std::string base =
+      recipe.extends.empty()
+          ? ""
+          : std::filesystem::absolute(recipe.extends).lexically_relative(fragment_dir).string();
+  io::write_file_atomically(out, io::calibration_yaml(result, shown, base),
+                            vm.count("overwrite") > 0);
   for (const auto& p : result.priors) {
     char line[160];
     std::snprintf(line, sizeof line, "%-20s truncated_normal(mean %.4g, sd %.4g, [%g, %g])\n",

@@ -143,5 +143,22 @@ TEST_F(Backtest, CommandScoresTheShippedBacktestAndRefusesAScenarioWithout) {
   EXPECT_FALSE(std::filesystem::exists(file("x.h5")));
 }
 
+// The historical cases (docs/backtest.md): regions of base 2015 and 2018 with
+// priors calibrated on the data up to their base year, each scored on the
+// four years after it. They validate strictly and score all 8 values.
+TEST_F(Backtest, HistoricalCasesValidateAndScoreEveryValue) {
+  const std::string cases[] = {"backtests/base-2015/backtest-2016-2019.yaml",
+                               "backtests/base-2018/backtest-2019-2022.yaml"};
+  for (const std::string& c : cases) {
+    const auto v = testing::sh(CLI + " validate --strict " + LUOHU + c);
+    EXPECT_EQ(v.status, 0) << v.out;
+    EXPECT_NE(v.out.find(", 2 sectors, "), std::string::npos) << v.out;
+    const auto r = testing::sh(CLI + " backtest " + LUOHU + c + " --draws 2000 -o " + file("h.h5") +
+                               " --overwrite");
+    ASSERT_EQ(r.status, 0) << r.out;
+    EXPECT_NE(r.out.find("over 8 observations"), std::string::npos) << r.out;
+  }
+}
+
 }  // namespace
 }  // namespace sectorsim

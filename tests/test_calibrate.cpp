@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/analysis/calibration.hpp"
 #include "engine/config/calibration_reader.hpp"
 #include "engine/config/config_error.hpp"
 #include "engine/io/calibration_io.hpp"
@@ -106,10 +107,11 @@ TEST(Calibrate, RecoversAKnownAnswerWithinItsStandardErrors) {
   const core::CalibrationResult r = analysis::calibrate(recipe(), fixture());
   ASSERT_EQ(r.priors.size(), 4u);
   const double n = LAST - FIRST + 1;
-  // With horizon 1 the trend's prior sd is sqrt(se^2 + sd^2): the sd of a
-  // year's rate and its mean's standard error together.
   expect_within_se("mean growth", r.priors[0].mean, MEAN, SD / std::sqrt(n), 3);
-  expect_within_se("its prior sd", r.priors[0].sd, SD * std::sqrt(1 + 1 / n),
+  // With horizon 1 the trend's prior sd is k sqrt(se^2 + sd^2), k the
+  // Student t widening for n - 1 degrees of freedom.
+  expect_within_se("its prior sd", r.priors[0].sd,
+                   analysis::student_t_widening(LAST - FIRST) * SD * std::sqrt(1 + 1 / n),
                    SD / std::sqrt(2 * (n - 1)), 3);
   expect_within_se("volatility", r.priors[1].mean, SD, SD / std::sqrt(2 * (n - 1)), 3);
   expect_within_se("volatility's se", r.priors[1].sd, SD / std::sqrt(2 * (n - 1)),
@@ -152,6 +154,35 @@ TEST(Calibrate, BreaksAreLeftOutOfRatesButNotOfLevels) {
   EXPECT_NEAR(out.priors[0].mean, (0.0 + (99.0 / 90.0 / 1.05 - 1)) / 2, 1e-15);
   EXPECT_NE(out.priors[0].note.find("2001–2003 except 2002 (breaks), n = 2 years"),
             std::string::npos)
+      << out.priors[0].note;
+}
+
+TEST(Calibrate, NominalVolatilityDriftAndLessOnTheFixture) {
+  core::CalibrationRecipe r = recipe();
+  r.correlation.reset();
+  // The volatility of the levels' growth: (1 + g)(1 + d) - 1 has sd
+  // sqrt(SD^2 + DEFLATOR_SD^2) to first order (the product term adds
+  // SD * DEFLATOR_SD, 1% of it here).
+  r.priors[1].levels = ref("level");
+  // A drift-free series: the line's forecast is its mean, within the line's se.
+  r.priors[0].linear_drift = true;
+  r.priors[0].less = 0.01;
+  r.priors[0].less_reason = "a known part";
+  const core::CalibrationResult out = analysis::calibrate(r, fixture());
+  const double n = LAST - FIRST + 1;
+  const double nominal = std::sqrt(SD * SD + DEFLATOR_SD * DEFLATOR_SD);
+  expect_within_se("nominal volatility", out.priors[1].mean, nominal,
+                   nominal / std::sqrt(2 * (n - 1)), 3);
+  EXPECT_NE(out.priors[1].note.find("the growth of Sim 'level' (nominal levels: prices included)"),
+            std::string::npos)
+      << out.priors[1].note;
+  // The line at the middle of the year after the window: se of a point a
+  // half-window beyond the centre, sqrt(1/n + 3/n) SD for n years.
+  expect_within_se("drift forecast less 0.01", out.priors[0].mean, MEAN - 0.01,
+                   SD * std::sqrt(4 / n), 3);
+  EXPECT_NE(out.priors[0].note.find("linear drift of Sim 'growth'"), std::string::npos)
+      << out.priors[0].note;
+  EXPECT_NE(out.priors[0].note.find("; less 1.00% (a known part), mean "), std::string::npos)
       << out.priors[0].note;
 }
 
@@ -220,6 +251,120 @@ TEST_F(CalibrateCli, ReproducesTheShippedLuohuPriors) {
   EXPECT_EQ(body(read(file("priors.yaml"))), body(read(shipped)))
       << "scenarios/luohu/calibration/priors.yaml is stale: run sectorsim calibrate "
          "scenarios/luohu/calibration/recipe.yaml --overwrite";
+}
+
+// The back-tests' fragments (docs/backtest.md) likewise: each is what its
+// recipe gives, and extends the 2022 region for the judged priors.
+TEST_F(CalibrateCli, ReproducesTheShippedBacktestPriors) {
+  // The first line names the recipe, the extends line the base, both
+  // relative to the fragment, which differs here.
+  auto body = [](std::string s) {
+    s = s.substr(s.find('\n'));
+    const auto e = s.find("\nextends: ");
+    return e == std::string::npos ? s : s.erase(e, s.find('\n', e + 1) - e);
+  };
+  for (const std::string base : {"base-2015", "base-2018"}) {
+    const std::string dir = SRC + "/scenarios/luohu/backtests/" + base + "/";
+    const auto r =
+        testing::sh(CLI + " calibrate " + dir + "recipe.yaml -o " + file(base + ".yaml"));
+    ASSERT_EQ(r.status, 0) << r.out;
+    const std::string shipped = read(dir + "priors.yaml");
+    EXPECT_NE(shipped.find("\nextends: \"../../region.yaml\"\n"), std::string::npos) << base;
+    EXPECT_NE(shipped.find("\nsector_defaults:\n  tfp_growth:\n"), std::string::npos) << base;
+    EXPECT_EQ(body(read(file(base + ".yaml"))), body(shipped))
+        << "scenarios/luohu/backtests/" << base << "/priors.yaml is stale: run sectorsim "
+        << "calibrate scenarios/luohu/backtests/" << base << "/recipe.yaml --overwrite";
+  }
+}
+
+TEST_F(CalibrateCli, NewKeysAreCheckedAtTheirLine) {
+  write("recipe.yaml",
+        "calibration:\n"
+        "  data: [sim.csv]\n"
+        "  years: [1801, 2000]\n"
+        "priors:\n"
+        "  - parameter: sector_defaults.\n"
+        "    method: mean_growth\n"
+        "    growth: {region: Sim, indicator: growth}\n"
+        "    bounds: [0, 0.1]\n"
+        "  - parameter: vol\n"
+        "    method: volatility\n"
+        "    growth: {region: Sim, indicator: growth}\n"
+        "    levels: {region: Sim, indicator: level}\n"
+        "    bounds: [0, 0.1]\n"
+        "  - parameter: vol\n"
+        "    method: volatility\n"
+        "    drift: linear\n"
+        "    levels: {region: Sim, indicator: level}\n"
+        "    bounds: [0, 0.1]\n"
+        "  - parameter: trend\n"
+        "    method: mean_growth\n"
+        "    growth: {region: Sim, indicator: growth}\n"
+        "    drift: quadratic\n"
+        "    less: {value: 0.01}\n"
+        "    bounds: [0, 0.1]\n"
+        "  - parameter: trend\n"
+        "    method: persistence\n"
+        "    bounds: [0, 0.1]\n");
+  try {
+    config::read_calibration_recipe(file("recipe.yaml"));
+    FAIL() << "no error";
+  } catch (const config::ConfigError& e) {
+    const std::string f = file("recipe.yaml");
+    EXPECT_EQ(e.messages(),
+              (std::vector<std::string>{
+                  f + ":5:16: priors[0].parameter: expected a parameter name ('price_growth') or "
+                      "a sector default ('sector_defaults.tfp_growth'), got 'sector_defaults.'",
+                  f + ":12:13: priors[1].levels: method volatility reads 'growth' or 'levels', "
+                      "not both",
+                  f + ":16:12: priors[2].drift: only method mean_growth takes a drift",
+                  f + ":22:12: priors[3].drift: expected 'none' or 'linear', got 'quadratic'",
+                  f + ":25:5: priors[4]: missing 'growth'"}));
+  }
+}
+
+TEST_F(CalibrateCli, LessNeedsItsReasonAndTheFragmentExtendsItsBase) {
+  write_fixture_csv();
+  write("base.yaml", "# a base\n");
+  write("recipe.yaml",
+        "calibration:\n"
+        "  data: [sim.csv]\n"
+        "  years: [1801, 2000]\n"
+        "  extends: base.yaml\n"
+        "priors:\n"
+        "  - parameter: sector_defaults.tfp_growth\n"
+        "    method: mean_growth\n"
+        "    growth: {region: Sim, indicator: growth}\n"
+        "    less: {value: 0.01}\n"
+        "    bounds: [0, 0.1]\n");
+  auto r = testing::sh(CLI + " calibrate " + file("recipe.yaml") + " -o " + file("out.yaml"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find(file("recipe.yaml") +
+                       ":9:11: priors[0].less: needs 'estimate:' or 'source:' saying where the "
+                       "amount comes from"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(file("out.yaml")));
+  write("recipe.yaml",
+        "calibration:\n"
+        "  data: [sim.csv]\n"
+        "  years: [1801, 2000]\n"
+        "  extends: base.yaml\n"
+        "priors:\n"
+        "  - parameter: sector_defaults.tfp_growth\n"
+        "    method: mean_growth\n"
+        "    growth: {region: Sim, indicator: growth}\n"
+        "    less: {value: 0.01, estimate: \"a known part\"}\n"
+        "    bounds: [0, 0.1]\n");
+  fs::create_directories(file("sub"));
+  r = testing::sh(CLI + " calibrate " + file("recipe.yaml") + " -o " + file("sub/out.yaml"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const std::string out = read(file("sub/out.yaml"));
+  EXPECT_NE(out.find("\nextends: \"../base.yaml\"\n\nsector_defaults:\n  tfp_growth:\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("\nparameters:"), std::string::npos) << out;
+  EXPECT_NE(out.find("less 1.00% (a known part)"), std::string::npos) << out;
 }
 
 TEST_F(CalibrateCli, FixtureEndToEnd) {

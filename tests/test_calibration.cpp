@@ -150,6 +150,40 @@ TEST(Calibration, MeanRateAndSdInClosedForm) {
   EXPECT_THROW(analysis::mean_rate({0.01, NaN}), std::invalid_argument);
 }
 
+TEST(Calibration, StudentTWideningMatchesTheTables) {
+  // t(0.95, 1) = 6.3138, t(0.95, 5) = 2.0150, z(0.95) = 1.6449 (Abramowitz
+  // and Stegun 1964, tables 26.10 and 26.1).
+  EXPECT_NEAR(analysis::student_t_widening(1), 6.313751514675043 / 1.6448536269514722, 1e-9);
+  EXPECT_NEAR(analysis::student_t_widening(5), 2.015048372669157 / 1.6448536269514722, 1e-9);
+  EXPECT_NEAR(analysis::student_t_widening(100000), 1.0, 1e-4);
+  EXPECT_THROW(analysis::student_t_widening(0), std::invalid_argument);
+}
+
+TEST(Calibration, DriftForecastOfALineIsTheLine) {
+  // x = 0.10 - 0.01 t exactly: the 3 years after index 4 are 5, 6, 7, their
+  // middle 6, the line there 0.04, with no residual and no error.
+  const analysis::DriftForecast f = analysis::drift_forecast({0.10, 0.09, 0.08, 0.07, 0.06}, 3);
+  EXPECT_NEAR(f.value, 0.04, 1e-15);
+  EXPECT_NEAR(f.slope, -0.01, 1e-15);
+  EXPECT_NEAR(f.residual_sd, 0, 1e-15);
+  EXPECT_NEAR(f.line_se, 0, 1e-15);
+  EXPECT_EQ(f.n, 5u);
+  EXPECT_THROW(analysis::drift_forecast({0.1, NaN, 0.2}, 1), std::invalid_argument);
+}
+
+TEST(Calibration, DriftForecastMatchesALeastSquaresFit) {
+  // Reference: numpy.polyfit(t, x, 1) on the finite points t = 0, 1, 3, 4, 5
+  // of x below; the line at 5 + (3 + 1) / 2 = 7; its se sqrt(s2 / n + (7 -
+  // tbar)^2 s2 / Stt), s2 the residual variance with n - 2 dof.
+  const analysis::DriftForecast f =
+      analysis::drift_forecast({0.09, 0.085, NaN, 0.07, 0.072, 0.06}, 3);
+  EXPECT_NEAR(f.value, 0.05053488372093022, 1e-14);
+  EXPECT_NEAR(f.line_se, 0.0038706785600037714, 1e-14);
+  EXPECT_NEAR(f.slope, -0.005651162790697665, 1e-14);
+  EXPECT_NEAR(f.slope_se, 0.0008106244212992258, 1e-14);
+  EXPECT_NEAR(f.residual_sd, 0.0033618931543693237, 1e-14);
+}
+
 TEST(Calibration, DeflatorsOfLuohuFromItsPublishedGdpAndRealGrowth) {
   // data/luohu/luohu_shenzhen_stats.csv: GDP 2017 2150, 2018 2253.69, 2019
   // 2390.26, 2020 2375.28, 2021 2571.67, 2022 2630.2; real growth 2018 7.3%,

@@ -105,6 +105,11 @@ class Calibrator {
     return out;
   }
 
+  // "1.22 x " with its reason: the Student t widening of a prior sd.
+  static std::string widened(double k, std::size_t dof) {
+    return num(k) + " x (Student t, " + std::to_string(dof) + " dof, at 5% and 95%) x ";
+  }
+
   std::string window_text() const {
     std::string w = std::to_string(recipe_.first_year) + "–" + std::to_string(recipe_.last_year);
     if (!recipe_.exclude_years.empty()) {
@@ -137,6 +142,21 @@ class Calibrator {
     return x;
   }
 
+  // The growth of the item's nominal levels over the window (the year
+  // before the window read for the first rate), excluded years left out.
+  Series nominal_rates(const core::CalibrationItem& item, std::size_t n) const {
+    Series levels = series(*item.levels, false, 1);
+    std::vector<double> g = growth_from_levels(levels.values);
+    g.erase(g.begin());  // the lead year
+    for (int y = recipe_.first_year; y <= recipe_.last_year; ++y)
+      if (excluded(y)) g[static_cast<std::size_t>(y - recipe_.first_year)] = NaN;
+    need(g, n, item,
+         "years with a level of " + item.levels->region + " '" + item.levels->indicator +
+             "' and the year before's");
+    levels.values = std::move(g);
+    return levels;
+  }
+
   core::CalibratedPrior prior(const core::CalibrationItem& item) const {
     core::CalibratedPrior p;
     p.parameter = item.parameter;
@@ -154,38 +174,68 @@ class Calibrator {
         d.erase(d.begin());  // the lead year
         need(d, 2, item, "years with both a level, the year before's and real growth");
         const Estimate m = mean_rate(d), s = sample_sd(d);
+        const double k = student_t_widening(m.n - 1);
         p.mean = m.value;
-        p.sd = std::sqrt(m.std_error * m.std_error + s.value * s.value / h);
+        p.sd = k * std::sqrt(m.std_error * m.std_error + s.value * s.value / h);
         std::vector<const core::DataRow*> used = levels.used;
         used.insert(used.end(), real.used.begin(), real.used.end());
         p.note = source + "the deflator implied by " + item.levels->region + " '" +
                  item.levels->indicator + "' (nominal levels) and " + g +
                  " (real growth), (L[t] / L[t-1]) / (1 + g[t]) - 1, " + window_text() +
                  ", n = " + std::to_string(m.n) + " years: mean " + pct(m.value) + " (se " +
-                 pct(m.std_error) + "), sd of a year " + pct(s.value) +
-                 "; prior sd sqrt(se^2 + sd^2 / " + std::to_string(recipe_.horizon) +
+                 pct(m.std_error) + "), sd of a year " + pct(s.value) + "; prior sd " +
+                 widened(k, m.n - 1) + "sqrt(se^2 + sd^2 / " + std::to_string(recipe_.horizon) +
                  ") for the mean over " + std::to_string(recipe_.horizon) + " years. Rows " +
                  rows_text(used);
         break;
       }
       case core::CalibrationMethod::MeanGrowth: {
+        const std::string years = std::to_string(recipe_.horizon);
+        if (item.linear_drift) {
+          const Series x = rates(item, 4);
+          const DriftForecast f = drift_forecast(x.values, recipe_.horizon);
+          const double k = student_t_widening(f.n - 2);
+          p.mean = f.value - item.less;
+          p.sd = k * std::sqrt(f.line_se * f.line_se + f.residual_sd * f.residual_sd / h);
+          p.note = source + "linear drift of " + g + ", " + window_text() +
+                   ", n = " + std::to_string(f.n) + ": slope " + pct(f.slope) + " a year (se " +
+                   pct(f.slope_se) + "), the line at the middle of the " + years + " years after " +
+                   std::to_string(recipe_.last_year) + " " + pct(f.value) + " (se " +
+                   pct(f.line_se) + "), sd of a year about the line " + pct(f.residual_sd) +
+                   "; prior sd " + widened(k, f.n - 2) + "sqrt(se^2 + sd^2 / " + years +
+                   ") for the mean over " + years + " years";
+          if (item.less != 0) {
+            p.note +=
+                "; less " + pct(item.less) + " (" + item.less_reason + "), mean " + pct(p.mean);
+          }
+          p.note += ". Rows " + rows_text(x.used);
+          break;
+        }
         const Series x = rates(item, 2);
         const Estimate m = mean_rate(x.values), s = sample_sd(x.values);
-        p.mean = m.value;
-        p.sd = std::sqrt(m.std_error * m.std_error + s.value * s.value / h);
+        const double k = student_t_widening(m.n - 1);
+        p.mean = m.value - item.less;
+        p.sd = k * std::sqrt(m.std_error * m.std_error + s.value * s.value / h);
         p.note = source + "mean of " + g + ", " + window_text() + ", n = " + std::to_string(m.n) +
                  ": " + pct(m.value) + " (se " + pct(m.std_error) + "), sd of a year " +
-                 pct(s.value) + "; prior sd sqrt(se^2 + sd^2 / " + std::to_string(recipe_.horizon) +
-                 ") for the mean over " + std::to_string(recipe_.horizon) + " years. Rows " +
-                 rows_text(x.used);
+                 pct(s.value) + "; prior sd " + widened(k, m.n - 1) + "sqrt(se^2 + sd^2 / " +
+                 years + ") for the mean over " + years + " years";
+        if (item.less != 0) {
+          p.note += "; less " + pct(item.less) + " (" + item.less_reason + "), mean " + pct(p.mean);
+        }
+        p.note += ". Rows " + rows_text(x.used);
         break;
       }
       case core::CalibrationMethod::Volatility: {
-        const Series x = rates(item, 3);
+        const Series x = item.levels ? nominal_rates(item, 3) : rates(item, 3);
         const Estimate s = sample_sd(x.values);
         p.mean = s.value;
         p.sd = s.std_error;
-        p.note = source + "sd of " + g + " about its mean, " + window_text() +
+        const std::string what = item.levels ? "the growth of " + item.levels->region + " '" +
+                                                   item.levels->indicator +
+                                                   "' (nominal levels: prices included)"
+                                             : g;
+        p.note = source + "sd of " + what + " about its mean, " + window_text() +
                  ", n = " + std::to_string(s.n) + ": " + pct(s.value) + " (se " + pct(s.std_error) +
                  ", normal theory). Rows " + rows_text(x.used);
         break;

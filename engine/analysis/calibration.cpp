@@ -6,6 +6,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
+
 namespace sectorsim::analysis {
 
 namespace {
@@ -52,6 +55,51 @@ Estimate mean_rate(const std::vector<double>& rates) {
 Estimate sample_sd(const std::vector<double>& values) {
   const Moments m = moments(values, "sample_sd");
   return {m.sd, m.sd / std::sqrt(2 * static_cast<double>(m.n - 1)), m.n};
+}
+
+double student_t_widening(std::size_t dof) {
+  if (dof < 1) throw std::invalid_argument("student_t_widening: needs 1 degree of freedom");
+  const boost::math::students_t t(static_cast<double>(dof));
+  const boost::math::normal z;
+  return boost::math::quantile(t, 0.95) / boost::math::quantile(z, 0.95);
+}
+
+DriftForecast drift_forecast(const std::vector<double>& x, int horizon) {
+  if (horizon < 1) throw std::invalid_argument("drift_forecast: horizon must be >= 1");
+  double st = 0, sx = 0;
+  std::size_t n = 0;
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    if (!std::isfinite(x[t])) continue;
+    st += static_cast<double>(t);
+    sx += x[t];
+    ++n;
+  }
+  if (n < 3) throw std::invalid_argument("drift_forecast: needs at least 3 values");
+  const double tbar = st / static_cast<double>(n), xbar = sx / static_cast<double>(n);
+  double stt = 0, stx = 0;
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    if (!std::isfinite(x[t])) continue;
+    const double dt = static_cast<double>(t) - tbar;
+    stt += dt * dt;
+    stx += dt * (x[t] - xbar);
+  }
+  DriftForecast f;
+  f.n = n;
+  f.slope = stx / stt;
+  double sse = 0;
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    if (!std::isfinite(x[t])) continue;
+    const double e = x[t] - xbar - f.slope * (static_cast<double>(t) - tbar);
+    sse += e * e;
+  }
+  const double s2 = sse / static_cast<double>(n - 2);
+  f.residual_sd = std::sqrt(s2);
+  f.slope_se = std::sqrt(s2 / stt);
+  // The years after the last index, last + 1 ... last + horizon: their middle.
+  const double at = static_cast<double>(x.size() - 1) + (horizon + 1) / 2.0;
+  f.value = xbar + f.slope * (at - tbar);
+  f.line_se = std::sqrt(s2 / static_cast<double>(n) + (at - tbar) * (at - tbar) * s2 / stt);
+  return f;
 }
 
 std::vector<double> growth_from_levels(const std::vector<double>& levels) {

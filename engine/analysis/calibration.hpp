@@ -29,6 +29,27 @@ Estimate mean_rate(const std::vector<double>& rates);
 /// its standard error under normality, sd / sqrt(2 (n - 1)). Needs n >= 2.
 Estimate sample_sd(const std::vector<double>& x);
 
+/// How much wider a Student t with `dof` degrees of freedom is than the
+/// normal at the 5% and 95% points: t(0.95, dof) / z(0.95). A prior written
+/// as a normal whose spread was estimated from few years takes this factor
+/// so that its 90% interval is the t interval (dof >= 1).
+double student_t_widening(std::size_t dof);
+
+/// Growth rates with a linear drift, forecast: the least-squares line
+/// x[t] = a + b t through the finite entries (t the index), evaluated at the
+/// mean of the `horizon` years after the last index; `line_se` is the
+/// standard error of that point of the line, `residual_sd` the residuals'
+/// sd (n - 2 degrees of freedom). Needs n >= 3 finite values.
+struct DriftForecast {
+  double value = 0;        ///< the line at the horizon's middle year
+  double line_se = 0;      ///< its standard error
+  double slope = 0;        ///< b, per year
+  double slope_se = 0;     ///< its standard error
+  double residual_sd = 0;  ///< about the line
+  std::size_t n = 0;
+};
+DriftForecast drift_forecast(const std::vector<double>& x, int horizon);
+
 /// Yearly rates of an index from its levels: levels[t] / levels[t-1] - 1
 /// (entry 0, and any year next to a missing level, is NaN).
 std::vector<double> growth_from_levels(const std::vector<double>& levels);

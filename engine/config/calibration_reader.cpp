@@ -1,4 +1,6 @@
 #include "engine/config/calibration_reader.hpp"
+#include <algorithm>
+#include <cctype>
 
 #include <filesystem>
 #include <fstream>
@@ -23,6 +25,17 @@ constexpr MethodName METHODS[] = {{"deflator", core::CalibrationMethod::Deflator
                                   {"mean_growth", core::CalibrationMethod::MeanGrowth},
                                   {"volatility", core::CalibrationMethod::Volatility},
                                   {"persistence", core::CalibrationMethod::Persistence}};
+
+// A region-wide parameter's name, or "sector_defaults." and one.
+bool parameter_name(const std::string& p) {
+  const std::string defaults = "sector_defaults.";
+  const std::string name = p.rfind(defaults, 0) == 0 ? p.substr(defaults.size()) : p;
+  if (name.empty() || !(std::islower(static_cast<unsigned char>(name[0])))) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    const auto u = static_cast<unsigned char>(ch);
+    return std::islower(u) || std::isdigit(u) || ch == '_';
+  });
+}
 
 class RecipeReader {
  public:
@@ -51,7 +64,8 @@ class RecipeReader {
  private:
   void read_settings(const ConfigNode& node, core::CalibrationRecipe& recipe) {
     const std::string path = "calibration";
-    if (!r_.open_map(node, path, {"data", "years", "exclude_years", "horizon", "output"}, {}))
+    if (!r_.open_map(node, path, {"data", "years", "exclude_years", "horizon", "output", "extends"},
+                     {}))
       return;
     if (const ConfigNode* data = r_.required(node, path, "data")) {
       if (!data->is_sequence() || data->items().empty()) {
@@ -102,6 +116,9 @@ class RecipeReader {
     if (const ConfigNode* o = ValueReader::optional(node, "output")) {
       if (const auto s = r_.string(*o, path + ".output")) recipe.output = resolve(*s);
     }
+    if (const ConfigNode* e = ValueReader::optional(node, "extends")) {
+      if (const auto s = r_.string(*e, path + ".extends")) recipe.extends = resolve(*s);
+    }
   }
 
   std::optional<core::DataSeriesRef> series(const ConfigNode& node, const std::string& path) {
@@ -137,19 +154,27 @@ class RecipeReader {
     for (std::size_t i = 0; i < node.items().size(); ++i) {
       const ConfigNode& item = node.items()[i];
       const std::string path = "priors[" + std::to_string(i) + "]";
-      if (!r_.open_map(item, path, {"parameter", "method", "growth", "levels", "bounds"}, {}))
+      if (!r_.open_map(item, path,
+                       {"parameter", "method", "growth", "levels", "bounds", "less", "drift"}, {}))
         continue;
       core::CalibrationItem c;
       c.where = item.pos().str();
       const ConfigNode* parameter = r_.required(item, path, "parameter");
       const ConfigNode* method = r_.required(item, path, "method");
-      const ConfigNode* growth = r_.required(item, path, "growth");
+      const ConfigNode* growth = ValueReader::optional(item, "growth");
       const ConfigNode* bounds = r_.required(item, path, "bounds");
-      if (!parameter || !method || !growth || !bounds) continue;
+      if (!parameter || !method || !bounds) continue;
       const auto p = r_.string(*parameter, path + ".parameter");
       const auto m = r_.string(*method, path + ".method");
       if (!p || !m) continue;
       c.parameter = *p;
+      if (!parameter_name(*p)) {
+        r_.error(parameter->pos(), path + ".parameter",
+                 "expected a parameter name ('price_growth') or a sector default "
+                 "('sector_defaults.tfp_growth'), got '" +
+                     *p + "'");
+        continue;
+      }
       bool known = false;
       std::string names;
       for (const MethodName& k : METHODS) {
@@ -161,11 +186,33 @@ class RecipeReader {
                  "unknown method '" + *m + "' (one of " + names + ")");
         continue;
       }
-      const auto g = series(*growth, path + ".growth");
-      if (!g) continue;
-      c.growth = *g;
       const ConfigNode* levels = ValueReader::optional(item, "levels");
-      if (c.method == core::CalibrationMethod::Deflator) {
+      // A volatility reads a rate or the nominal levels whose growth it
+      // takes (prices included); the deflator reads both; the others a rate.
+      const bool by_levels = c.method == core::CalibrationMethod::Volatility && levels && !growth;
+      if (!growth && !by_levels) {
+        r_.error(item.pos(), path,
+                 c.method == core::CalibrationMethod::Volatility
+                     ? "method volatility needs 'growth' (a rate) or 'levels' (nominal levels)"
+                     : "missing 'growth'");
+        continue;
+      }
+      if (c.method == core::CalibrationMethod::Volatility && levels && growth) {
+        r_.error(levels->pos(), path + ".levels",
+                 "method volatility reads 'growth' or 'levels', not both");
+        continue;
+      }
+      if (by_levels) {
+        c.levels = series(*levels, path + ".levels");
+        if (!c.levels) continue;
+      } else if (const auto g = series(*growth, path + ".growth")) {
+        c.growth = *g;
+      } else {
+        continue;
+      }
+      if (by_levels) {
+        // read above
+      } else if (c.method == core::CalibrationMethod::Deflator) {
         if (!levels) {
           r_.error(item.pos(), path,
                    "method deflator needs 'levels' (nominal levels) beside 'growth' (real growth)");
@@ -174,7 +221,8 @@ class RecipeReader {
         c.levels = series(*levels, path + ".levels");
         if (!c.levels) continue;
       } else if (levels) {
-        r_.error(levels->pos(), path + ".levels", "only method deflator reads levels");
+        r_.error(levels->pos(), path + ".levels",
+                 "only methods deflator and volatility read levels");
         continue;
       }
       const auto b = r_.number_list(*bounds, path + ".bounds", core::ANY_NUMBER);
@@ -185,8 +233,49 @@ class RecipeReader {
       }
       c.low = (*b)[0];
       c.high = (*b)[1];
+      if (const ConfigNode* drift = ValueReader::optional(item, "drift")) {
+        const auto d = r_.string(*drift, path + ".drift");
+        if (!d) continue;
+        if (*d != "none" && *d != "linear") {
+          r_.error(drift->pos(), path + ".drift", "expected 'none' or 'linear', got '" + *d + "'");
+          continue;
+        }
+        if (*d == "linear" && c.method != core::CalibrationMethod::MeanGrowth) {
+          r_.error(drift->pos(), path + ".drift", "only method mean_growth takes a drift");
+          continue;
+        }
+        c.linear_drift = *d == "linear";
+      }
+      if (const ConfigNode* less = ValueReader::optional(item, "less")) {
+        if (!less_amount(*less, path + ".less", c)) continue;
+      }
       recipe.priors.push_back(std::move(c));
     }
+  }
+
+  // less: {value: X, estimate: "why"}: an amount a mean growth gives up.
+  bool less_amount(const ConfigNode& node, const std::string& path, core::CalibrationItem& c) {
+    if (c.method != core::CalibrationMethod::MeanGrowth) {
+      r_.error(node.pos(), path, "only method mean_growth takes 'less'");
+      return false;
+    }
+    if (!r_.open_map(node, path, {"value", "estimate", "source"}, {})) return false;
+    const ConfigNode* value = r_.required(node, path, "value");
+    const ConfigNode* estimate = ValueReader::optional(node, "estimate");
+    const ConfigNode* source = ValueReader::optional(node, "source");
+    if (!value) return false;
+    if (!estimate && !source) {
+      r_.error(node.pos(), path,
+               "needs 'estimate:' or 'source:' saying where the amount comes from");
+      return false;
+    }
+    const auto v = r_.number(*value, path + ".value");
+    const auto why =
+        r_.string(estimate ? *estimate : *source, path + (estimate ? ".estimate" : ".source"));
+    if (!v || !why) return false;
+    c.less = *v;
+    c.less_reason = *why;
+    return true;
   }
 
   void read_correlation(const ConfigNode& node, core::CalibrationRecipe& recipe) {

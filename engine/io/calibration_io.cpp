@@ -126,23 +126,31 @@ std::vector<core::DataRow> read_data_table(const std::string& path) {
   return rows;
 }
 
-std::string calibration_yaml(const core::CalibrationResult& result, const std::string& recipe) {
+std::string calibration_yaml(const core::CalibrationResult& result, const std::string& recipe,
+                             const std::string& extends) {
   std::string y;
   y += "# Calibrated priors, written by `sectorsim calibrate " + recipe + "`.\n";
   y += "# Do not edit: change the recipe or the data and run the command again.\n";
   y += "# A region file takes these priors with `extends:`; each note names the\n";
   y += "# rows, the method and the fit.\n";
-  if (!result.priors.empty()) {
-    y += "\nparameters:\n";
+  if (!extends.empty()) y += "\nextends: " + quoted(extends) + "\n";
+  // Region-wide parameters under `parameters:`, sector defaults
+  // ("sector_defaults.tfp_growth") under `sector_defaults:`.
+  const std::string defaults = "sector_defaults.";
+  for (const bool sector : {false, true}) {
+    std::string block;
     for (const core::CalibratedPrior& p : result.priors) {
-      y += "  " + p.parameter + ":\n";
-      y += "    dist: truncated_normal\n";
-      y += "    mean: " + number(p.mean) + "\n";
-      y += "    sd: " + number(p.sd) + "\n";
-      y += "    low: " + number(p.low) + "\n";
-      y += "    high: " + number(p.high) + "\n";
-      y += "    estimate: " + quoted(p.note) + "\n";
+      if ((p.parameter.rfind(defaults, 0) == 0) != sector) continue;
+      block += "  " + (sector ? p.parameter.substr(defaults.size()) : p.parameter) + ":\n";
+      block += "    dist: truncated_normal\n";
+      block += "    mean: " + number(p.mean) + "\n";
+      block += "    sd: " + number(p.sd) + "\n";
+      block += "    low: " + number(p.low) + "\n";
+      block += "    high: " + number(p.high) + "\n";
+      block += "    estimate: " + quoted(p.note) + "\n";
     }
+    if (!block.empty())
+      y += std::string(sector ? "\nsector_defaults:\n" : "\nparameters:\n") + block;
   }
   if (!result.correlation.empty()) {
     y += "\nshocks:\n  correlation:\n";

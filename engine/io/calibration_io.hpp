@@ -17,8 +17,11 @@ namespace sectorsim::io {
 std::vector<core::DataRow> read_data_table(const std::string& path);
 
 /// The fragment's text: a header naming the recipe and how to remake it,
-/// then `parameters:` (truncated normal priors) and `shocks.correlation`,
-/// each with its `estimate:` note. Numbers keep four significant digits.
-std::string calibration_yaml(const core::CalibrationResult& result, const std::string& recipe);
+/// then `extends: BASE` where `extends` is not empty (a path as the
+/// fragment's folder sees it), `parameters:` and `sector_defaults:`
+/// (truncated normal priors) and `shocks.correlation`, each with its
+/// `estimate:` note. Numbers keep four significant digits.
+std::string calibration_yaml(const core::CalibrationResult& result, const std::string& recipe,
+                             const std::string& extends = "");
 
 }  // namespace sectorsim::io

@@ -44,7 +44,15 @@ struct CalibrationItem {
   DataSeriesRef growth;                 ///< the rate (real growth for Deflator)
   std::optional<DataSeriesRef> levels;  ///< nominal levels (Deflator only)
   double low = 0, high = 0;             ///< bounds of the truncated normal written
-  std::string where;                    ///< file:line:col of the item
+  /// A known amount taken off a mean growth (`less:`), such as the part of
+  /// real growth that capital deepening explains when the parameter is trend
+  /// TFP; its reason is quoted in the prior's note.
+  double less = 0;
+  std::string less_reason;
+  /// Mean growth only: forecast the horizon's mean from a linear drift in
+  /// the rates (`drift: linear`) instead of their mean.
+  bool linear_drift = false;
+  std::string where;  ///< file:line:col of the item
 };
 
 /// The shock correlations: the sectors' proxies and the city's series.
@@ -64,10 +72,16 @@ struct CalibrationRecipe {
   std::vector<CalibrationItem> priors;
   std::optional<CorrelationItem> correlation;
   std::string output;  ///< the fragment's path from the recipe ("" for none)
+  /// A scenario file the fragment extends (`calibration.extends`), resolved;
+  /// "" for none. A base-year variant of a region takes the region's judged
+  /// priors this way and replaces those the data of its own years give.
+  std::string extends;
 };
 
 /// A prior found: truncated normal(mean, sd, low, high), with its note.
 struct CalibratedPrior {
+  /// A region-wide parameter ("price_growth") or a sector default
+  /// ("sector_defaults.tfp_growth").
   std::string parameter;
   double mean = 0, sd = 0, low = 0, high = 0;
   std::string note;
