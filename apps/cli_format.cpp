@@ -100,6 +100,19 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
                 static_cast<unsigned long long>(result.seed), core::sampler_name(result.sampler),
                 workers, seconds, seconds > 0 ? static_cast<double>(result.draws) / seconds : 0.0);
   os << head;
+  if (result.conditioning) {
+    const core::Conditioning& c = *result.conditioning;
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "conditioned on %zu observations: effective sample size %.1f of %llu draws "
+                  "(%.2f%%), the heaviest draw %.2f%% of the weight; every statistic and "
+                  "probability below is weighted (quantiles: inverted weighted CDF), intervals "
+                  "at the effective size\n",
+                  c.observations, c.ess, static_cast<unsigned long long>(result.draws),
+                  result.draws ? 100.0 * c.ess / static_cast<double>(result.draws) : 0.0,
+                  100.0 * c.max_weight_share);
+    os << line;
+  }
   if (result.targets.empty()) {
     os << "(no targets)\n";
     return;
@@ -197,7 +210,16 @@ void print_comparison_table(std::ostream& os, const core::ScenarioSpec& baseline
                             const std::vector<core::Comparison>& comparisons) {
   if (comparisons.empty()) return;
   os << "Paired comparison with baseline '" << baseline.name << "' (" << comparisons[0].draws
-     << " draws, common random numbers)\n\n"
+     << " draws, common random numbers)\n";
+  if (const auto& c = comparisons[0].conditioning) {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "ex post: every scenario's draws weighted by the observed world's fit to its %zu "
+                  "observations (effective sample size %.1f): the effect given what happened\n",
+                  c->observations, c->ess);
+    os << line;
+  }
+  os << "\n"
      << pad("scenario", 24) << pad("target", 28) << pad("P(met)", 8) << pad("baseline", 9)
      << pad("diff", 8) << pad("paired 95% CI", 20) << "unpaired 95% CI\n";
   char buf[32];

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <utility>
@@ -338,6 +340,154 @@ TEST_F(RunTest, InterruptedRunResumesBitIdentical) {
 
   EXPECT_EQ(input_error([&] { plan_resume(out, spec); }),
             out + ": scenario '" + spec.name + "' is complete; nothing to resume");
+}
+
+// The plan scenario conditioned on Luohu's 2023 GDP and service value added,
+// a 2024 real growth and a bound of a revised vintage (docs/conditioning.md).
+core::ScenarioSpec conditioned(const std::string& dir, double min_ess = 10) {
+  std::ofstream(dir + "/obs.yaml")
+      << "extends: " << LUOHU << "plan-2022-2025.yaml\n"
+      << "observed:\n"
+      << "  min_ess: " << min_ess << "\n"
+      << "  revision: {dist: truncated_normal, mean: 0, sd: 0.05, low: -0.3, high: 0.3, "
+         "estimate: x}\n"
+      << "  values:\n"
+      << "    - {indicator: district_gdp, year: 2023, value: 2808.19, rel_sd: 0.01, source: x}\n"
+      << "    - {indicator: service_va, year: 2023, value: 2644.36, rel_sd: 0.01, source: x}\n"
+      << "    - {indicator: real_district_gdp, year: 2024, growth: 0.03, sd: 0.01, source: x}\n"
+      << "    - {indicator: gdp_per_km2, year: 2024, above: 31, rel_sd: 0.01, vintage: revised, "
+         "source: x}\n";
+  return models::load_scenario(dir + "/obs.yaml");
+}
+
+void expect_same(const core::Conditioning& a, const core::Conditioning& b) {
+  EXPECT_EQ(a.observations, b.observations);
+  EXPECT_TRUE(same_bits(a.ess, b.ess)) << a.ess << " " << b.ess;
+  EXPECT_TRUE(same_bits(a.log_evidence, b.log_evidence));
+  EXPECT_TRUE(same_bits(a.max_weight_share, b.max_weight_share));
+}
+
+TEST_F(RunTest, ConditionedRunIsTheSameOnAnyThreadCountInMemoryAndInTheFile) {
+  const auto spec = conditioned(dir_.string());
+  RunOptions one = options(21, core::Sampler::MonteCarlo, Quantiles::Exact, 1, 256);
+  RunOptions three = options(21, core::Sampler::MonteCarlo, Quantiles::Exact, 3, 100);
+  three.output.file = file("c.h5");
+  const RunOutcome a = run_scenario(spec, one);
+  const RunOutcome b = run_scenario(spec, three);
+  ASSERT_TRUE(a.result.conditioning && b.result.conditioning);
+  EXPECT_GT(a.result.conditioning->ess, 10.0);
+  EXPECT_LT(a.result.conditioning->ess, static_cast<double>(DRAWS) / 2);
+  EXPECT_EQ(a.result.quantile_method, "weighted, inverted weighted CDF (type 1)");
+  expect_same(a.result, b.result);
+  expect_same(*a.result.conditioning, *b.result.conditioning);
+  const core::ScenarioResult read = io::read_scenario(file("c.h5"), spec.name);
+  expect_same(a.result, read, false);
+  ASSERT_TRUE(read.conditioning);
+  expect_same(*a.result.conditioning, *read.conditioning);
+  // Observations that say nothing (sd far beyond the spread of the draws)
+  // leave every draw's weight 1 - 1e-9 or so: the same means as an
+  // unconditioned run, within that.
+  auto plain = luohu("plan-2022-2025");
+  const RunOutcome u = run_scenario(plain, one);
+  auto vague = spec;
+  for (core::Observation& o : vague.observed.values) {
+    o.sd = o.relative ? 1e4 : 1e6;
+    o.revised = false;
+    o.kind = core::ObservationKind::Value;
+  }
+  const RunOutcome v = run_scenario(vague, one);
+  EXPECT_GT(v.result.conditioning->ess, 0.999999 * static_cast<double>(DRAWS));
+  for (std::size_t s = 0; s < u.result.summaries.size(); ++s) {
+    const auto& x = u.result.summaries[s].stats;
+    const auto& y = v.result.summaries[s].stats;
+    for (std::size_t i = 0; i < x.size() / core::N_STATS; ++i)  // the means
+      EXPECT_NEAR(y[i], x[i], 1e-6 * std::fabs(x[i]) + 1e-12) << u.result.summaries[s].info.name;
+  }
+}
+
+TEST_F(RunTest, ConditionedRunResumesBitIdentical) {
+  const auto spec = conditioned(dir_.string());
+  std::atomic<bool> stop{false};
+  RunOptions o = options(22, core::Sampler::MonteCarlo, Quantiles::Exact, 1);
+  o.output.file = file("r.h5");
+  o.execution.stop = &stop;
+  o.execution.progress = [&](std::uint64_t done, std::uint64_t) {
+    if (done >= core::CHUNK_DRAWS) stop = true;
+  };
+  const RunOutcome part = run_scenario(spec, o);
+  ASSERT_TRUE(part.interrupted);
+  ResumePlan plan = plan_resume(file("r.h5"), spec);
+  EXPECT_EQ(plan.checkpoint.log_likelihood.size(), part.draws_done);
+  RunOptions go;
+  go.execution.threads = 2;
+  const RunOutcome resumed = resume_scenario(spec, std::move(plan), go);
+  const RunOutcome whole =
+      run_scenario(spec, options(22, core::Sampler::MonteCarlo, Quantiles::Exact, 2));
+  expect_same(whole.result, resumed.result);
+  expect_same(*whole.result.conditioning, *resumed.result.conditioning);
+}
+
+TEST_F(RunTest, ConditionedRunRefusesSketchesAndACollapsedSample) {
+  RunOptions o = options(23, core::Sampler::MonteCarlo, Quantiles::Sketch);
+  o.output.file = file("x.h5");
+  const auto spec = conditioned(dir_.string());
+  EXPECT_EQ(input_error([&] { run_scenario(spec, o); }),
+            "plan-2022-2025: a run conditioned on observations needs exact quantiles (its "
+            "weighted quantiles read every draw): use --quantiles exact, or fewer --draws");
+  o.quantiles = Quantiles::Exact;
+  const auto strict = conditioned(dir_.string(), 1e6);
+  const std::string e = input_error([&] { run_scenario(strict, o); });
+  EXPECT_NE(e.find("plan-2022-2025: the 4 observations leave an effective sample size of "),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("below observed.min_ess 1e+06; nothing was written. Run more draws"),
+            std::string::npos)
+      << e;
+  EXPECT_FALSE(std::filesystem::exists(file("x.h5")));
+}
+
+TEST_F(RunTest, ExPostComparisonWeightsEveryScenarioByTheObservedWorld) {
+  const auto observed = conditioned(dir_.string());
+  auto same = luohu("plan-2022-2025");
+  same.name = "unobserved";
+  RunOptions o = options(24, core::Sampler::MonteCarlo, Quantiles::Exact, 2);
+  o.output.file = file("expost.h5");
+  const CompareOutcome c = compare_scenarios({same, observed}, 0, o);
+  ASSERT_EQ(c.results.size(), 2u);
+  ASSERT_TRUE(c.results[0].conditioning && c.results[1].conditioning);
+  // The same draws under the same weights: the unobserved twin's weighted
+  // summaries are the observed world's, bit for bit, and every difference 0.
+  expect_same(c.results[0].summaries, c.results[1].summaries, "twins");
+  expect_same(c.results[0].all_targets, c.results[1].all_targets, "twins");
+  ASSERT_EQ(c.comparisons.size(), 1u);
+  ASSERT_TRUE(c.comparisons[0].conditioning);
+  for (const auto& d : c.comparisons[0].diffs)
+    for (std::size_t i = 0; i < d.stats.size() / core::N_DIFF_STATS; ++i)
+      EXPECT_EQ(d.stats[i], 0.0) << d.info.name;
+  // The observed world in a comparison is the scenario run alone.
+  RunOptions alone = options(24, core::Sampler::MonteCarlo, Quantiles::Exact, 1);
+  const RunOutcome a = run_scenario(observed, alone);
+  expect_same(a.result, c.results[1]);
+  expect_same(*a.result.conditioning, *c.results[1].conditioning);
+  // The file holds each scenario's weights, naming the observed world.
+  const core::ScenarioResult read = io::read_scenario(file("expost.h5"), "unobserved");
+  ASSERT_TRUE(read.conditioning);
+  expect_same(*c.results[0].conditioning, *read.conditioning);
+  // One observed world, exact quantiles.
+  auto second = observed;
+  second.name = "other";
+  EXPECT_EQ(input_error([&] {
+              compare_scenarios({observed, second}, 0,
+                                options(1, core::Sampler::MonteCarlo, Quantiles::Exact));
+            }),
+            "'plan-2022-2025' and 'other' both list observations: an ex-post comparison weights "
+            "every scenario by one observed world; keep observed: in that scenario only");
+  EXPECT_EQ(input_error([&] {
+              compare_scenarios({same, observed}, 0,
+                                options(1, core::Sampler::MonteCarlo, Quantiles::Sketch));
+            }),
+            "plan-2022-2025: a comparison conditioned on observations needs exact quantiles (its "
+            "weighted quantiles read every draw): use --quantiles exact, or fewer --draws");
 }
 
 TEST(RunPreflight, ExactQuantilesWhileTheStoresFitAQuarterOfMemoryAtMostTwoGiB) {

@@ -39,7 +39,7 @@ sanitizer_suite() {
   cmake --build build-asan -j"$jobs"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'heavy|browser|scale'
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE 'heavy|browser|scale|statistical'
 }
 
 # The MPI build (an option; the default build needs no MPI): only the

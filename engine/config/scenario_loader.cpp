@@ -81,8 +81,8 @@ class ScenarioBuilder {
         {"region", sectors, &ScenarioBuilder::read_region},
         {"sectors", sectors, &ScenarioBuilder::read_sectors},
     };
-    std::vector<std::string> keys = {"scenario", "model",   "horizon", "region",
-                                     "sectors",  "targets", "run",     "backtest"};
+    std::vector<std::string> keys = {"scenario", "model", "horizon",  "region",  "sectors",
+                                     "targets",  "run",   "backtest", "observed"};
     for (const auto& [key, required] : model->sections())
       keys.push_back(key);
     root_doc_ = r_.open_map(root_, "", keys, {}).value_or(Documentation{});
@@ -103,6 +103,9 @@ class ScenarioBuilder {
     }
     if (const ConfigNode* node = ValueReader::optional(root_, "backtest")) {
       read_backtest(*node, "backtest", root_doc_);
+    }
+    if (const ConfigNode* node = ValueReader::optional(root_, "observed")) {
+      read_observed(*node, "observed", root_doc_);
     }
     if (r_.has_errors()) throw ConfigError(r_.errors());
     spec_.model_block = core::ModelBlockValue(std::move(block));
@@ -385,6 +388,121 @@ class ScenarioBuilder {
       }
       context().read_quantity(item, item_at, "value", *doc, ANY_NUMBER, &o.value);
       spec_.backtest.push_back(std::move(o));
+    }
+  }
+
+  // observed: {values: [...], revision: PRIOR, min_ess: N} (docs/conditioning.md).
+  void read_observed(const ConfigNode& node, const std::string& path, const Documentation& outer) {
+    const auto doc = r_.open_map(node, path, {"values", "revision", "min_ess"}, outer);
+    if (!doc) return;
+    core::ObservedSpec& obs = spec_.observed;
+    if (const ConfigNode* m = ValueReader::optional(node, "min_ess")) {
+      const std::string at = child_path(path, "min_ess");
+      if (const auto v = r_.number(*m, at)) {
+        if (*v < 1) {
+          r_.error(m->pos(), at, "must be at least 1 (got " + m->text() + ")");
+        } else {
+          obs.min_ess = *v;
+        }
+      }
+    }
+    const ConfigNode* revision = ValueReader::optional(node, "revision");
+    if (revision) {
+      obs.revision = r_.prior(*revision, child_path(path, "revision"), *doc, core::ABOVE_MINUS_ONE);
+    }
+    const ConfigNode* values = r_.required(node, path, "values");
+    if (!values) return;
+    const std::string values_at = child_path(path, "values");
+    if (!values->is_sequence() || values->items().empty()) {
+      r_.error(values->pos(), values_at,
+               "expected a list of observations, got " + values->describe());
+      return;
+    }
+    if (values->items().size() > MAX_TARGETS) {
+      r_.error(values->pos(), values_at,
+               "too many observations: " + std::to_string(values->items().size()) + " (at most " +
+                   std::to_string(MAX_TARGETS) + ")");
+      return;
+    }
+    for (std::size_t i = 0; i < values->items().size(); ++i) {
+      const ConfigNode& item = values->items()[i];
+      const std::string item_at = item_path(values_at, i, "");
+      const auto item_doc = r_.open_map(
+          item, item_at,
+          {"indicator", "year", "value", "above", "below", "growth", "sd", "rel_sd", "vintage"},
+          *doc);
+      if (!item_doc) continue;
+      core::Observation o;
+      o.where = item.pos().str();
+      if (const ConfigNode* indicator = r_.required(item, item_at, "indicator")) {
+        read_indicator(*indicator, child_path(item_at, "indicator"), &o.indicator);
+      }
+      if (const ConfigNode* year = r_.required(item, item_at, "year")) {
+        const std::string year_at = child_path(item_at, "year");
+        o.year = context().horizon_year(*year, year_at, spec_.base_year).value_or(0);
+        if (o.year != 0 && o.year == spec_.base_year) {
+          r_.error(year->pos(), year_at,
+                   "the base year is data, not an observation of the model: observe a year "
+                   "after " +
+                       std::to_string(spec_.base_year));
+        }
+      }
+      // Exactly one of value, above, below, growth.
+      const char* forms[] = {"value", "above", "below", "growth"};
+      std::vector<const char*> given;
+      for (const char* f : forms)
+        if (ValueReader::optional(item, f)) given.push_back(f);
+      if (given.size() != 1) {
+        r_.error(item.pos(), item_at,
+                 given.empty() ? "needs one of 'value', 'above', 'below' or 'growth'"
+                               : std::string("give one of 'value', 'above', 'below' or 'growth', "
+                                             "not both '") +
+                                     given[0] + "' and '" + given[1] + "'");
+        continue;
+      }
+      const std::string form = given[0];
+      o.growth = form == "growth";
+      o.kind = form == "above"   ? core::ObservationKind::Above
+               : form == "below" ? core::ObservationKind::Below
+                                 : core::ObservationKind::Value;
+      context().read_quantity(item, item_at, given[0], *item_doc, core::ANY_NUMBER, &o.value);
+      const ConfigNode* sd = ValueReader::optional(item, "sd");
+      const ConfigNode* rel = ValueReader::optional(item, "rel_sd");
+      if (sd && rel) {
+        r_.error(rel->pos(), child_path(item_at, "rel_sd"), "give 'sd' or 'rel_sd', not both");
+        continue;
+      }
+      if (!sd && !rel && o.kind == core::ObservationKind::Value) {
+        r_.error(item.pos(), item_at,
+                 "a value needs its measurement error: 'sd' (in the indicator's units) or "
+                 "'rel_sd' (a share of the value)");
+        continue;
+      }
+      if (sd || rel) {
+        // A value's error is positive; a bound's may be 0 (a hard bound).
+        const bool point = o.kind == core::ObservationKind::Value;
+        context().read_quantity(item, item_at, sd ? "sd" : "rel_sd", *item_doc,
+                                point ? core::POSITIVE : core::NON_NEGATIVE, &o.sd);
+        o.relative = rel != nullptr;
+      }
+      if (const ConfigNode* v = ValueReader::optional(item, "vintage")) {
+        const std::string at = child_path(item_at, "vintage");
+        if (const auto text = r_.string(*v, at)) {
+          if (*text == "revised" && o.growth) {
+            r_.error(v->pos(), at,
+                     "a growth rate is the same in either vintage: only levels are revised");
+          } else if (*text == "revised") {
+            o.revised = true;
+            if (!revision) {
+              r_.error(v->pos(), at,
+                       "a revised vintage needs observed.revision: the prior of its level break");
+            }
+          } else if (*text != "first") {
+            r_.error(v->pos(), at, "expected 'first' or 'revised', got " + v->describe());
+          }
+        }
+      }
+      obs.values.push_back(std::move(o));
     }
   }
 

@@ -9,7 +9,7 @@ namespace sectorsim::io {
 
 /// Format version written to the root attributes. A new major version means an
 /// old reader cannot read the file; a new minor version only adds content.
-inline constexpr int FORMAT_MAJOR = 1, FORMAT_MINOR = 3;
+inline constexpr int FORMAT_MAJOR = 1, FORMAT_MINOR = 4;
 
 /// Value of the root attribute `filetype` that marks a sectorsim results file.
 inline constexpr const char* FILETYPE = "sectorsim-results";

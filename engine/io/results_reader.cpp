@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "engine/io/comparison_io.hpp"
+#include "engine/io/conditioning_io.hpp"
 #include "engine/io/h5_file.hpp"
 
 namespace sectorsim::io {
@@ -184,6 +185,7 @@ core::ScenarioResult read_scenario(const std::string& path, const std::string& n
   read_summaries(g.open_group("summary"), result);
   read_nonfinite(g, result);
   read_targets(g.open_group("targets"), result);
+  result.conditioning = read_conditioning_summary(g);
   return result;
 }
 
@@ -285,6 +287,8 @@ static core::SummaryState read_checkpoint_group(const h5::Group& cp) {
   } else {
     st.values = cp.open_dataset("values").read<double>();
   }
+  if (cp.has_link("log_likelihood"))
+    st.log_likelihood = cp.open_dataset("log_likelihood").read<double>();
   if (cp.has_attribute("replicates")) {
     st.replicates = cp.attribute<std::int32_t>("replicates");
     st.replicate_sums = cp.open_dataset("replicate_sums").read<double>();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/io/comparison_io.hpp"
+#include "engine/io/conditioning_io.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/output_target.hpp"
 #include "engine/io/sha256.hpp"
@@ -406,6 +407,7 @@ void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
   } else {
     put("values", state.values);
   }
+  if (!state.log_likelihood.empty()) put("log_likelihood", state.log_likelihood);
   if (state.replicates > 0) {
     cp.set_attribute("replicates", std::int32_t{state.replicates});
     put("replicate_sums", state.replicate_sums);
@@ -628,6 +630,29 @@ void ResultsWriter::write_backtest(const std::string& scenario,
   }
   if (w.file->has_link("backtest")) throw IoError(w.path + ": /backtest is already written");
   write_backtest_group(*w.file, scenario, backtest);
+}
+
+void ResultsWriter::write_conditioning(
+    const std::string& scenario, const core::ObservationModel& model,
+    const core::Conditioning& summary, std::vector<double> log_likelihood,
+    std::vector<double> weights, std::vector<std::string> parameter_names,
+    const std::function<void(std::uint64_t, std::size_t, double*)>& parameters,
+    const std::string& observed_world) {
+  Impl& w = *impl_;
+  w.require_open("write_conditioning");
+  if (!w.axes.contains(scenario) || (w.current && !w.current->ended)) {
+    throw IoError(w.path + ": write_conditioning of '" + scenario +
+                  "' before the scenario is written and ended");
+  }
+  ConditioningData data;
+  data.model = &model;
+  data.summary = summary;
+  data.log_likelihood = std::move(log_likelihood);
+  data.weights = std::move(weights);
+  data.parameter_names = std::move(parameter_names);
+  data.parameters = parameters;
+  data.observed_world = observed_world.empty() ? scenario : observed_world;
+  write_conditioning_group(w.scenarios->open_group(scenario), data);
 }
 
 void ResultsWriter::commit() {

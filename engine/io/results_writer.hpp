@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "engine/spec/chunk.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/conditioning.hpp"
 #include "engine/stats/forecast_scores.hpp"
 #include "engine/stats/paired.hpp"
 #include "engine/stats/summary.hpp"
@@ -55,6 +57,19 @@ class ResultsWriter {
   /// and ended first) with its forecast's scores, and their summary
   /// (docs/output-format.md, section 11a). Once per file.
   void write_backtest(const std::string& scenario, const core::BacktestResult& backtest);
+
+  /// Writes /scenarios/<scenario>/conditioning (written and ended first):
+  /// the observations, each draw's log-likelihood and weight, and, where
+  /// `parameters` is set, each draw's parameters [draw, parameter] named by
+  /// `parameter_names`: parameters(first, n, out) fills out[i * P + j]
+  /// (docs/output-format.md, section 7c). In a comparison, `observed_world`
+  /// names the scenario whose observations weight this one's draws.
+  void write_conditioning(
+      const std::string& scenario, const core::ObservationModel& model,
+      const core::Conditioning& summary, std::vector<double> log_likelihood,
+      std::vector<double> weights, std::vector<std::string> parameter_names,
+      const std::function<void(std::uint64_t first, std::size_t n, double* out)>& parameters,
+      const std::string& observed_world = "");
 
   /// Starts /scenarios/<spec.name>: attributes, input texts, provenance, coordinates and,
   /// when opts.keep_paths, the per-draw path datasets sized [draws, ...].

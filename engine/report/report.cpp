@@ -514,9 +514,28 @@ std::string Page::targets_section() {
     decided = "<p class=\"note\"><strong>Decided before the plan acts · " + zh("由数据决定") +
               "</strong></p><ul class=\"notes decided\">" + decided + "</ul>";
   }
+  // A conditioned run: every probability is weighted by the fit to what was
+  // observed, and rests on the effective sample size, not the draws.
+  std::string conditioned;
+  for (const Scenario& s : run_.scenarios) {
+    if (!s.result.conditioning) continue;
+    const core::Conditioning& c = *s.result.conditioning;
+    conditioned += "<li><code>" + escape(s.info.name) + "</code>: conditioned on " +
+                   std::to_string(c.observations) + " observations, effective sample size " +
+                   fixed(c.ess, 1) + " of " + fixed(static_cast<double>(s.result.draws), 0) +
+                   " draws; the heaviest draw carries " + fixed(100 * c.max_weight_share, 2) +
+                   "% of the weight</li>";
+  }
+  if (!conditioned.empty()) {
+    conditioned = "<p class=\"note\"><strong>Given what was observed · " + zh("以观测数据为条件") +
+                  "</strong>: probabilities, quantiles and differences are weighted by each "
+                  "draw's likelihood of the published figures (docs/conditioning.md); their "
+                  "intervals are at the effective sample size.</p><ul class=\"notes\">" +
+                  conditioned + "</ul>";
+  }
   return "<section id=\"targets\"><h2>Target probabilities · " + zh("目标达成概率") + "</h2>" +
-         probability_chart() + decided + "<h3>Probability by year · " + zh("各年份达成概率") +
-         "</h3>" + probability_table() + "</section>";
+         conditioned + probability_chart() + decided + "<h3>Probability by year · " +
+         zh("各年份达成概率") + "</h3>" + probability_table() + "</section>";
 }
 
 std::string Page::target_diff_chart(const core::Comparison& c) {

@@ -69,6 +69,8 @@ void check_checkpoint(const std::string& file, const core::ScenarioSpec& spec,
     refuse("chunk sizes sum to " + std::to_string(sum) + ", not " + std::to_string(st.draws));
   }
   if (!st.uses_sketch()) expect_length("values", st.values.size(), cells * st.draws);
+  // A conditioned run keeps each draw's likelihood; one without keeps none.
+  expect_length("log_likelihood", st.log_likelihood.size(), spec.observed.empty() ? 0 : st.draws);
   if (st.replicates > 0) {
     if (st.replicates < core::MIN_REPLICATES || st.replicates > core::MAX_REPLICATES) {
       refuse(std::to_string(st.replicates) + " replicates");

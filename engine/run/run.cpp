@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
@@ -197,6 +201,41 @@ std::vector<int> backtest_cells(const core::ScenarioSpec& spec, const core::Cell
   return cells;
 }
 
+// A conditioned run whose effective sample size fell below the scenario's
+// floor writes nothing: its weighted summaries would rest on a few draws.
+void check_ess(const core::ScenarioSpec& spec, const core::Conditioning& c, std::uint64_t draws) {
+  if (c.ess >= c.min_ess) return;
+  char text[512];
+  const double share = draws ? c.ess / static_cast<double>(draws) : 0.0;
+  const double needed = share > 0 ? std::ceil(c.min_ess / share) : 0.0;
+  std::snprintf(text, sizeof text,
+                "%s: the %zu observations leave an effective sample size of %.1f of %llu draws, "
+                "below observed.min_ess %g; nothing was written. Run more draws (about %.3g for an "
+                "effective size of %g at this rate), or check the observations: a measurement "
+                "error (sd, rel_sd) smaller than the model can match makes every draw unlikely",
+                spec.name.c_str(), c.observations, c.ess, static_cast<unsigned long long>(draws),
+                c.min_ess, needed, c.min_ess);
+  if (share <= 0) {
+    std::snprintf(text, sizeof text,
+                  "%s: no draw is consistent with the %zu observations (every likelihood is 0); "
+                  "nothing was written. Check the observations against the model's range: a hard "
+                  "bound (sd 0) the draws never pass, or a year's value far outside the forecast",
+                  spec.name.c_str(), c.observations);
+  }
+  throw InputError(text);
+}
+
+// Parameters of draws [first, first + n) as rows: out[i * P + j].
+void parameter_rows(const core::Model& model, const core::UniformSource& source,
+                    std::uint64_t first, std::size_t n, double* out) {
+  const std::size_t p = model.parameters().size();
+  std::vector<double> params(p * n), shocks(static_cast<std::size_t>(model.n_shocks()) * n);
+  core::draw_inputs(model, source, first, n, n, params.data(), shocks.data());
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < p; ++j)
+      out[i * p + j] = params[j * n + i];
+}
+
 // One scenario, fresh (resume == nullptr) or continuing an interrupted run.
 RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePlan* resume) {
   const Execution& exec = options.execution;
@@ -228,7 +267,13 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   if (resume) {
     sketch = saved.uses_sketch();
   } else {
-    sketch = use_sketch(options.quantiles, layout, spec.run.draws);
+    // A conditioned run weights its quantiles: exact ones, from every draw.
+    if (!spec.observed.empty() && options.quantiles == Quantiles::Sketch) {
+      throw InputError(spec.name +
+                       ": a run conditioned on observations needs exact quantiles (its weighted "
+                       "quantiles read every draw): use --quantiles exact, or fewer --draws");
+    }
+    sketch = spec.observed.empty() && use_sketch(options.quantiles, layout, spec.run.draws);
     popt.float32 = options.output.float32;
     if (options.output.gzip) {
       popt.gzip = *options.output.gzip;
@@ -259,6 +304,16 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
 
   core::SummaryAccumulator summary(layout, targets, spec.run.draws, chunk,
                                    sketch ? core::DEFAULT_SKETCH_K : 0, exec.threads);
+  // Observations: every draw weighted by its likelihood of them.
+  std::unique_ptr<core::ObservationModel> observed_model;
+  if (!spec.observed.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& sector : spec.sectors)
+      ids.push_back(sector.id);
+    observed_model = std::make_unique<core::ObservationModel>(
+        spec.observed, core::resolve_observations(spec.observed, layout, spec.base_year, ids));
+    summary.condition_on(*observed_model);
+  }
   std::uint64_t first_draw = 0;
   if (resume) {
     summary.restore(saved);
@@ -290,6 +345,12 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   // A back-test keeps every draw of its observed cells, to score them once
   // the run is done (a resumed run's earlier draws are not kept: no scores).
   std::unique_ptr<core::ObservedCells> observed;
+  if (!spec.backtest.empty() && !spec.observed.empty()) {
+    throw InputError(spec.name +
+                     ": a back-test scores the forecast from the base year; this scenario is "
+                     "also conditioned on observations (observed:), which a back-test does not "
+                     "weight: remove one of them");
+  }
   if (!spec.backtest.empty() && !resume) {
     const std::uint64_t values = spec.run.draws * spec.backtest.size();
     if (values > MAX_BACKTEST_VALUES) {
@@ -335,6 +396,8 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   // allowed (the temporary file goes with the writer); an interrupted one
   // keeps its checkpoint, counts included, and the rule applies on resume.
   if (!rep.interrupted) check_finite(out.result, options.allow_nonfinite);
+  if (!rep.interrupted && out.result.conditioning)
+    check_ess(spec, *out.result.conditioning, rep.draws_done);
   // Scores need every draw a number: with --allow-nonfinite and values that
   // are not, the back-test is left out.
   if (observed && !rep.interrupted && out.result.nonfinite_cells() == 0)
@@ -365,6 +428,23 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
       }
     } else {
       if (out.backtest) writer->write_backtest(spec.name, *out.backtest);
+      if (observed_model) {
+        std::vector<std::string> names;
+        for (const core::ParameterInfo& p : model.parameters())
+          names.push_back(p.name);
+        const core::UniformSource source = core::make_source(model, ro);
+        // Each draw's parameters, regenerated from the run's random streams
+        // (the values the model was given), block by block; not with --no-paths.
+        std::function<void(std::uint64_t, std::size_t, double*)> rows;
+        if (popt.keep_paths) {
+          rows = [&model, &source](std::uint64_t first, std::size_t n, double* to) {
+            parameter_rows(model, source, first, n, to);
+          };
+        }
+        writer->write_conditioning(spec.name, *observed_model, *out.result.conditioning,
+                                   summary.log_likelihood(rep.draws_done),
+                                   summary.weights(rep.draws_done), std::move(names), rows);
+      }
       writer->commit();
     }
     out.file = out_path;
@@ -403,6 +483,24 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   if (base >= specs_in.size())
     throw std::invalid_argument("compare: no baseline " + std::to_string(base));
   if (exec.processes) throw InputError("compare runs on one process");
+  // An ex-post comparison (MODEL.md 8.7): one scenario is the observed
+  // world, and its fit to the observations weights every scenario's draws.
+  std::optional<std::size_t> observed_world;
+  for (std::size_t k = 0; k < specs_in.size(); ++k) {
+    if (specs_in[k].observed.empty()) continue;
+    if (observed_world) {
+      throw InputError("'" + specs_in[*observed_world].name + "' and '" + specs_in[k].name +
+                       "' both list observations: an ex-post comparison weights every scenario "
+                       "by one observed world; keep observed: in that scenario only");
+    }
+    observed_world = k;
+  }
+  if (observed_world && options.quantiles == Quantiles::Sketch) {
+    throw InputError(specs_in[*observed_world].name +
+                     ": a comparison conditioned on observations needs exact quantiles (its "
+                     "weighted quantiles read every draw): use --quantiles exact, or fewer "
+                     "--draws");
+  }
   std::vector<core::ScenarioSpec> specs = specs_in;
   // Common random numbers: one seed, one draw count, one sampler for all,
   // the baseline's unless overridden.
@@ -452,7 +550,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   // Every scenario's summary and every comparison's differences: exact
   // stores, or sketches where they would not fit (or are asked for).
   const std::uint64_t stores = 2 * specs.size() - 1;
-  const bool sketch = use_sketch(options.quantiles, layout, run.draws, stores);
+  const bool sketch = !observed_world && use_sketch(options.quantiles, layout, run.draws, stores);
   const std::size_t sketch_k = sketch ? core::DEFAULT_SKETCH_K : 0;
   // Before anything is allocated or written; the file holds summaries only.
   // Each worker thread also keeps one chunk of a comparison's differences.
@@ -496,6 +594,24 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     }
   }
 
+  // The observed world's accumulator computes each draw's likelihood; every
+  // other summary and comparison reads its weights.
+  std::unique_ptr<core::ObservationModel> observed_model;
+  if (observed_world) {
+    const std::size_t k = *observed_world;
+    std::vector<std::string> ids;
+    for (const auto& sector : specs[k].sectors)
+      ids.push_back(sector.id);
+    observed_model = std::make_unique<core::ObservationModel>(
+        specs[k].observed,
+        core::resolve_observations(specs[k].observed, owned[k]->layout(), specs[k].base_year, ids));
+    summaries[k]->condition_on(*observed_model);
+    for (std::size_t j = 0; j < specs.size(); ++j)
+      if (j != k) summaries[j]->weighted_by(*summaries[k]);
+    for (auto& p : paired)
+      p->weighted_by(*summaries[k]);
+  }
+
   core::RunOptions ro = detail::runner_options(run, exec);
   ro.chunk_draws = chunk;
   stop_if_asked(exec);
@@ -518,6 +634,9 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     check_finite(r, options.allow_nonfinite);
     out.results.push_back(std::move(r));
   }
+  if (observed_world) {
+    check_ess(specs[*observed_world], *out.results[*observed_world].conditioning, rep.draws_done);
+  }
   std::size_t p = 0;
   for (std::size_t k = 0; k < specs.size(); ++k) {
     if (k == base) continue;
@@ -531,6 +650,16 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     for (std::size_t k = 0; k < specs.size(); ++k) {
       writer.begin_scenario(specs[k], owned[k]->layout(), rep.draws_done, popt);
       writer.end_scenario(out.results[k]);
+    }
+    if (observed_world) {
+      // Every scenario's weights (the observed world's); no parameters (a
+      // comparison keeps no per-draw values).
+      const std::size_t w = *observed_world;
+      for (std::size_t k = 0; k < specs.size(); ++k) {
+        writer.write_conditioning(specs[k].name, *observed_model, *out.results[k].conditioning,
+                                  summaries[w]->log_likelihood(rep.draws_done),
+                                  summaries[w]->weights(rep.draws_done), {}, {}, specs[w].name);
+      }
     }
     for (const auto& c : out.comparisons)
       writer.write_comparison(c);

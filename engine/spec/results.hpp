@@ -3,7 +3,9 @@
 // the terminal table read it, the reader rebuilds it from a file.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,16 @@ struct TargetResult {
   std::vector<Proportion> by_year;  ///< same comparison applied in each year
 };
 
+/// How a conditioned run's draws were weighted (docs/conditioning.md).
+struct Conditioning {
+  std::size_t observations = 0;
+  double ess = 0;      ///< Kish's effective sample size (sum w)^2 / sum w^2
+  double min_ess = 0;  ///< the least the scenario accepts
+  /// log of the mean likelihood over the draws (the scenario's evidence).
+  double log_evidence = 0;
+  double max_weight_share = 0;  ///< the heaviest draw's share of the total weight
+};
+
 /// Everything a run of one scenario produces besides the per-draw paths.
 struct ScenarioResult {
   std::string name;
@@ -67,6 +79,9 @@ struct ScenarioResult {
   /// SeriesSummary with one statistic (stats[year * width + sector]).
   int replicates = 0;
   std::vector<SeriesSummary> mean_std_error;
+  /// Set where the run was conditioned on observations: every statistic
+  /// and probability above is then weighted.
+  std::optional<Conditioning> conditioning;
 
   /// Cells (series, year, sector) with a non-finite draw, and targets with
   /// an undefined draw in any year: what the run's non-finite rule reads.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/sampling/prior.hpp"
 #include "engine/sampling/sampler.hpp"
 #include "engine/spec/model_block.hpp"
 
@@ -91,6 +92,45 @@ struct BacktestObservation {
   double value = 0;
 };
 
+/// What an observation says of its indicator (MODEL.md 8.6).
+enum class ObservationKind {
+  Value,  ///< the published value, with a measurement error
+  Above,  ///< a lower bound ("over 31亿"): the value is above it
+  Below,  ///< an upper bound: the value is below it
+};
+
+/// A published figure that conditions the run (`observed:`, docs/conditioning.md):
+/// an indicator or sector series in a year after the base, its level or its
+/// growth over the year before, with a measurement error.
+struct Observation {
+  std::string indicator;  ///< as a target's: "district_gdp", "va.finance"
+  int year = 0;
+  /// The level in `year`, or (growth) its rate over the year before, 0.03 for 3%.
+  bool growth = false;
+  ObservationKind kind = ObservationKind::Value;
+  double value = 0;  ///< the value, or the bound
+  /// The measurement error's sd: absolute, or relative to |value| where
+  /// `relative`; 0 only for a bound (a hard one).
+  double sd = 0;
+  bool relative = false;
+  /// Of a revised statistical vintage: the level break (ObservedSpec::revision)
+  /// applies to it.
+  bool revised = false;
+  std::string where;  ///< file:line:col of the item
+};
+
+/// The scenario's observations and how they are used.
+struct ObservedSpec {
+  std::vector<Observation> values;
+  /// The level break of a revised vintage as a share (0.05: the revised
+  /// levels are 5% above the first vintage's), integrated out per draw;
+  /// required where an observation is `vintage: revised`.
+  std::optional<Prior> revision;
+  /// The least effective sample size a conditioned run accepts.
+  double min_ess = 100;
+  bool empty() const { return values.empty(); }
+};
+
 /// A complete scenario.
 struct ScenarioSpec {
   std::string name;  ///< short identifier, used as the HDF5 group name
@@ -113,6 +153,8 @@ struct ScenarioSpec {
   RunSettings run;
   /// Published values the run is scored against (`backtest:`), if any.
   std::vector<BacktestObservation> backtest;
+  /// Published values the run is conditioned on (`observed:`), if any.
+  ObservedSpec observed;
   std::vector<SourceFile> files;  ///< files[0] is the scenario, then its bases
   std::vector<Provenance> provenance;
 

@@ -17,7 +17,8 @@ PairedAccumulator::PairedAccumulator(const CellLayout& layout, int scenario_offs
       baseline_offset_(baseline_offset),
       targets_(std::move(targets)),
       member_layout_(layout),
-      chunk_draws_(chunk_draws) {
+      chunk_draws_(chunk_draws),
+      max_draws_(max_draws) {
   diff_summary_ = std::make_unique<SummaryAccumulator>(
       member_layout_, std::vector<ResolvedTarget>{}, max_draws, chunk_draws_, sketch_k, threads);
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
@@ -42,6 +43,13 @@ void PairedAccumulator::set_appraisal(const AppraisalDecl& decl, double discount
   // One more count per chunk: draws whose extra revenue exceeds their extra cost.
   count_width_ += 1;
   chunk_counts_.assign(chunk_counts_.size() / (count_width_ - 1) * count_width_, 0);
+}
+
+void PairedAccumulator::weighted_by(const SummaryAccumulator& source) {
+  weights_from_ = &source;
+  diff_summary_->weighted_by(source);
+  codes_.assign((targets_.size() + 1) * max_draws_, 3);
+  if (appraisal_) exceeds_.assign(max_draws_, 0);
 }
 
 void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
@@ -101,15 +109,21 @@ void PairedAccumulator::consume_unordered(const ChunkView& chunk) {
         ms = all_s;
         mb = all_b;
       }
-      tc[4 * t + (ms ? (mb ? 0 : 1) : (mb ? 2 : 3))] += 1;
+      const int code = ms ? (mb ? 0 : 1) : (mb ? 2 : 3);
+      tc[4 * t + static_cast<std::size_t>(code)] += 1;
+      if (weights_from_)
+        codes_[t * max_draws_ + chunk.first_draw + i] = static_cast<std::uint8_t>(code);
     }
   }
   if (appraisal_) {
     const double *rs = s.cell(revenue_cell_), *rb = b.cell(revenue_cell_);
     const double *cs = s.cell(cost_cell_), *cb = b.cell(cost_cell_);
     std::uint64_t exceeds = 0;
-    for (std::size_t i = 0; i < chunk.n; ++i)
-      exceeds += rs[i] - rb[i] > cs[i] - cb[i] ? 1 : 0;
+    for (std::size_t i = 0; i < chunk.n; ++i) {
+      const bool e = rs[i] - rb[i] > cs[i] - cb[i];
+      exceeds += e ? 1 : 0;
+      if (!exceeds_.empty()) exceeds_[chunk.first_draw + i] = e ? 1 : 0;
+    }
     counts[count_width_ - 1] = exceeds;
   }
 }
@@ -129,6 +143,7 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
   ScenarioResult diff;
   diff_summary_->finish(draws, diff);
   cmp.quantile_method = diff.quantile_method;
+  if (weights_from_) return finish_weighted(draws, std::move(cmp), diff);
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
   std::vector<std::uint64_t> counts(count_width_, 0);
   for (std::size_t c = 0; c < n_chunks; ++c) {
@@ -189,6 +204,104 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
   }
   if (appraisal_)
     cmp.appraisal = appraise(cmp, *appraisal_, discount_rate_, counts[count_width_ - 1]);
+  return cmp;
+}
+
+Comparison PairedAccumulator::finish_weighted(std::uint64_t draws, Comparison cmp,
+                                              const ScenarioResult& diff) const {
+  const std::vector<double> w = weights_from_->weights(draws);
+  double total = 0;
+  for (const double x : w)
+    total += x;
+  const double ess = diff.conditioning ? diff.conditioning->ess : 0.0;
+  cmp.conditioning = diff.conditioning;
+  const double z = 1.959963984540054;
+  const std::size_t ny = static_cast<std::size_t>(member_layout_.n_years());
+  for (std::size_t s = 0; s < diff.summaries.size(); ++s) {
+    const SeriesSummary& src = diff.summaries[s];
+    SeriesSummary out;
+    out.info = src.info;
+    const std::size_t per_stat =
+        ny * static_cast<std::size_t>(member_layout_.width(static_cast<int>(s)));
+    out.stats.assign(N_DIFF_STATS * per_stat, 0.0);
+    const std::size_t offset = static_cast<std::size_t>(member_layout_.offset(static_cast<int>(s)));
+    for (std::size_t k = 0; k < per_stat; ++k) {
+      const double mean = src.stats[0 * per_stat + k];
+      const double sd = src.stats[1 * per_stat + k];
+      // Monte Carlo error of a weighted mean: sd / sqrt(ESS).
+      const double half =
+          ess > 1 ? z * sd / std::sqrt(ess) : std::numeric_limits<double>::quiet_NaN();
+      const auto [above, below] = diff_summary_->weighted_signs(offset + k, draws, w);
+      const double v[N_DIFF_STATS] = {mean,
+                                      mean - half,
+                                      mean + half,
+                                      sd,
+                                      src.stats[3 * per_stat + k],
+                                      src.stats[7 * per_stat + k],
+                                      total > 0 ? above / total : 0.0,
+                                      total > 0 ? below / total : 0.0};
+      for (int i = 0; i < N_DIFF_STATS; ++i)
+        out.stats[static_cast<std::size_t>(i) * per_stat + k] = v[i];
+    }
+    cmp.diffs.push_back(std::move(out));
+  }
+  const auto scaled = [&](double weight) {
+    return static_cast<std::uint64_t>(std::llround(total > 0 ? ess * weight / total : 0.0));
+  };
+  for (std::size_t t = 0; t <= targets_.size(); ++t) {
+    double wt[4] = {0, 0, 0, 0};
+    const std::uint8_t* code = codes_.data() + t * max_draws_;
+    for (std::uint64_t i = 0; i < draws; ++i)
+      wt[code[i]] += w[i];
+    const ProportionDiff paired = newcombe_paired_weighted(wt[0], wt[1], wt[2], wt[3], ess);
+    const Proportion ps = weighted_proportion(wt[0] + wt[1], total, ess);
+    const Proportion pb = weighted_proportion(wt[0] + wt[2], total, ess);
+    const std::uint64_t n = static_cast<std::uint64_t>(std::llround(ess));
+    const ProportionDiff unpaired = newcombe_unpaired(ps.met, n, pb.met, n);
+    if (t == targets_.size()) {
+      cmp.all_targets_paired = paired;
+      cmp.all_targets_unpaired = unpaired;
+      break;
+    }
+    TargetDiff td;
+    td.id = targets_[t].spec.id;
+    td.scenario = ps;
+    td.baseline = pb;
+    // The four weights as counts at the effective sample size, rounded by
+    // largest remainder so that they add up to it and to the margins.
+    std::uint64_t k[4];
+    double rest[4];
+    std::uint64_t given = 0;
+    for (int j = 0; j < 4; ++j) {
+      const double exact = total > 0 ? static_cast<double>(n) * wt[j] / total : 0.0;
+      k[j] = static_cast<std::uint64_t>(std::floor(exact));
+      rest[j] = exact - std::floor(exact);
+      given += k[j];
+    }
+    while (given < n) {
+      const int j = static_cast<int>(std::max_element(rest, rest + 4) - rest);
+      ++k[j];
+      rest[j] = -1;
+      ++given;
+    }
+    td.both = k[0];
+    td.only_scenario = k[1];
+    td.only_baseline = k[2];
+    td.neither = k[3];
+    td.scenario.met = k[0] + k[1];
+    td.baseline.met = k[0] + k[2];
+    td.scenario.n = td.baseline.n = n;
+    td.paired = paired;
+    td.unpaired = unpaired;
+    cmp.targets.push_back(td);
+  }
+  if (appraisal_) {
+    double we = 0;
+    for (std::uint64_t i = 0; i < draws; ++i)
+      if (exceeds_[i]) we += w[i];
+    cmp.appraisal = appraise(cmp, *appraisal_, discount_rate_, scaled(we));
+    cmp.appraisal->revenue_exceeds_cost = weighted_proportion(we, total, ess);
+  }
   return cmp;
 }
 

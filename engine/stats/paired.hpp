@@ -83,6 +83,8 @@ struct Comparison {
   ProportionDiff all_targets_paired, all_targets_unpaired;
   /// Where the model declares a cost side.
   std::optional<Appraisal> appraisal;
+  /// An ex-post comparison: how the observed world's fit weighted the draws.
+  std::optional<Conditioning> conditioning;
 };
 
 /// Accumulates paired differences of the scenario's cells against the
@@ -104,6 +106,12 @@ class PairedAccumulator : public ChunkSink {
   /// first chunk; series missing from the layout leave it unset.
   void set_appraisal(const AppraisalDecl& decl, double discount_rate);
 
+  /// Weights the comparison by the draws' likelihoods under `source`'s
+  /// observations (the observed world of an ex-post comparison, MODEL.md
+  /// 8.7): differences, probabilities and intervals become weighted, at the
+  /// effective sample size. Call after set_appraisal(), before the first
+  /// chunk; exact quantiles only.
+  void weighted_by(const SummaryAccumulator& source);
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
   void consume(const ChunkView& chunk) override;
@@ -125,6 +133,14 @@ class PairedAccumulator : public ChunkSink {
   int revenue_cell_ = -1, cost_cell_ = -1;   // the end year's, in the member layout
   std::size_t count_width_;                  // counts per chunk
   std::vector<std::uint64_t> chunk_counts_;  // [chunk][count_width_]
+  // Weighted comparisons: the observed world's accumulator, and per draw each
+  // target's outcome (0 both, 1 only the scenario, 2 only the baseline, 3
+  // neither; [target][draw], the joint last) and the appraisal's flag.
+  const SummaryAccumulator* weights_from_ = nullptr;
+  std::uint64_t max_draws_ = 0;
+  std::vector<std::uint8_t> codes_;
+  std::vector<std::uint8_t> exceeds_;
+  Comparison finish_weighted(std::uint64_t draws, Comparison cmp, const ScenarioResult& diff) const;
 };
 
 }  // namespace sectorsim::core

@@ -238,6 +238,8 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
     throw std::logic_error("SummaryAccumulator: chunk not aligned to the run's chunks");
   }
   chunk_sizes_[c] = chunk.n;
+  // The observations' likelihood first, from the values as simulated.
+  if (observed_) observed_->log_likelihood(chunk, ll_.data() + chunk.first_draw);
   // Target counts first: they read draws across cells, which the sketches'
   // sort may then rearrange in place. Per target and year over the draws
   // (branch-free loops, one comparison each), the joint count from a flag per
@@ -387,6 +389,8 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
   st.chunk_undefined.assign(
       chunk_undefined_.begin(),
       chunk_undefined_.begin() + static_cast<std::ptrdiff_t>(n_chunks * (width - 1)));
+  if (observed_)
+    st.log_likelihood.assign(ll_.begin(), ll_.begin() + static_cast<std::ptrdiff_t>(draws));
   if (sketch_k_ > 0) {
     // The sketches hold exactly the chunks delivered in order: the first `draws`.
     for (const QuantileSketch& sk : feeder_->sketches()) {
@@ -415,6 +419,16 @@ void SummaryAccumulator::restore(const SummaryState& st) {
                                     : "saved summary state holds exact values, this run uses "
                                       "quantile sketches");
   }
+  if (observed_ && st.log_likelihood.size() != st.draws) {
+    throw std::invalid_argument(
+        "saved summary state has no likelihoods of the observations: it "
+        "was not a conditioned run");
+  }
+  if (!observed_ && !st.log_likelihood.empty()) {
+    throw std::invalid_argument(
+        "saved summary state is of a conditioned run; this run has no observations");
+  }
+  if (observed_) std::copy(st.log_likelihood.begin(), st.log_likelihood.end(), ll_.begin());
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (st.draws + chunk_draws_ - 1) / chunk_draws_;
   const std::size_t width = targets_.size() * n_years_ + 1;
@@ -461,7 +475,189 @@ void SummaryAccumulator::restore(const SummaryState& st) {
   std::fill_n(stored_.begin(), n_chunks * cells, std::uint8_t{1});
 }
 
+void SummaryAccumulator::condition_on(const ObservationModel& model) {
+  if (sketch_k_ > 0) {
+    throw std::invalid_argument(
+        "a conditioned run needs exact quantiles: its weighted quantiles read every draw");
+  }
+  observed_ = &model;
+  ll_.assign(max_draws_, 0.0);
+}
+
+void SummaryAccumulator::weighted_by(const SummaryAccumulator& source) {
+  if (sketch_k_ > 0) {
+    throw std::invalid_argument(
+        "a conditioned run needs exact quantiles: its weighted quantiles read every draw");
+  }
+  weights_from_ = &source;
+}
+
+std::vector<double> SummaryAccumulator::log_likelihood(std::uint64_t draws) const {
+  if (weights_from_) return weights_from_->log_likelihood(draws);
+  return std::vector<double>(ll_.begin(), ll_.begin() + static_cast<std::ptrdiff_t>(draws));
+}
+
+std::vector<double> SummaryAccumulator::weights(std::uint64_t draws) const {
+  if (weights_from_) return weights_from_->weights(draws);
+  std::vector<double> w(draws);
+  weights_from_log_likelihood(ll_.data(), draws, w.data());
+  return w;
+}
+
+std::pair<double, double> SummaryAccumulator::weighted_signs(std::size_t cell, std::uint64_t draws,
+                                                             const std::vector<double>& w) const {
+  std::vector<double> buf;
+  const double* col = column(cell, draws, buf);
+  double above = 0, below = 0;
+  for (std::uint64_t i = 0; i < draws; ++i) {
+    if (col[i] > 0) above += w[i];
+    if (col[i] < 0) below += w[i];
+  }
+  return {above, below};
+}
+
+void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& out,
+                                         int threads) const {
+  const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  const std::vector<double> w = weights(draws);
+  double total = 0;
+  for (const double x : w)
+    total += x;
+  const ObservationModel& model = observed_ ? *observed_ : *weights_from_->observed_;
+  const std::vector<double> ll = log_likelihood(draws);
+  out.conditioning = Conditioning{};
+  out.conditioning->observations = model.observations().size();
+  out.conditioning->ess = effective_sample_size(w.data(), draws);
+  out.conditioning->min_ess = model.min_ess();
+  double max_ll = -std::numeric_limits<double>::infinity();
+  for (std::uint64_t i = 0; i < draws; ++i)
+    max_ll = std::max(max_ll, ll[i]);
+  // log of the mean likelihood over the draws: the evidence for the scenario.
+  out.conditioning->log_evidence = total > 0 ? max_ll + std::log(total / static_cast<double>(draws))
+                                             : -std::numeric_limits<double>::infinity();
+  double w_max = 0;
+  for (const double x : w)
+    w_max = std::max(w_max, x);
+  out.conditioning->max_weight_share = total > 0 ? w_max / total : 1.0;
+  std::vector<std::uint64_t> nonfinite(cells, 0);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    for (std::size_t cell = 0; cell < cells; ++cell)
+      nonfinite[cell] += chunk_nonfinite_[c * cells + cell];
+  }
+  // Every statistic of a cell from its column and the weights, in draw
+  // order: the same bits on any number of threads.
+  std::vector<double> flat(cells * N_STATS);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto summarise = [&](std::size_t cell, std::vector<std::size_t>& order,
+                       std::vector<double>& buf) {
+    double* stats = flat.data() + cell * N_STATS;
+    if (nonfinite[cell] > 0 || !(total > 0)) {
+      std::fill(stats, stats + N_STATS, nan);
+      return;
+    }
+    const double* col = column(cell, draws, buf);
+    double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::uint64_t i = 0; i < draws; ++i) {
+      if (w[i] <= 0) continue;
+      sum += w[i] * col[i];
+      lo = std::min(lo, col[i]);
+      hi = std::max(hi, col[i]);
+    }
+    const double mean = lo == hi ? lo : sum / total;
+    double m2 = 0;
+    if (lo != hi) {
+      for (std::uint64_t i = 0; i < draws; ++i)
+        if (w[i] > 0) m2 += w[i] * (col[i] - mean) * (col[i] - mean);
+    }
+    stats[0] = mean;
+    stats[1] = std::sqrt(m2 / total);
+    stats[2] = lo;
+    weighted_quantiles(col, w.data(), draws, QUANTILE_PROBS, 5, stats + 3, order);
+    stats[8] = hi;
+  };
+  const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    std::vector<std::size_t> order;
+    std::vector<double> buf;
+    for (std::size_t c = next++; c < cells; c = next++)
+      summarise(c, order, buf);
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n_threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (auto& th : pool)
+    th.join();
+  out.summaries.clear();
+  const auto& series = layout_.series();
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    SeriesSummary sum;
+    sum.info = series[s];
+    const std::size_t width = static_cast<std::size_t>(layout_.width(static_cast<int>(s)));
+    const std::size_t per_stat = n_years_ * width;
+    sum.stats.assign(N_STATS * per_stat, 0.0);
+    const std::size_t offset = static_cast<std::size_t>(layout_.offset(static_cast<int>(s)));
+    for (std::size_t k = 0; k < per_stat; ++k) {
+      for (int i = 0; i < N_STATS; ++i) {
+        sum.stats[static_cast<std::size_t>(i) * per_stat + k] =
+            flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
+      }
+    }
+    sum.nonfinite.assign(nonfinite.begin() + static_cast<std::ptrdiff_t>(offset),
+                         nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
+    out.summaries.push_back(std::move(sum));
+  }
+  // Targets: the weight of the draws that meet each, year by year, and of
+  // those that meet every target in its year.
+  const std::size_t n_targets = targets_.size();
+  const std::size_t width = n_targets * n_years_ + 1;
+  std::vector<std::uint64_t> undefined(width - 1, 0);
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    for (std::size_t i = 0; i + 1 < width; ++i)
+      undefined[i] += chunk_undefined_[c * (width - 1) + i];
+  }
+  std::vector<std::uint8_t> all(draws, 1);
+  std::vector<double> buf, den_buf;
+  out.targets.clear();
+  const double ess = out.conditioning->ess;
+  for (std::size_t t = 0; t < n_targets; ++t) {
+    const auto& rt = targets_[t];
+    const double* den = rt.relative_cell >= 0
+                            ? column(static_cast<std::size_t>(rt.relative_cell), draws, den_buf)
+                            : nullptr;
+    TargetResult tr;
+    tr.spec = rt.spec;
+    for (std::size_t y = 0; y < n_years_; ++y) {
+      const double* x = column(static_cast<std::size_t>(rt.cells[y]), draws, buf);
+      const bool own = y == static_cast<std::size_t>(rt.year_index);
+      double met = 0;
+      for (std::uint64_t i = 0; i < draws; ++i) {
+        const double v = den ? x[i] / den[i] : x[i];
+        const bool ok = std::isfinite(v) && meets(rt.spec.op, v, rt.spec.threshold);
+        if (ok) met += w[i];
+        if (own && !ok) all[i] = 0;
+      }
+      tr.by_year.push_back(weighted_proportion(met, total, ess));
+      tr.by_year.back().undefined = undefined[t * n_years_ + y];
+    }
+    tr.in_year = tr.by_year[static_cast<std::size_t>(rt.year_index)];
+    out.targets.push_back(std::move(tr));
+  }
+  double met_all = 0;
+  for (std::uint64_t i = 0; i < draws; ++i)
+    if (all[i]) met_all += w[i];
+  out.all_targets = weighted_proportion(met_all, total, ess);
+  out.draws = draws;
+  out.quantile_method = "weighted, inverted weighted CDF (type 1)";
+}
+
 void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int threads) const {
+  if (conditioned()) {
+    finish_weighted(draws, out, threads);
+    return;
+  }
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
   // Merge chunk records in chunk order.

@@ -24,6 +24,7 @@
 #include "engine/spec/chunk.hpp"
 #include "engine/spec/results.hpp"
 #include "engine/spec/scenario_spec.hpp"
+#include "engine/stats/conditioning.hpp"
 #include "engine/stats/sketch_feeder.hpp"
 
 namespace sectorsim::core {
@@ -60,6 +61,8 @@ struct SummaryState {
   std::vector<std::uint64_t> chunk_undefined;
   std::vector<double> values;  ///< [cell][draw]: every value, for exact quantiles
   /// Quantile sketches instead of values, cell by cell (QuantileSketch::save).
+  /// Conditioned runs: each draw's log-likelihood of the observations [draw].
+  std::vector<double> log_likelihood;
   std::vector<std::uint64_t> sketch_index;
   std::vector<double> sketch_items;
   std::vector<double> sketch_error;
@@ -104,6 +107,25 @@ class SummaryAccumulator : public ChunkSink {
     return sketch_k_ > 0 ? ValueUse::RearrangeUnordered : ValueUse::ReadUnordered;
   }
   bool uses_sketch() const { return sketch_k_ > 0; }
+
+  /// Conditions the run on `model`'s observations (before any chunk):
+  /// finish() then weights every summary, quantile and probability by each
+  /// draw's likelihood (docs/conditioning.md). Exact quantiles only.
+  void condition_on(const ObservationModel& model);
+  /// Weights every statistic by the draws' likelihoods under `source`'s
+  /// observations instead (another member of a comparison, conditioned with
+  /// condition_on(): the observed world). Exact quantiles only.
+  void weighted_by(const SummaryAccumulator& source);
+  bool conditioned() const { return observed_ != nullptr || weights_from_ != nullptr; }
+  /// Of a cell's first `draws` values, the weight of those above 0 and of
+  /// those below 0 (exact mode; a comparison's differences).
+  std::pair<double, double> weighted_signs(std::size_t cell, std::uint64_t draws,
+                                           const std::vector<double>& w) const;
+  /// The draws' weights (largest 1) over the first `draws` draws of a
+  /// conditioned run.
+  std::vector<double> weights(std::uint64_t draws) const;
+  /// The draws' log-likelihoods over the first `draws` draws.
+  std::vector<double> log_likelihood(std::uint64_t draws) const;
 
   /// Summaries and targets over the first `draws` draws (a whole number of
   /// chunks, or all draws of the run); fills the matching fields of `out`.
@@ -181,6 +203,12 @@ class SummaryAccumulator : public ChunkSink {
   // values sorted beforehand (in parallel, by consume_unordered).
   std::size_t sketch_k_ = 0;
   std::unique_ptr<SketchFeeder> feeder_;
+  // Conditioning: the observations' model and each draw's log-likelihood.
+  const ObservationModel* observed_ = nullptr;
+  std::vector<double> ll_;
+  const SummaryAccumulator* weights_from_ = nullptr;
+  /// finish() of a conditioned run: every statistic weighted.
+  void finish_weighted(std::uint64_t draws, ScenarioResult& out, int threads) const;
   /// consume_unordered(), keeping `owned` (whose data chunk.writable is) if given.
   void consume_unordered_into(const ChunkView& chunk, std::vector<double>* owned);
 };

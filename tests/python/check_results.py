@@ -32,7 +32,7 @@ from testdeps import require  # noqa: E402 (after the path it is found on)
 h5py, np, xr, _ = require("h5py", "numpy", "xarray", "h5netcdf")  # h5netcdf: xarray's engine
 
 STATS = ["mean", "sd", "min", "p05", "p25", "p50", "p75", "p95", "max"]
-FORMAT_MAJOR, FORMAT_MINOR = 1, 3
+FORMAT_MAJOR, FORMAT_MINOR = 1, 4
 
 failures = []
 checks = 0
