@@ -102,15 +102,16 @@ void print_target_table(std::ostream& os, const core::ScenarioSpec& spec,
   os << head;
   if (result.conditioning) {
     const core::Conditioning& c = *result.conditioning;
-    char line[320];
+    char line[480];
     std::snprintf(line, sizeof line,
                   "conditioned on %zu observations: effective sample size %.1f of %llu draws "
-                  "(%.2f%%), the heaviest draw %.2f%% of the weight; every statistic and "
-                  "probability below is weighted (quantiles: inverted weighted CDF), intervals "
-                  "at the effective size\n",
+                  "(%.2f%%), the heaviest draw %.2f%% of the weight; %llu draws kept, the rest "
+                  "%.2g of the weight; every statistic and probability below is weighted "
+                  "(quantiles: inverted weighted CDF), intervals at the effective size\n",
                   c.observations, c.ess, static_cast<unsigned long long>(result.draws),
                   result.draws ? 100.0 * c.ess / static_cast<double>(result.draws) : 0.0,
-                  100.0 * c.max_weight_share);
+                  100.0 * c.max_weight_share, static_cast<unsigned long long>(c.kept),
+                  c.dropped_weight_share);
     os << line;
   }
   if (result.targets.empty()) {

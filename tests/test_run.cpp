@@ -446,6 +446,36 @@ TEST_F(RunTest, ConditionedRunRefusesSketchesAndACollapsedSample) {
   EXPECT_FALSE(std::filesystem::exists(file("x.h5")));
 }
 
+TEST_F(RunTest, ConditionedRunKeepsOnlyTheDrawsThatCanMatter) {
+  auto spec = conditioned(dir_.string());
+  const RunOptions o = options(25, core::Sampler::MonteCarlo, Quantiles::Exact, 2);
+  const RunOutcome kept = run_scenario(spec, o);
+  const core::Conditioning& c = *kept.result.conditioning;
+  EXPECT_LT(c.kept, DRAWS);
+  EXPECT_GT(c.kept, 0u);
+  EXPECT_LT(c.dropped_weight_share, 1e-6);
+  // Every draw kept: the same statistics, but for the dropped weight.
+  spec.observed.keep_within = 1e9;
+  const RunOutcome all = run_scenario(spec, o);
+  EXPECT_EQ(all.result.conditioning->kept, DRAWS);
+  EXPECT_EQ(all.result.conditioning->dropped_weight_share, 0.0);
+  for (std::size_t s = 0; s < all.result.summaries.size(); ++s) {
+    const auto& x = all.result.summaries[s].stats;
+    const auto& y = kept.result.summaries[s].stats;
+    for (std::size_t i = 0; i < 2 * x.size() / core::N_STATS; ++i)  // means and sds
+      EXPECT_NEAR(y[i], x[i], 1e-5 * std::fabs(x[i]) + 1e-9) << all.result.summaries[s].info.name;
+  }
+  // Too narrow a window leaves out weight that matters: refused, with the
+  // window that would do.
+  spec.observed.keep_within = 10;
+  const std::string e = input_error([&] { run_scenario(spec, o); });
+  EXPECT_NE(e.find("plan-2022-2025: the draws left out, more than observed.keep_within (10) "
+                   "below a perfect fit, carry "),
+            std::string::npos)
+      << e;
+  EXPECT_NE(e.find("raise keep_within to at least "), std::string::npos) << e;
+}
+
 TEST_F(RunTest, ExPostComparisonWeightsEveryScenarioByTheObservedWorld) {
   const auto observed = conditioned(dir_.string());
   auto same = luohu("plan-2022-2025");

@@ -393,7 +393,8 @@ class ScenarioBuilder {
 
   // observed: {values: [...], revision: PRIOR, min_ess: N} (docs/conditioning.md).
   void read_observed(const ConfigNode& node, const std::string& path, const Documentation& outer) {
-    const auto doc = r_.open_map(node, path, {"values", "revision", "min_ess"}, outer);
+    const auto doc =
+        r_.open_map(node, path, {"values", "revision", "min_ess", "keep_within"}, outer);
     if (!doc) return;
     core::ObservedSpec& obs = spec_.observed;
     if (const ConfigNode* m = ValueReader::optional(node, "min_ess")) {
@@ -403,6 +404,17 @@ class ScenarioBuilder {
           r_.error(m->pos(), at, "must be at least 1 (got " + m->text() + ")");
         } else {
           obs.min_ess = *v;
+        }
+      }
+    }
+    if (const ConfigNode* k = ValueReader::optional(node, "keep_within")) {
+      const std::string at = child_path(path, "keep_within");
+      if (const auto v = r_.number(*k, at)) {
+        if (*v < 10) {
+          r_.error(k->pos(), at,
+                   "must be at least 10 (log-likelihood units; got " + k->text() + ")");
+        } else {
+          obs.keep_within = *v;
         }
       }
     }

@@ -78,6 +78,10 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
   const Coord d = write_coordinate(g, "draw", draw, "1");
   write_variable(g, "log_likelihood", {&d}, "1", data.log_likelihood);
   write_variable(g, "weight", {&d}, "1", data.weights);
+  g.set_attribute("kept", static_cast<std::uint64_t>(data.kept.size()));
+  g.set_attribute("dropped_weight_share", data.summary.dropped_weight_share);
+  g.set_attribute("keep_within", data.summary.keep_within);
+  const Coord k = write_coordinate(g, "kept_draw", data.kept, "1");
   if (!data.parameters || data.parameter_names.empty()) return;
   const std::size_t p = data.parameter_names.size();
   std::vector<std::uint64_t> pi(p);
@@ -85,14 +89,16 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
     pi[j] = j;
   const Coord par = write_coordinate(g, "parameter", pi, "1");
   write_variable(g, "parameter_name", {&par}, "", data.parameter_names);
-  constexpr std::uint64_t BLOCK = 4096;
+  constexpr std::size_t BLOCK = 4096;
+  const std::size_t kept = data.kept.size();
   h5::DatasetOptions opts;
-  opts.chunk = {std::min<std::uint64_t>(BLOCK, std::max<std::uint64_t>(draws, 1)), p};
-  const h5::Dataset params = write_variable<double>(g, "params", {&d, &par}, "", nullptr, opts);
+  opts.chunk = {std::max<std::size_t>(std::min(BLOCK, kept), 1), p};
+  const h5::Dataset params = write_variable<double>(g, "params", {&k, &par}, "", nullptr, opts);
   std::vector<double> rows(BLOCK * p);
-  for (std::uint64_t first = 0; first < draws; first += BLOCK) {
-    const std::size_t m = static_cast<std::size_t>(std::min<std::uint64_t>(BLOCK, draws - first));
-    data.parameters(first, m, rows.data());
+  for (std::size_t first = 0; first < kept; first += BLOCK) {
+    const std::size_t m = std::min(BLOCK, kept - first);
+    for (std::size_t i = 0; i < m; ++i)
+      data.parameters(data.kept[first + i], rows.data() + i * p);
     params.write_rows(first, m, rows.data());
   }
 }

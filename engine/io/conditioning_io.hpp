@@ -17,8 +17,8 @@
 
 namespace sectorsim::io {
 
-/// Fills out[i * n_params + j] with parameter j of draw first + i, i < n.
-using ParameterRows = std::function<void(std::uint64_t first, std::size_t n, double* out)>;
+/// Fills row[j] with parameter j of draw `draw`.
+using ParameterRow = std::function<void(std::uint64_t draw, double* row)>;
 
 /// What write_conditioning_group writes.
 struct ConditioningData {
@@ -26,8 +26,10 @@ struct ConditioningData {
   core::Conditioning summary;
   std::vector<double> log_likelihood;  ///< [draw]
   std::vector<double> weights;         ///< [draw], largest 1
+  /// The draws kept (within keep_within of a perfect fit), increasing.
+  std::vector<std::uint64_t> kept;
   std::vector<std::string> parameter_names;
-  ParameterRows parameters;  ///< empty: no parameters written (--no-paths)
+  ParameterRow parameters;  ///< the kept draws' parameters; empty: none written
   /// The scenario whose observations the weights come from (this one, or
   /// in a comparison the observed world).
   std::string observed_world;

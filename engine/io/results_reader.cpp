@@ -287,8 +287,10 @@ static core::SummaryState read_checkpoint_group(const h5::Group& cp) {
   } else {
     st.values = cp.open_dataset("values").read<double>();
   }
-  if (cp.has_link("log_likelihood"))
+  if (cp.has_link("log_likelihood")) {
     st.log_likelihood = cp.open_dataset("log_likelihood").read<double>();
+    st.kept_draws = cp.open_dataset("kept_draws").read<std::uint64_t>();
+  }
   if (cp.has_attribute("replicates")) {
     st.replicates = cp.attribute<std::int32_t>("replicates");
     st.replicate_sums = cp.open_dataset("replicate_sums").read<double>();

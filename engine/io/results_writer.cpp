@@ -407,7 +407,10 @@ void ResultsWriter::write_checkpoint(const core::SummaryState& state) {
   } else {
     put("values", state.values);
   }
-  if (!state.log_likelihood.empty()) put("log_likelihood", state.log_likelihood);
+  if (!state.log_likelihood.empty()) {
+    put("log_likelihood", state.log_likelihood);
+    put("kept_draws", state.kept_draws);
+  }
   if (state.replicates > 0) {
     cp.set_attribute("replicates", std::int32_t{state.replicates});
     put("replicate_sums", state.replicate_sums);
@@ -632,12 +635,14 @@ void ResultsWriter::write_backtest(const std::string& scenario,
   write_backtest_group(*w.file, scenario, backtest);
 }
 
-void ResultsWriter::write_conditioning(
-    const std::string& scenario, const core::ObservationModel& model,
-    const core::Conditioning& summary, std::vector<double> log_likelihood,
-    std::vector<double> weights, std::vector<std::string> parameter_names,
-    const std::function<void(std::uint64_t, std::size_t, double*)>& parameters,
-    const std::string& observed_world) {
+void ResultsWriter::write_conditioning(const std::string& scenario,
+                                       const core::ObservationModel& model,
+                                       const core::Conditioning& summary,
+                                       std::vector<double> log_likelihood,
+                                       std::vector<double> weights, std::vector<std::uint64_t> kept,
+                                       std::vector<std::string> parameter_names,
+                                       const std::function<void(std::uint64_t, double*)>& parameter,
+                                       const std::string& observed_world) {
   Impl& w = *impl_;
   w.require_open("write_conditioning");
   if (!w.axes.contains(scenario) || (w.current && !w.current->ended)) {
@@ -650,7 +655,8 @@ void ResultsWriter::write_conditioning(
   data.log_likelihood = std::move(log_likelihood);
   data.weights = std::move(weights);
   data.parameter_names = std::move(parameter_names);
-  data.parameters = parameters;
+  data.kept = std::move(kept);
+  data.parameters = parameter;
   data.observed_world = observed_world.empty() ? scenario : observed_world;
   write_conditioning_group(w.scenarios->open_group(scenario), data);
 }

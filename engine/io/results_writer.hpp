@@ -59,17 +59,17 @@ class ResultsWriter {
   void write_backtest(const std::string& scenario, const core::BacktestResult& backtest);
 
   /// Writes /scenarios/<scenario>/conditioning (written and ended first):
-  /// the observations, each draw's log-likelihood and weight, and, where
-  /// `parameters` is set, each draw's parameters [draw, parameter] named by
-  /// `parameter_names`: parameters(first, n, out) fills out[i * P + j]
+  /// the observations, each draw's log-likelihood and weight, the draws kept
+  /// and, where `parameter` is set, their parameters [kept_draw, parameter]
+  /// named by `parameter_names`: parameter(draw, row) fills one row
   /// (docs/output-format.md, section 7c). In a comparison, `observed_world`
   /// names the scenario whose observations weight this one's draws.
-  void write_conditioning(
-      const std::string& scenario, const core::ObservationModel& model,
-      const core::Conditioning& summary, std::vector<double> log_likelihood,
-      std::vector<double> weights, std::vector<std::string> parameter_names,
-      const std::function<void(std::uint64_t first, std::size_t n, double* out)>& parameters,
-      const std::string& observed_world = "");
+  void write_conditioning(const std::string& scenario, const core::ObservationModel& model,
+                          const core::Conditioning& summary, std::vector<double> log_likelihood,
+                          std::vector<double> weights, std::vector<std::uint64_t> kept,
+                          std::vector<std::string> parameter_names,
+                          const std::function<void(std::uint64_t draw, double* row)>& parameter,
+                          const std::string& observed_world = "");
 
   /// Starts /scenarios/<spec.name>: attributes, input texts, provenance, coordinates and,
   /// when opts.keep_paths, the per-draw path datasets sized [draws, ...].

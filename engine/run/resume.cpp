@@ -68,7 +68,11 @@ void check_checkpoint(const std::string& file, const core::ScenarioSpec& spec,
   if (sum != st.draws) {
     refuse("chunk sizes sum to " + std::to_string(sum) + ", not " + std::to_string(st.draws));
   }
-  if (!st.uses_sketch()) expect_length("values", st.values.size(), cells * st.draws);
+  if (!st.uses_sketch()) {
+    // A conditioned run keeps the values of its kept draws only.
+    expect_length("values", st.values.size(),
+                  cells * (spec.observed.empty() ? st.draws : st.kept_draws.size()));
+  }
   // A conditioned run keeps each draw's likelihood; one without keeps none.
   expect_length("log_likelihood", st.log_likelihood.size(), spec.observed.empty() ? 0 : st.draws);
   if (st.replicates > 0) {

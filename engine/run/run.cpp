@@ -204,8 +204,26 @@ std::vector<int> backtest_cells(const core::ScenarioSpec& spec, const core::Cell
 // A conditioned run whose effective sample size fell below the scenario's
 // floor writes nothing: its weighted summaries would rest on a few draws.
 void check_ess(const core::ScenarioSpec& spec, const core::Conditioning& c, std::uint64_t draws) {
-  if (c.ess >= c.min_ess) return;
   char text[512];
+  if (c.kept_overflow) {
+    std::snprintf(text, sizeof text,
+                  "%s: the draws within observed.keep_within (%g) of a perfect fit to the "
+                  "observations need more memory than this machine allows for them; nothing was "
+                  "written. Run fewer draws, or lower keep_within (its draws' weights must stay "
+                  "negligible)",
+                  spec.name.c_str(), c.keep_within);
+    throw InputError(text);
+  }
+  if (c.dropped_weight_share > 1e-6) {
+    std::snprintf(text, sizeof text,
+                  "%s: the draws left out, more than observed.keep_within (%g) below a perfect "
+                  "fit, carry %.2g of the weight; nothing was written. The best draw is %.1f "
+                  "below a perfect fit: raise keep_within to at least %.0f",
+                  spec.name.c_str(), c.keep_within, c.dropped_weight_share, c.best_fit_gap,
+                  std::ceil(c.best_fit_gap + 30));
+    throw InputError(text);
+  }
+  if (c.ess >= c.min_ess) return;
   const double share = draws ? c.ess / static_cast<double>(draws) : 0.0;
   const double needed = share > 0 ? std::ceil(c.min_ess / share) : 0.0;
   std::snprintf(text, sizeof text,
@@ -225,15 +243,11 @@ void check_ess(const core::ScenarioSpec& spec, const core::Conditioning& c, std:
   throw InputError(text);
 }
 
-// Parameters of draws [first, first + n) as rows: out[i * P + j].
-void parameter_rows(const core::Model& model, const core::UniformSource& source,
-                    std::uint64_t first, std::size_t n, double* out) {
-  const std::size_t p = model.parameters().size();
-  std::vector<double> params(p * n), shocks(static_cast<std::size_t>(model.n_shocks()) * n);
-  core::draw_inputs(model, source, first, n, n, params.data(), shocks.data());
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < p; ++j)
-      out[i * p + j] = params[j * n + i];
+// The parameters of one draw, as the model was given them.
+void parameter_row(const core::Model& model, const core::UniformSource& source, std::uint64_t draw,
+                   double* row) {
+  std::vector<double> shocks(static_cast<std::size_t>(model.n_shocks()));
+  core::draw_inputs(model, source, draw, 1, 1, row, shocks.data());
 }
 
 // One scenario, fresh (resume == nullptr) or continuing an interrupted run.
@@ -281,12 +295,17 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     }
   }
   // Before anything is allocated or written: does the run fit this machine?
+  // A conditioned run stores only the draws it keeps, within a budget it
+  // checks as it goes (the exact stores' budget).
+  const bool conditioned = !spec.observed.empty();
+  const std::uint64_t store =
+      sketch        ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
+                                                             core::DEFAULT_SKETCH_K, chunk)
+      : conditioned ? core::SummaryAccumulator::conditioned_bytes(layout, spec.run.draws, chunk)
+                    : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk);
   check_resources(
-      spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
-      sketch ? core::SummaryAccumulator::sketch_bytes(layout, spec.run.draws,
-                                                      core::DEFAULT_SKETCH_K, chunk)
-             : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk),
-      out_path, resources_for(out_path), !sketch && !resume,
+      spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0, store,
+      out_path, resources_for(out_path), !sketch && !resume && !conditioned,
       RunnerMemory{runner_bytes(model, exec.threads, exec.processes ? exec.processes->size() : 1,
                                 exec.batch, std::min(chunk, spec.run.draws)),
                    exec.threads});
@@ -296,8 +315,9 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
         layout, spec.run.draws, core::DEFAULT_SKETCH_K, chunk);
     check_checkpoint_space(
         spec.run.draws, popt.keep_paths ? path_bytes_per_draw(layout, popt.float32) : 0,
-        sketch ? sketch_checkpoint
-               : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk),
+        sketch || conditioned
+            ? store
+            : core::SummaryAccumulator::store_bytes(layout, spec.run.draws, chunk),
         sketch || resume ? 0 : sketch_checkpoint, out_path, resources_for(out_path));
   }
   stop_if_asked(exec);
@@ -313,6 +333,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
     observed_model = std::make_unique<core::ObservationModel>(
         spec.observed, core::resolve_observations(spec.observed, layout, spec.base_year, ids));
     summary.condition_on(*observed_model);
+    summary.limit_kept_bytes(exact_store_budget(available_memory_bytes()));
   }
   std::uint64_t first_draw = 0;
   if (resume) {
@@ -433,17 +454,15 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
         for (const core::ParameterInfo& p : model.parameters())
           names.push_back(p.name);
         const core::UniformSource source = core::make_source(model, ro);
-        // Each draw's parameters, regenerated from the run's random streams
-        // (the values the model was given), block by block; not with --no-paths.
-        std::function<void(std::uint64_t, std::size_t, double*)> rows;
-        if (popt.keep_paths) {
-          rows = [&model, &source](std::uint64_t first, std::size_t n, double* to) {
-            parameter_rows(model, source, first, n, to);
-          };
-        }
+        // The kept draws' parameters, regenerated from the run's random
+        // streams (the values the model was given).
         writer->write_conditioning(spec.name, *observed_model, *out.result.conditioning,
                                    summary.log_likelihood(rep.draws_done),
-                                   summary.weights(rep.draws_done), std::move(names), rows);
+                                   summary.weights(rep.draws_done),
+                                   summary.kept_draw_indices(rep.draws_done), std::move(names),
+                                   [&model, &source](std::uint64_t draw, double* row) {
+                                     parameter_row(model, source, draw, row);
+                                   });
       }
       writer->commit();
     }
@@ -562,9 +581,10 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       run.draws, 0,
       (sketch ? core::SummaryAccumulator::sketch_bytes(layout, run.draws, core::DEFAULT_SKETCH_K,
                                                        chunk)
-              : core::SummaryAccumulator::store_bytes(layout, run.draws, chunk)) *
+       : observed_world ? core::SummaryAccumulator::conditioned_bytes(layout, run.draws, chunk)
+                        : core::SummaryAccumulator::store_bytes(layout, run.draws, chunk)) *
           stores,
-      out_path, resources_for(out_path), !sketch,
+      out_path, resources_for(out_path), !sketch && !observed_world,
       RunnerMemory{runner_bytes(stacked, exec.threads, 1, exec.batch, std::min(chunk, run.draws)) +
                        differences,
                    exec.threads});
@@ -578,7 +598,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     summaries.push_back(std::make_unique<core::SummaryAccumulator>(
         owned[k]->layout(), targets_of(specs[k], owned[k]->layout()), run.draws, chunk, sketch_k,
         exec.threads));
-    to_summaries.add(k, *summaries.back());
+
     if (k != base) {
       paired.push_back(std::make_unique<core::PairedAccumulator>(
           layout, stacked.cell_offset(k), stacked.cell_offset(base), base_targets, run.draws,
@@ -594,6 +614,12 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     }
   }
 
+  // Each member's slice to its summary; the observed world's first, since it
+  // computes each draw's likelihood that the others then read.
+  for (std::size_t k = 0; k < specs.size(); ++k)
+    if (observed_world && k == *observed_world) to_summaries.add(k, *summaries[k]);
+  for (std::size_t k = 0; k < specs.size(); ++k)
+    if (!observed_world || k != *observed_world) to_summaries.add(k, *summaries[k]);
   // The observed world's accumulator computes each draw's likelihood; every
   // other summary and comparison reads its weights.
   std::unique_ptr<core::ObservationModel> observed_model;
@@ -610,6 +636,12 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       if (j != k) summaries[j]->weighted_by(*summaries[k]);
     for (auto& p : paired)
       p->weighted_by(*summaries[k]);
+    // The stores share the exact stores' budget.
+    const std::uint64_t budget = exact_store_budget(available_memory_bytes()) / stores;
+    for (auto& sm : summaries)
+      sm->limit_kept_bytes(budget);
+    for (auto& p : paired)
+      p->limit_kept_bytes(budget);
   }
 
   core::RunOptions ro = detail::runner_options(run, exec);
@@ -641,6 +673,8 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   for (std::size_t k = 0; k < specs.size(); ++k) {
     if (k == base) continue;
     out.comparisons.push_back(paired[p++]->finish(rep.draws_done, specs[k].name, specs[base].name));
+    if (out.comparisons.back().conditioning)
+      check_ess(specs[*observed_world], *out.comparisons.back().conditioning, rep.draws_done);
   }
   if (!out_path.empty()) {
     io::ResultsWriter writer(out_path, options.output.overwrite,
@@ -656,9 +690,10 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       // comparison keeps no per-draw values).
       const std::size_t w = *observed_world;
       for (std::size_t k = 0; k < specs.size(); ++k) {
-        writer.write_conditioning(specs[k].name, *observed_model, *out.results[k].conditioning,
-                                  summaries[w]->log_likelihood(rep.draws_done),
-                                  summaries[w]->weights(rep.draws_done), {}, {}, specs[w].name);
+        writer.write_conditioning(
+            specs[k].name, *observed_model, *out.results[k].conditioning,
+            summaries[w]->log_likelihood(rep.draws_done), summaries[w]->weights(rep.draws_done),
+            summaries[w]->kept_draw_indices(rep.draws_done), {}, {}, specs[w].name);
       }
     }
     for (const auto& c : out.comparisons)

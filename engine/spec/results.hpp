@@ -57,6 +57,15 @@ struct Conditioning {
   /// log of the mean likelihood over the draws (the scenario's evidence).
   double log_evidence = 0;
   double max_weight_share = 0;  ///< the heaviest draw's share of the total weight
+  /// Draws kept (within keep_within of a perfect fit); the others' share of
+  /// the weight, left out of every statistic; how far the best draw is
+  /// from a perfect fit (log-likelihood units).
+  std::uint64_t kept = 0;
+  double dropped_weight_share = 0;
+  double best_fit_gap = 0;
+  double keep_within = 0;
+  /// The kept draws outgrew the memory allowed: nothing may be reported.
+  bool kept_overflow = false;
 };
 
 /// Everything a run of one scenario produces besides the per-draw paths.

@@ -128,6 +128,11 @@ struct ObservedSpec {
   std::optional<Prior> revision;
   /// The least effective sample size a conditioned run accepts.
   double min_ess = 100;
+  /// Draws whose log-likelihood lies more than this below a perfect fit's
+  /// (every value observed exactly, every bound passed) are not kept: their
+  /// weight is below e^-keep_within of such a fit's. What they would have
+  /// carried is measured after the run and must be negligible.
+  double keep_within = 40;
   bool empty() const { return values.empty(); }
 };
 

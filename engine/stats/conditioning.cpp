@@ -62,9 +62,12 @@ double log_normal_cdf(double z) {
 
 ObservationModel::ObservationModel(const ObservedSpec& spec,
                                    std::vector<ResolvedObservation> observations)
-    : obs_(std::move(observations)), min_ess_(spec.min_ess) {
-  for (const ResolvedObservation& o : obs_)
+    : obs_(std::move(observations)), min_ess_(spec.min_ess), keep_within_(spec.keep_within) {
+  for (const ResolvedObservation& o : obs_) {
     any_revised_ = any_revised_ || o.spec.revised;
+    // A value's density peaks at 1 / (sd sqrt(2 pi)); a bound's log Phi at 0.
+    if (o.spec.kind == ObservationKind::Value) top_ += -std::log(o.sd) - LOG_SQRT_2PI;
+  }
   if (any_revised_) {
     if (!spec.revision) throw std::invalid_argument("revised observations need a revision prior");
     for (int k = 0; k < REVISION_NODES; ++k)

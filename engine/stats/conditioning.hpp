@@ -63,6 +63,12 @@ class ObservationModel {
   /// The level break's nodes (empty without revised observations).
   const std::vector<double>& revision_nodes() const { return nodes_; }
   double min_ess() const { return min_ess_; }
+  /// The largest log-likelihood any draw can have: every value observed
+  /// exactly, every bound passed.
+  double perfect_fit() const { return top_; }
+  /// Draws below this log-likelihood are not kept (perfect_fit() - keep_within).
+  double floor() const { return top_ - keep_within_; }
+  double keep_within() const { return keep_within_; }
 
  private:
   /// log L of observation i at compared value m.
@@ -71,6 +77,8 @@ class ObservationModel {
   std::vector<double> nodes_;
   bool any_revised_ = false;
   double min_ess_ = 100;
+  double keep_within_ = 40;
+  double top_ = 0;
 };
 
 /// w[i] = exp(ll[i] - max ll): the weights, largest 1; returns max ll

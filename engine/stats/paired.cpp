@@ -209,7 +209,8 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
 
 Comparison PairedAccumulator::finish_weighted(std::uint64_t draws, Comparison cmp,
                                               const ScenarioResult& diff) const {
-  const std::vector<double> w = weights_from_->weights(draws);
+  const std::vector<double> w = diff_summary_->kept_weights(draws);
+  const std::vector<std::uint64_t> kept = diff_summary_->kept_draw_indices(draws);
   double total = 0;
   for (const double x : w)
     total += x;
@@ -251,8 +252,8 @@ Comparison PairedAccumulator::finish_weighted(std::uint64_t draws, Comparison cm
   for (std::size_t t = 0; t <= targets_.size(); ++t) {
     double wt[4] = {0, 0, 0, 0};
     const std::uint8_t* code = codes_.data() + t * max_draws_;
-    for (std::uint64_t i = 0; i < draws; ++i)
-      wt[code[i]] += w[i];
+    for (std::size_t j = 0; j < kept.size(); ++j)
+      wt[code[kept[j]]] += w[j];
     const ProportionDiff paired = newcombe_paired_weighted(wt[0], wt[1], wt[2], wt[3], ess);
     const Proportion ps = weighted_proportion(wt[0] + wt[1], total, ess);
     const Proportion pb = weighted_proportion(wt[0] + wt[2], total, ess);
@@ -297,8 +298,8 @@ Comparison PairedAccumulator::finish_weighted(std::uint64_t draws, Comparison cm
   }
   if (appraisal_) {
     double we = 0;
-    for (std::uint64_t i = 0; i < draws; ++i)
-      if (exceeds_[i]) we += w[i];
+    for (std::size_t j = 0; j < kept.size(); ++j)
+      if (exceeds_[kept[j]]) we += w[j];
     cmp.appraisal = appraise(cmp, *appraisal_, discount_rate_, scaled(we));
     cmp.appraisal->revenue_exceeds_cost = weighted_proportion(we, total, ess);
   }

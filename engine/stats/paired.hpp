@@ -112,6 +112,8 @@ class PairedAccumulator : public ChunkSink {
   /// effective sample size. Call after set_appraisal(), before the first
   /// chunk; exact quantiles only.
   void weighted_by(const SummaryAccumulator& source);
+  /// The most the differences of the kept draws may take (weighted runs).
+  void limit_kept_bytes(std::uint64_t bytes) { diff_summary_->limit_kept_bytes(bytes); }
   void consume_unordered(const ChunkView& chunk) override;
   /// Feeds the sketches in draw order (sketch mode; nothing otherwise).
   void consume(const ChunkView& chunk) override;

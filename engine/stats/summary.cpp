@@ -308,6 +308,8 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
       if (sketch_k_ > 0) {
         thread_local std::vector<std::int64_t> keys;
         sort_doubles(x, sorted + cell * sorted_stride, chunk.n, keys);  // may be in place
+      } else if (conditioned()) {
+        // Kept draws only, below.
       } else if (q.lo[k] == q.hi[k] && same_bits(x, chunk.n)) {
         // One value throughout: the record's min (x[0]'s bits) stands for it.
         stored_[c * cells + cell] = 0;
@@ -324,6 +326,31 @@ void SummaryAccumulator::consume_unordered_into(const ChunkView& chunk,
     }
   }
   if (sketch_k_ > 0) feeder_->offer(c, sorted, sorted_stride, chunk.n, std::move(sorted_owner));
+  if (conditioned()) {
+    // The draws within keep_within of a perfect fit, their values packed.
+    // The weights' source computed this chunk's likelihoods first (it is the
+    // first sink to see the chunk).
+    const double* l = ll().data() + chunk.first_draw;
+    const double floor = observation_model().floor();
+    KeptChunk& k = kept_[c];
+    k.lanes.clear();
+    for (std::size_t i = 0; i < chunk.n; ++i)
+      if (l[i] >= floor) k.lanes.push_back(static_cast<std::uint32_t>(i));
+    const std::uint64_t bytes = k.lanes.size() * cells * sizeof(double);
+    if (kept_limit_ > 0 && kept_bytes_.fetch_add(bytes) + bytes > kept_limit_) {
+      kept_overflow_ = true;
+      k.lanes.clear();
+      return;
+    }
+    const std::size_t m = k.lanes.size();
+    k.values.resize(cells * m);
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      const double* x = chunk.cell(static_cast<int>(cell));
+      double* to = k.values.data() + cell * m;
+      for (std::size_t j = 0; j < m; ++j)
+        to[j] = x[k.lanes[j]];
+    }
+  }
 }
 
 void SummaryAccumulator::consume(const ChunkView& chunk) {
@@ -389,8 +416,19 @@ SummaryState SummaryAccumulator::save(std::uint64_t draws) const {
   st.chunk_undefined.assign(
       chunk_undefined_.begin(),
       chunk_undefined_.begin() + static_cast<std::ptrdiff_t>(n_chunks * (width - 1)));
-  if (observed_)
+  if (observed_) {
     st.log_likelihood.assign(ll_.begin(), ll_.begin() + static_cast<std::ptrdiff_t>(draws));
+  }
+  if (conditioned()) {
+    // The kept draws and their values, [cell][kept].
+    st.kept_draws = kept_draw_indices(draws);
+    std::vector<double> buf;
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      const double* col = kept_column(cell, draws, buf);
+      st.values.insert(st.values.end(), col, col + st.kept_draws.size());
+    }
+    return st;
+  }
   if (sketch_k_ > 0) {
     // The sketches hold exactly the chunks delivered in order: the first `draws`.
     for (const QuantileSketch& sk : feeder_->sketches()) {
@@ -436,7 +474,8 @@ void SummaryAccumulator::restore(const SummaryState& st) {
       st.chunk_stats.size() != 4 * n_chunks * cells || st.chunk_counts.size() != n_chunks * width ||
       st.chunk_nonfinite.size() != n_chunks * cells ||
       st.chunk_undefined.size() != n_chunks * (width - 1) ||
-      st.values.size() != (sketch_k_ > 0 ? 0 : cells * st.draws)) {
+      st.values.size() !=
+          (sketch_k_ > 0 ? 0 : cells * (conditioned() ? st.kept_draws.size() : st.draws))) {
     throw std::invalid_argument("saved summary state does not fit this run (" +
                                 std::to_string(st.draws) + " draws, " + std::to_string(cells) +
                                 " cells, " + std::to_string(targets_.size()) + " targets)");
@@ -467,6 +506,31 @@ void SummaryAccumulator::restore(const SummaryState& st) {
     }
     return;
   }
+  if (conditioned()) {
+    // The kept draws back into their chunks, in draw order.
+    const std::size_t kept = st.kept_draws.size();
+    if (st.values.size() != cells * kept) {
+      throw std::invalid_argument("saved kept draws do not fit this run");
+    }
+    for (std::size_t j = 0; j < kept; ++j) {
+      const std::uint64_t d = st.kept_draws[j];
+      if (d >= st.draws || (j > 0 && d <= st.kept_draws[j - 1])) {
+        throw std::invalid_argument("saved kept draws are not increasing draws of the run");
+      }
+      kept_[d / chunk_draws_].lanes.push_back(static_cast<std::uint32_t>(d % chunk_draws_));
+    }
+    std::size_t first = 0;
+    for (KeptChunk& k : kept_) {
+      const std::size_t m = k.lanes.size();
+      k.values.resize(cells * m);
+      for (std::size_t cell = 0; cell < cells; ++cell)
+        for (std::size_t j = 0; j < m; ++j)
+          k.values[cell * m + j] = st.values[cell * kept + first + j];
+      first += m;
+      kept_bytes_ += m * cells * sizeof(double);
+    }
+    return;
+  }
   for (std::size_t c = 0; c < cells; ++c) {
     const auto from = st.values.begin() + static_cast<std::ptrdiff_t>(c * st.draws);
     std::copy(from, from + static_cast<std::ptrdiff_t>(st.draws),
@@ -482,6 +546,43 @@ void SummaryAccumulator::condition_on(const ObservationModel& model) {
   }
   observed_ = &model;
   ll_.assign(max_draws_, 0.0);
+  keep_only_likely_draws();
+}
+
+void SummaryAccumulator::keep_only_likely_draws() {
+  decltype(store_)().swap(store_);
+  kept_.assign((max_draws_ + chunk_draws_ - 1) / chunk_draws_, KeptChunk{});
+}
+
+const ObservationModel& SummaryAccumulator::observation_model() const {
+  return observed_ ? *observed_ : *weights_from_->observed_;
+}
+
+std::uint64_t SummaryAccumulator::conditioned_bytes(const CellLayout& layout, std::uint64_t draws,
+                                                    std::uint64_t chunk_draws) {
+  return record_bytes(layout, draws, chunk_draws) + draws * sizeof(double);
+}
+
+const double* SummaryAccumulator::kept_column(std::size_t cell, std::uint64_t draws,
+                                              std::vector<double>& buf) const {
+  buf.clear();
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  for (std::size_t c = 0; c < n_chunks; ++c) {
+    const KeptChunk& k = kept_[c];
+    const std::size_t m = k.lanes.size();
+    buf.insert(buf.end(), k.values.begin() + static_cast<std::ptrdiff_t>(cell * m),
+               k.values.begin() + static_cast<std::ptrdiff_t>((cell + 1) * m));
+  }
+  return buf.data();
+}
+
+std::vector<std::uint64_t> SummaryAccumulator::kept_draw_indices(std::uint64_t draws) const {
+  std::vector<std::uint64_t> out;
+  const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
+  for (std::size_t c = 0; c < n_chunks; ++c)
+    for (const std::uint32_t lane : kept_[c].lanes)
+      out.push_back(c * chunk_draws_ + lane);
+  return out;
 }
 
 void SummaryAccumulator::weighted_by(const SummaryAccumulator& source) {
@@ -490,6 +591,7 @@ void SummaryAccumulator::weighted_by(const SummaryAccumulator& source) {
         "a conditioned run needs exact quantiles: its weighted quantiles read every draw");
   }
   weights_from_ = &source;
+  keep_only_likely_draws();
 }
 
 std::vector<double> SummaryAccumulator::log_likelihood(std::uint64_t draws) const {
@@ -504,48 +606,65 @@ std::vector<double> SummaryAccumulator::weights(std::uint64_t draws) const {
   return w;
 }
 
-std::pair<double, double> SummaryAccumulator::weighted_signs(std::size_t cell, std::uint64_t draws,
-                                                             const std::vector<double>& w) const {
+std::pair<double, double> SummaryAccumulator::weighted_signs(
+    std::size_t cell, std::uint64_t draws, const std::vector<double>& kept_weights) const {
   std::vector<double> buf;
-  const double* col = column(cell, draws, buf);
+  const double* col = kept_column(cell, draws, buf);
   double above = 0, below = 0;
-  for (std::uint64_t i = 0; i < draws; ++i) {
-    if (col[i] > 0) above += w[i];
-    if (col[i] < 0) below += w[i];
+  for (std::size_t j = 0; j < kept_weights.size(); ++j) {
+    if (col[j] > 0) above += kept_weights[j];
+    if (col[j] < 0) below += kept_weights[j];
   }
   return {above, below};
+}
+
+std::vector<double> SummaryAccumulator::kept_weights(std::uint64_t draws) const {
+  const std::vector<double> w = weights(draws);
+  std::vector<double> out;
+  for (const std::uint64_t d : kept_draw_indices(draws))
+    out.push_back(w[d]);
+  return out;
 }
 
 void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& out,
                                          int threads) const {
   const std::size_t cells = static_cast<std::size_t>(layout_.n_cells());
   const std::size_t n_chunks = (draws + chunk_draws_ - 1) / chunk_draws_;
-  const std::vector<double> w = weights(draws);
-  double total = 0;
-  for (const double x : w)
+  const ObservationModel& model = observation_model();
+  const std::vector<double> all = weights(draws);
+  const std::vector<double> w = kept_weights(draws);
+  double total_all = 0, total = 0, w_max = 0;
+  for (const double x : all)
+    total_all += x;
+  for (const double x : w) {
     total += x;
-  const ObservationModel& model = observed_ ? *observed_ : *weights_from_->observed_;
-  const std::vector<double> ll = log_likelihood(draws);
-  out.conditioning = Conditioning{};
-  out.conditioning->observations = model.observations().size();
-  out.conditioning->ess = effective_sample_size(w.data(), draws);
-  out.conditioning->min_ess = model.min_ess();
+    w_max = std::max(w_max, x);
+  }
+  const std::vector<double>& l = ll();
   double max_ll = -std::numeric_limits<double>::infinity();
   for (std::uint64_t i = 0; i < draws; ++i)
-    max_ll = std::max(max_ll, ll[i]);
+    max_ll = std::max(max_ll, l[i]);
+  const std::uint64_t kept = w.size();
+  out.conditioning = Conditioning{};
+  Conditioning& cond = *out.conditioning;
+  cond.observations = model.observations().size();
+  cond.ess = effective_sample_size(w.data(), kept);
+  cond.min_ess = model.min_ess();
   // log of the mean likelihood over the draws: the evidence for the scenario.
-  out.conditioning->log_evidence = total > 0 ? max_ll + std::log(total / static_cast<double>(draws))
-                                             : -std::numeric_limits<double>::infinity();
-  double w_max = 0;
-  for (const double x : w)
-    w_max = std::max(w_max, x);
-  out.conditioning->max_weight_share = total > 0 ? w_max / total : 1.0;
+  cond.log_evidence = total_all > 0 ? max_ll + std::log(total_all / static_cast<double>(draws))
+                                    : -std::numeric_limits<double>::infinity();
+  cond.max_weight_share = total > 0 ? w_max / total : 1.0;
+  cond.kept = kept;
+  cond.dropped_weight_share = total_all > 0 ? (total_all - total) / total_all : 0.0;
+  cond.best_fit_gap = model.perfect_fit() - max_ll;
+  cond.keep_within = model.keep_within();
+  cond.kept_overflow = kept_overflow_;
   std::vector<std::uint64_t> nonfinite(cells, 0);
   for (std::size_t c = 0; c < n_chunks; ++c) {
     for (std::size_t cell = 0; cell < cells; ++cell)
       nonfinite[cell] += chunk_nonfinite_[c * cells + cell];
   }
-  // Every statistic of a cell from its column and the weights, in draw
+  // Every statistic of a cell from its kept draws and their weights, in draw
   // order: the same bits on any number of threads.
   std::vector<double> flat(cells * N_STATS);
   const double nan = std::numeric_limits<double>::quiet_NaN();
@@ -556,9 +675,9 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
       std::fill(stats, stats + N_STATS, nan);
       return;
     }
-    const double* col = column(cell, draws, buf);
+    const double* col = kept_column(cell, draws, buf);
     double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (std::uint64_t i = 0; i < draws; ++i) {
+    for (std::uint64_t i = 0; i < kept; ++i) {
       if (w[i] <= 0) continue;
       sum += w[i] * col[i];
       lo = std::min(lo, col[i]);
@@ -567,13 +686,13 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
     const double mean = lo == hi ? lo : sum / total;
     double m2 = 0;
     if (lo != hi) {
-      for (std::uint64_t i = 0; i < draws; ++i)
+      for (std::uint64_t i = 0; i < kept; ++i)
         if (w[i] > 0) m2 += w[i] * (col[i] - mean) * (col[i] - mean);
     }
     stats[0] = mean;
     stats[1] = std::sqrt(m2 / total);
     stats[2] = lo;
-    weighted_quantiles(col, w.data(), draws, QUANTILE_PROBS, 5, stats + 3, order);
+    weighted_quantiles(col, w.data(), kept, QUANTILE_PROBS, 5, stats + 3, order);
     stats[8] = hi;
   };
   const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
@@ -609,8 +728,8 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
                          nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
     out.summaries.push_back(std::move(sum));
   }
-  // Targets: the weight of the draws that meet each, year by year, and of
-  // those that meet every target in its year.
+  // Targets: the weight of the kept draws that meet each, year by year, and
+  // of those that meet every target in its year.
   const std::size_t n_targets = targets_.size();
   const std::size_t width = n_targets * n_years_ + 1;
   std::vector<std::uint64_t> undefined(width - 1, 0);
@@ -618,26 +737,27 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
     for (std::size_t i = 0; i + 1 < width; ++i)
       undefined[i] += chunk_undefined_[c * (width - 1) + i];
   }
-  std::vector<std::uint8_t> all(draws, 1);
+  std::vector<std::uint8_t> every(kept, 1);
   std::vector<double> buf, den_buf;
   out.targets.clear();
-  const double ess = out.conditioning->ess;
+  const double ess = cond.ess;
   for (std::size_t t = 0; t < n_targets; ++t) {
     const auto& rt = targets_[t];
-    const double* den = rt.relative_cell >= 0
-                            ? column(static_cast<std::size_t>(rt.relative_cell), draws, den_buf)
-                            : nullptr;
+    const double* den =
+        rt.relative_cell >= 0
+            ? kept_column(static_cast<std::size_t>(rt.relative_cell), draws, den_buf)
+            : nullptr;
     TargetResult tr;
     tr.spec = rt.spec;
     for (std::size_t y = 0; y < n_years_; ++y) {
-      const double* x = column(static_cast<std::size_t>(rt.cells[y]), draws, buf);
+      const double* x = kept_column(static_cast<std::size_t>(rt.cells[y]), draws, buf);
       const bool own = y == static_cast<std::size_t>(rt.year_index);
       double met = 0;
-      for (std::uint64_t i = 0; i < draws; ++i) {
+      for (std::uint64_t i = 0; i < kept; ++i) {
         const double v = den ? x[i] / den[i] : x[i];
         const bool ok = std::isfinite(v) && meets(rt.spec.op, v, rt.spec.threshold);
         if (ok) met += w[i];
-        if (own && !ok) all[i] = 0;
+        if (own && !ok) every[i] = 0;
       }
       tr.by_year.push_back(weighted_proportion(met, total, ess));
       tr.by_year.back().undefined = undefined[t * n_years_ + y];
@@ -646,8 +766,8 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
     out.targets.push_back(std::move(tr));
   }
   double met_all = 0;
-  for (std::uint64_t i = 0; i < draws; ++i)
-    if (all[i]) met_all += w[i];
+  for (std::uint64_t i = 0; i < kept; ++i)
+    if (every[i]) met_all += w[i];
   out.all_targets = weighted_proportion(met_all, total, ess);
   out.draws = draws;
   out.quantile_method = "weighted, inverted weighted CDF (type 1)";

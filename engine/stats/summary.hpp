@@ -15,6 +15,7 @@
 // (docs/guarantees.md). Covered by tests/test_summary.cpp.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -61,8 +62,11 @@ struct SummaryState {
   std::vector<std::uint64_t> chunk_undefined;
   std::vector<double> values;  ///< [cell][draw]: every value, for exact quantiles
   /// Quantile sketches instead of values, cell by cell (QuantileSketch::save).
-  /// Conditioned runs: each draw's log-likelihood of the observations [draw].
+  /// Conditioned runs: each draw's log-likelihood of the observations
+  /// [draw], the draws kept (those within the observations' keep_within of
+  /// a perfect fit), increasing, and `values` holds theirs, [cell][kept].
   std::vector<double> log_likelihood;
+  std::vector<std::uint64_t> kept_draws;
   std::vector<std::uint64_t> sketch_index;
   std::vector<double> sketch_items;
   std::vector<double> sketch_error;
@@ -117,10 +121,22 @@ class SummaryAccumulator : public ChunkSink {
   /// condition_on(): the observed world). Exact quantiles only.
   void weighted_by(const SummaryAccumulator& source);
   bool conditioned() const { return observed_ != nullptr || weights_from_ != nullptr; }
-  /// Of a cell's first `draws` values, the weight of those above 0 and of
-  /// those below 0 (exact mode; a comparison's differences).
+  /// Of a cell's kept values over the first `draws` draws, the weight of
+  /// those above 0 and of those below 0 (a comparison's differences), given
+  /// kept_weights(draws).
   std::pair<double, double> weighted_signs(std::size_t cell, std::uint64_t draws,
-                                           const std::vector<double>& w) const;
+                                           const std::vector<double>& kept_weights) const;
+  /// The weights of the draws a conditioned run kept, in draw order.
+  std::vector<double> kept_weights(std::uint64_t draws) const;
+  /// The draws a conditioned run kept, in draw order, over the first `draws`.
+  std::vector<std::uint64_t> kept_draw_indices(std::uint64_t draws) const;
+  /// Bytes a conditioned run needs besides the draws it keeps: each draw's
+  /// likelihood and the per-chunk records.
+  static std::uint64_t conditioned_bytes(const CellLayout& layout, std::uint64_t draws,
+                                         std::uint64_t chunk_draws = CHUNK_DRAWS);
+  /// The most the kept draws' values may take (bytes; 0: no limit). A run
+  /// that would keep more stops keeping and finish() says so.
+  void limit_kept_bytes(std::uint64_t bytes) { kept_limit_ = bytes; }
   /// The draws' weights (largest 1) over the first `draws` draws of a
   /// conditioned run.
   std::vector<double> weights(std::uint64_t draws) const;
@@ -207,6 +223,24 @@ class SummaryAccumulator : public ChunkSink {
   const ObservationModel* observed_ = nullptr;
   std::vector<double> ll_;
   const SummaryAccumulator* weights_from_ = nullptr;
+  // The draws a conditioned run keeps, chunk by chunk: their lanes and their
+  // values [cell][kept]; the rest carry weights below e^-keep_within of a
+  // perfect fit's and are counted, not stored.
+  struct KeptChunk {
+    std::vector<std::uint32_t> lanes;
+    std::vector<double> values;
+  };
+  std::vector<KeptChunk> kept_;
+  std::uint64_t kept_limit_ = 0;
+  std::atomic<std::uint64_t> kept_bytes_{0};
+  std::atomic<bool> kept_overflow_{false};
+  /// The weights' source's model and log-likelihoods (this or weights_from_).
+  const ObservationModel& observation_model() const;
+  const std::vector<double>& ll() const { return weights_from_ ? weights_from_->ll_ : ll_; }
+  /// The kept draws' values of `cell` in draw order, over the first `draws`.
+  const double* kept_column(std::size_t cell, std::uint64_t draws, std::vector<double>& buf) const;
+  /// Switches to the kept-draws store (conditioned runs).
+  void keep_only_likely_draws();
   /// finish() of a conditioned run: every statistic weighted.
   void finish_weighted(std::uint64_t draws, ScenarioResult& out, int threads) const;
   /// consume_unordered(), keeping `owned` (whose data chunk.writable is) if given.

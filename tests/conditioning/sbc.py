@@ -99,13 +99,14 @@ def main():
                 fh.write(scenario(a.scenario, obs))
             f, s = run(a.sectorsim, post_yaml, os.path.join(tmp, "post.h5"), a.draws, a.seed + 100000 + r)
             c = s["conditioning"]
-            w = c["weight"][:]
+            kept = c["kept_draw"][:]
+            w = c["weight"][:][kept]
             ess.append(c.attrs["ess"])
             names = [n.decode() for n in c["parameter_name"][:]]
             for p in PARAMS:
                 x = c["params"][:, names.index(p)]
                 ranks[p].append((w[x < theta[p]].sum() + 0.5 * w[x == theta[p]].sum()) / w.sum())
-            x = s["district_gdp"][:, years.index(2025)]
+            x = s["district_gdp"][:, years.index(2025)][kept]
             lo, hi = weighted_quantile(x, w, 0.05), weighted_quantile(x, w, 0.95)
             covered += int(lo <= truth_2025 <= hi)
             # The prior's band (every weight 1) for the posterior's to beat:
