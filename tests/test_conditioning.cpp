@@ -207,6 +207,26 @@ TEST_F(ObservedYaml, ErrorsNameTheirLineAndKey) {
                 f + ":10:39: observed.values[6].year: year must be in 2022..2025 (got 2031)\n");
 }
 
+// The shipped ex-post scenario and the next period's files read strictly;
+// the next period's targets say they are placeholders.
+TEST_F(ObservedYaml, ShippedExPostAndNextPeriodValidate) {
+  std::string files = LUOHU + "expost-2022-2025.yaml";
+  for (const char* f : {"baseline", "fund-led", "space-led", "plan-pace"})
+    files += " " + LUOHU + "2026-2030/" + f + ".yaml";
+  const auto r = testing::sh(CLI + " validate --strict " + files);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("scenario next-plan-pace, 10 sectors, 2022-2030, 4 targets"),
+            std::string::npos)
+      << r.out;
+  std::ifstream in(LUOHU + "2026-2030/baseline.yaml");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t placeholders = 0;
+  for (auto at = text.find("PLACEHOLDER"); at != std::string::npos;
+       at = text.find("PLACEHOLDER", at + 1))
+    ++placeholders;
+  EXPECT_EQ(placeholders, 4u);
+}
+
 TEST_F(ObservedYaml, RunCompareAndReportSayTheDrawsAreWeighted) {
   std::ofstream(file("obs.yaml"))
       << "extends: " << LUOHU << "plan-2022-2025.yaml\n"

@@ -503,15 +503,20 @@ TEST_F(RunTest, ExPostComparisonWeightsEveryScenarioByTheObservedWorld) {
   const core::ScenarioResult read = io::read_scenario(file("expost.h5"), "unobserved");
   ASSERT_TRUE(read.conditioning);
   expect_same(*c.results[0].conditioning, *read.conditioning);
-  // One observed world, exact quantiles.
+  // One observed world: scenarios may share the same observations, not
+  // list different ones; exact quantiles.
   auto second = observed;
   second.name = "other";
+  EXPECT_NO_THROW(compare_scenarios({observed, second}, 0,
+                                    options(1, core::Sampler::MonteCarlo, Quantiles::Exact)));
+  second.observed.values[0].value += 1;
   EXPECT_EQ(input_error([&] {
               compare_scenarios({observed, second}, 0,
                                 options(1, core::Sampler::MonteCarlo, Quantiles::Exact));
             }),
-            "'plan-2022-2025' and 'other' both list observations: an ex-post comparison weights "
-            "every scenario by one observed world; keep observed: in that scenario only");
+            "'plan-2022-2025' and 'other' list different observations: an ex-post comparison "
+            "weights every scenario by one observed world; keep observed: in that scenario only, "
+            "or give each the same");
   EXPECT_EQ(input_error([&] {
               compare_scenarios({same, observed}, 0,
                                 options(1, core::Sampler::MonteCarlo, Quantiles::Sketch));

@@ -201,6 +201,25 @@ std::vector<int> backtest_cells(const core::ScenarioSpec& spec, const core::Cell
   return cells;
 }
 
+// Whether two scenarios list the same observations, read the same way.
+bool same_observations(const core::ObservedSpec& a, const core::ObservedSpec& b) {
+  if (a.values.size() != b.values.size() || a.min_ess != b.min_ess ||
+      a.keep_within != b.keep_within || a.revision.has_value() != b.revision.has_value())
+    return false;
+  for (std::size_t i = 0; i < a.values.size(); ++i) {
+    const core::Observation &x = a.values[i], &y = b.values[i];
+    if (x.indicator != y.indicator || x.year != y.year || x.growth != y.growth ||
+        x.kind != y.kind || x.value != y.value || x.sd != y.sd || x.relative != y.relative ||
+        x.revised != y.revised)
+      return false;
+  }
+  if (a.revision) {
+    for (const double u : {0.01, 0.1, 0.5, 0.9, 0.99})
+      if (a.revision->quantile(u) != b.revision->quantile(u)) return false;
+  }
+  return true;
+}
+
 // A conditioned run whose effective sample size fell below the scenario's
 // floor writes nothing: its weighted summaries would rest on a few draws.
 void check_ess(const core::ScenarioSpec& spec, const core::Conditioning& c, std::uint64_t draws) {
@@ -504,13 +523,17 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   if (exec.processes) throw InputError("compare runs on one process");
   // An ex-post comparison (MODEL.md 8.7): one scenario is the observed
   // world, and its fit to the observations weights every scenario's draws.
+  // Scenarios that list the same observations (mixes that differ only
+  // after the observed years) share them; the first is the observed world.
   std::optional<std::size_t> observed_world;
   for (std::size_t k = 0; k < specs_in.size(); ++k) {
     if (specs_in[k].observed.empty()) continue;
     if (observed_world) {
+      if (same_observations(specs_in[*observed_world].observed, specs_in[k].observed)) continue;
       throw InputError("'" + specs_in[*observed_world].name + "' and '" + specs_in[k].name +
-                       "' both list observations: an ex-post comparison weights every scenario "
-                       "by one observed world; keep observed: in that scenario only");
+                       "' list different observations: an ex-post comparison weights every "
+                       "scenario by one observed world; keep observed: in that scenario only, or "
+                       "give each the same");
     }
     observed_world = k;
   }
