@@ -204,14 +204,7 @@ ProportionDiff newcombe_paired_weighted(double wa, double wb, double wc, double 
   const Proportion w2 = weighted_proportion(wa + wc, total, ess);
   const double denom = (wa + wb) * (wc + wd) * (wa + wc) * (wb + wd);
   const double phi = denom > 0 ? (wa * wd - wb * wc) / std::sqrt(denom) : 0.0;
-  const double p1 = w1.p, p2 = w2.p;
-  const double l1 = p1 - w1.low, u1 = w1.high - p1, l2 = p2 - w2.low, u2 = w2.high - p2;
-  const double dl = std::sqrt(std::max(0.0, l1 * l1 - 2 * phi * l1 * u2 + u2 * u2));
-  const double du = std::sqrt(std::max(0.0, u1 * u1 - 2 * phi * u1 * l2 + l2 * l2));
-  r.diff = p1 - p2;
-  r.low = std::max(-1.0, r.diff - dl);
-  r.high = std::min(1.0, r.diff + du);
-  return r;
+  return newcombe_from_bounds(w1.p, w1.low, w1.high, w2.p, w2.low, w2.high, phi);
 }
 
 }  // namespace sectorsim::core

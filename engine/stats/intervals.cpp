@@ -61,9 +61,15 @@ ProportionDiff newcombe_paired(std::uint64_t a, std::uint64_t b, std::uint64_t c
                dc = static_cast<double>(c), dd = static_cast<double>(d);
   const double denom = (da + db) * (dc + dd) * (da + dc) * (db + dd);
   const double phi = denom > 0 ? (da * dd - db * dc) / std::sqrt(denom) : 0.0;
-  const double l1 = p1 - w1.l, u1 = w1.u - p1, l2 = p2 - w2.l, u2 = w2.u - p2;
+  return newcombe_from_bounds(p1, w1.l, w1.u, p2, w2.l, w2.u, phi);
+}
+
+ProportionDiff newcombe_from_bounds(double p1, double low1, double high1, double p2, double low2,
+                                    double high2, double phi) {
+  const double l1 = p1 - low1, u1 = high1 - p1, l2 = p2 - low2, u2 = high2 - p2;
   const double dl = std::sqrt(std::max(0.0, l1 * l1 - 2 * phi * l1 * u2 + u2 * u2));
   const double du = std::sqrt(std::max(0.0, u1 * u1 - 2 * phi * u1 * l2 + l2 * l2));
+  ProportionDiff r;
   r.diff = p1 - p2;
   r.low = std::max(-1.0, r.diff - dl);
   r.high = std::min(1.0, r.diff + du);

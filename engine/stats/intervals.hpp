@@ -21,6 +21,10 @@ struct ProportionDiff {
 
 /// Newcombe (1998) method 10: interval for p1 - p2 from paired binary data,
 /// with both = a, only first = b, only second = c, neither = d.
+/// Newcombe's paired interval (method 10) of p1 - p2 from each
+/// probability's Wilson bounds and the outcomes' phi correlation.
+ProportionDiff newcombe_from_bounds(double p1, double low1, double high1, double p2, double low2,
+                                    double high2, double phi);
 ProportionDiff newcombe_paired(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d,
                                double z = 1.959963984540054);
 /// Newcombe (1998b) method 10 for independent samples: p1 = m1/n1, p2 = m2/n2.

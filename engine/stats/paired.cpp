@@ -9,6 +9,47 @@
 
 namespace sectorsim::core {
 
+namespace {
+
+// Each series' difference statistics (DIFF_STAT_NAMES) from the summary of
+// the per-draw differences: the mean's 95% interval of Monte Carlo error at
+// sample size n, and shares(cell) = (P(higher), P(lower)).
+template <class Shares>
+std::vector<SeriesSummary> diff_series(const CellLayout& layout, const ScenarioResult& diff,
+                                       double n, Shares shares) {
+  std::vector<SeriesSummary> out_all;
+  const double z = 1.959963984540054;
+  const std::size_t ny = static_cast<std::size_t>(layout.n_years());
+  for (std::size_t s = 0; s < diff.summaries.size(); ++s) {
+    const SeriesSummary& src = diff.summaries[s];
+    SeriesSummary out;
+    out.info = src.info;
+    const std::size_t per_stat = ny * static_cast<std::size_t>(layout.width(static_cast<int>(s)));
+    out.stats.assign(N_DIFF_STATS * per_stat, 0.0);
+    const std::size_t offset = static_cast<std::size_t>(layout.offset(static_cast<int>(s)));
+    for (std::size_t k = 0; k < per_stat; ++k) {
+      const double mean = src.stats[0 * per_stat + k];
+      const double sd = src.stats[1 * per_stat + k];
+      const double half = n > 1 ? z * sd / std::sqrt(n) : std::numeric_limits<double>::quiet_NaN();
+      const auto [higher, lower] = shares(offset + k);
+      const double v[N_DIFF_STATS] = {mean,
+                                      mean - half,
+                                      mean + half,
+                                      sd,
+                                      src.stats[3 * per_stat + k],
+                                      src.stats[7 * per_stat + k],
+                                      higher,
+                                      lower};
+      for (int i = 0; i < N_DIFF_STATS; ++i)
+        out.stats[static_cast<std::size_t>(i) * per_stat + k] = v[i];
+    }
+    out_all.push_back(std::move(out));
+  }
+  return out_all;
+}
+
+}  // namespace
+
 PairedAccumulator::PairedAccumulator(const CellLayout& layout, int scenario_offset,
                                      int baseline_offset, std::vector<ResolvedTarget> targets,
                                      std::uint64_t max_draws, std::size_t sketch_k, int threads,
@@ -151,34 +192,10 @@ Comparison PairedAccumulator::finish(std::uint64_t draws, const std::string& sce
       counts[i] += chunk_counts_[c * count_width_ + i];
   }
   const double nn = static_cast<double>(draws);
-  const double z = 1.959963984540054;
-  const std::size_t ny = static_cast<std::size_t>(member_layout_.n_years());
-  for (std::size_t s = 0; s < diff.summaries.size(); ++s) {
-    const SeriesSummary& src = diff.summaries[s];
-    SeriesSummary out;
-    out.info = src.info;
-    const std::size_t per_stat =
-        ny * static_cast<std::size_t>(member_layout_.width(static_cast<int>(s)));
-    out.stats.assign(N_DIFF_STATS * per_stat, 0.0);
-    const std::size_t offset = static_cast<std::size_t>(member_layout_.offset(static_cast<int>(s)));
-    for (std::size_t k = 0; k < per_stat; ++k) {
-      const double mean = src.stats[0 * per_stat + k];
-      const double sd = src.stats[1 * per_stat + k];
-      const double half =
-          draws > 1 ? z * sd / std::sqrt(nn) : std::numeric_limits<double>::quiet_NaN();
-      const double v[N_DIFF_STATS] = {mean,
-                                      mean - half,
-                                      mean + half,
-                                      sd,
-                                      src.stats[3 * per_stat + k],
-                                      src.stats[7 * per_stat + k],
-                                      static_cast<double>(counts[2 * (offset + k)]) / nn,
-                                      static_cast<double>(counts[2 * (offset + k) + 1]) / nn};
-      for (int i = 0; i < N_DIFF_STATS; ++i)
-        out.stats[static_cast<std::size_t>(i) * per_stat + k] = v[i];
-    }
-    cmp.diffs.push_back(std::move(out));
-  }
+  cmp.diffs = diff_series(member_layout_, diff, nn, [&](std::size_t cell) {
+    return std::pair{static_cast<double>(counts[2 * cell]) / nn,
+                     static_cast<double>(counts[2 * cell + 1]) / nn};
+  });
   const std::size_t cells = static_cast<std::size_t>(member_layout_.n_cells());
   const std::uint64_t* tc = counts.data() + 2 * cells;
   for (std::size_t t = 0; t <= targets_.size(); ++t) {
@@ -216,36 +233,11 @@ Comparison PairedAccumulator::finish_weighted(std::uint64_t draws, Comparison cm
     total += x;
   const double ess = diff.conditioning ? diff.conditioning->ess : 0.0;
   cmp.conditioning = diff.conditioning;
-  const double z = 1.959963984540054;
-  const std::size_t ny = static_cast<std::size_t>(member_layout_.n_years());
-  for (std::size_t s = 0; s < diff.summaries.size(); ++s) {
-    const SeriesSummary& src = diff.summaries[s];
-    SeriesSummary out;
-    out.info = src.info;
-    const std::size_t per_stat =
-        ny * static_cast<std::size_t>(member_layout_.width(static_cast<int>(s)));
-    out.stats.assign(N_DIFF_STATS * per_stat, 0.0);
-    const std::size_t offset = static_cast<std::size_t>(member_layout_.offset(static_cast<int>(s)));
-    for (std::size_t k = 0; k < per_stat; ++k) {
-      const double mean = src.stats[0 * per_stat + k];
-      const double sd = src.stats[1 * per_stat + k];
-      // Monte Carlo error of a weighted mean: sd / sqrt(ESS).
-      const double half =
-          ess > 1 ? z * sd / std::sqrt(ess) : std::numeric_limits<double>::quiet_NaN();
-      const auto [above, below] = diff_summary_->weighted_signs(offset + k, draws, w);
-      const double v[N_DIFF_STATS] = {mean,
-                                      mean - half,
-                                      mean + half,
-                                      sd,
-                                      src.stats[3 * per_stat + k],
-                                      src.stats[7 * per_stat + k],
-                                      total > 0 ? above / total : 0.0,
-                                      total > 0 ? below / total : 0.0};
-      for (int i = 0; i < N_DIFF_STATS; ++i)
-        out.stats[static_cast<std::size_t>(i) * per_stat + k] = v[i];
-    }
-    cmp.diffs.push_back(std::move(out));
-  }
+  // Monte Carlo error of a weighted mean: sd / sqrt(ESS).
+  cmp.diffs = diff_series(member_layout_, diff, ess, [&](std::size_t cell) {
+    const auto [above, below] = diff_summary_->weighted_signs(cell, draws, w);
+    return std::pair{total > 0 ? above / total : 0.0, total > 0 ? below / total : 0.0};
+  });
   const auto scaled = [&](double weight) {
     return static_cast<std::uint64_t>(std::llround(total > 0 ? ess * weight / total : 0.0));
   };

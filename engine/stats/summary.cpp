@@ -210,6 +210,52 @@ std::uint64_t count_met(Op op, const double* x, const double* den, double thresh
   return 0;
 }
 
+// Calls fn(cell) for every cell, spread over `threads` threads; each
+// result depends on its cell alone.
+template <class Fn>
+void for_each_cell(std::size_t cells, int threads, Fn fn) {
+  const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t c = next++; c < cells; c = next++)
+      fn(c);
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < n_threads; ++t)
+    pool.emplace_back(work);
+  work();
+  for (auto& th : pool)
+    th.join();
+}
+
+// Per-series summaries from every cell's N_STATS statistics ([cell][stat])
+// and its count of values that are not numbers.
+std::vector<SeriesSummary> series_summaries(const CellLayout& layout,
+                                            const std::vector<double>& flat,
+                                            const std::vector<std::uint64_t>& nonfinite) {
+  std::vector<SeriesSummary> out;
+  const auto& series = layout.series();
+  const std::size_t n_years = static_cast<std::size_t>(layout.n_years());
+  for (std::size_t s = 0; s < series.size(); ++s) {
+    SeriesSummary sum;
+    sum.info = series[s];
+    const std::size_t width = static_cast<std::size_t>(layout.width(static_cast<int>(s)));
+    const std::size_t per_stat = n_years * width;
+    sum.stats.assign(N_STATS * per_stat, 0.0);
+    const std::size_t offset = static_cast<std::size_t>(layout.offset(static_cast<int>(s)));
+    for (std::size_t k = 0; k < per_stat; ++k) {
+      for (int i = 0; i < N_STATS; ++i) {
+        sum.stats[static_cast<std::size_t>(i) * per_stat + k] =
+            flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
+      }
+    }
+    sum.nonfinite.assign(nonfinite.begin() + static_cast<std::ptrdiff_t>(offset),
+                         nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
+    out.push_back(std::move(sum));
+  }
+  return out;
+}
+
 }  // namespace
 
 void SummaryAccumulator::consume_unordered(const ChunkView& chunk) {
@@ -695,39 +741,13 @@ void SummaryAccumulator::finish_weighted(std::uint64_t draws, ScenarioResult& ou
     weighted_quantiles(col, w.data(), kept, QUANTILE_PROBS, 5, stats + 3, order);
     stats[8] = hi;
   };
-  const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    std::vector<std::size_t> order;
-    std::vector<double> buf;
-    for (std::size_t c = next++; c < cells; c = next++)
-      summarise(c, order, buf);
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n_threads; ++t)
-    pool.emplace_back(work);
-  work();
-  for (auto& th : pool)
-    th.join();
+  for_each_cell(cells, threads, [&](std::size_t c) {
+    thread_local std::vector<std::size_t> order;
+    thread_local std::vector<double> buf;
+    summarise(c, order, buf);
+  });
   out.summaries.clear();
-  const auto& series = layout_.series();
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    SeriesSummary sum;
-    sum.info = series[s];
-    const std::size_t width = static_cast<std::size_t>(layout_.width(static_cast<int>(s)));
-    const std::size_t per_stat = n_years_ * width;
-    sum.stats.assign(N_STATS * per_stat, 0.0);
-    const std::size_t offset = static_cast<std::size_t>(layout_.offset(static_cast<int>(s)));
-    for (std::size_t k = 0; k < per_stat; ++k) {
-      for (int i = 0; i < N_STATS; ++i) {
-        sum.stats[static_cast<std::size_t>(i) * per_stat + k] =
-            flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
-      }
-    }
-    sum.nonfinite.assign(nonfinite.begin() + static_cast<std::ptrdiff_t>(offset),
-                         nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
-    out.summaries.push_back(std::move(sum));
-  }
+  out.summaries = series_summaries(layout_, flat, nonfinite);
   // Targets: the weight of the kept draws that meet each, year by year, and
   // of those that meet every target in its year.
   const std::size_t n_targets = targets_.size();
@@ -809,7 +829,6 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
   // Per-series summaries with exact quantiles. Cells are independent, so
   // they are spread over threads; each result depends on its cell alone.
   out.summaries.clear();
-  const auto& series = layout_.series();
   std::vector<double> flat(cells * N_STATS);
   auto summarise = [&](std::size_t cell, std::vector<double>& scratch, std::vector<double>& buf) {
     const CellStats& st = total[cell];
@@ -836,36 +855,11 @@ void SummaryAccumulator::finish(std::uint64_t draws, ScenarioResult& out, int th
     }
     stats[8] = st.max;
   };
-  const std::size_t n_threads = std::max<std::size_t>(1, std::min<std::size_t>(threads, cells));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    std::vector<double> scratch, buf;
-    for (std::size_t c = next++; c < cells; c = next++)
-      summarise(c, scratch, buf);
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < n_threads; ++t)
-    pool.emplace_back(work);
-  work();
-  for (auto& th : pool)
-    th.join();
-  for (std::size_t s = 0; s < series.size(); ++s) {
-    SeriesSummary sum;
-    sum.info = series[s];
-    const std::size_t width = static_cast<std::size_t>(layout_.width(static_cast<int>(s)));
-    const std::size_t per_stat = n_years_ * width;
-    sum.stats.assign(N_STATS * per_stat, 0.0);
-    const std::size_t offset = static_cast<std::size_t>(layout_.offset(static_cast<int>(s)));
-    for (std::size_t k = 0; k < per_stat; ++k) {
-      for (int i = 0; i < N_STATS; ++i) {
-        sum.stats[static_cast<std::size_t>(i) * per_stat + k] =
-            flat[(offset + k) * N_STATS + static_cast<std::size_t>(i)];
-      }
-    }
-    sum.nonfinite.assign(nonfinite.begin() + static_cast<std::ptrdiff_t>(offset),
-                         nonfinite.begin() + static_cast<std::ptrdiff_t>(offset + per_stat));
-    out.summaries.push_back(std::move(sum));
-  }
+  for_each_cell(cells, threads, [&](std::size_t c) {
+    thread_local std::vector<double> scratch, buf;
+    summarise(c, scratch, buf);
+  });
+  out.summaries = series_summaries(layout_, flat, nonfinite);
   // Targets.
   const std::size_t width = targets_.size() * n_years_ + 1;
   std::vector<std::uint64_t> counts(width, 0), undefined(width - 1, 0);
