@@ -15,6 +15,7 @@
 
 #include "engine/sampling/prior.hpp"
 #include "engine/spec/chunk.hpp"
+#include "engine/spec/levers.hpp"
 #include "engine/spec/series.hpp"
 
 namespace sectorsim::core {
@@ -56,6 +57,10 @@ struct ParameterDecl {
   Scope scope = Scope::Global;
   Range range;                         ///< values the model accepts
   std::optional<Prior> default_prior;  ///< used where the scenario gives none
+  /// The group a sensitivity analysis puts the parameter in ("capital",
+  /// "space", "shocks", "prices"...): the model's own words for what the
+  /// parameter is about. Empty: a group of its own, named after it.
+  std::string block;
 };
 
 /// The series a comparison's appraisal reads (MODEL.md 8.3). Cost and
@@ -86,12 +91,16 @@ struct ModelDeclaration {
   std::vector<SeriesInfo> series;
   /// Where the model has a cost side: the series of its appraisal.
   std::optional<AppraisalDecl> appraisal;
+  /// The policy levers a caller may change (engine/spec/levers.hpp).
+  std::vector<LeverDecl> levers;
 };
 
 /// One dimension of the per-draw parameter vector.
 struct ParameterInfo {
   std::string name;  ///< e.g. "finance.tfp_growth" or "price_growth"
   Prior prior;
+  /// Its declaration's block (ParameterDecl::block); empty: its own name.
+  std::string block;
 };
 
 /// Inputs of one batch of draws: params[j * stride + lane] are parameter

@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include "engine/spec/levers.hpp"
 
 namespace sectorsim::core {
 
@@ -21,6 +24,16 @@ class ModelBlock {
  public:
   virtual ~ModelBlock() = default;
   virtual std::unique_ptr<ModelBlock> clone() const = 0;
+
+  /// The scenario's setting of every lever the model declares
+  /// (ModelDeclaration::levers), in declaration order; none by default.
+  virtual std::vector<LeverSetting> lever_settings() const { return {}; }
+  /// Replaces one lever's setting. Throws std::invalid_argument for a key
+  /// the model does not declare, amounts of the wrong size, a negative or
+  /// non-finite amount, or an allocation that is not shares summing to 1.
+  virtual void set_lever(const LeverSetting& setting) {
+    throw std::invalid_argument("the model has no lever '" + setting.key + "'");
+  }
 
  protected:
   ModelBlock() = default;

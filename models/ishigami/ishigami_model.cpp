@@ -15,7 +15,7 @@ const core::ModelDeclaration& ishigami_declaration() {
     const core::Prior u = core::Prior::uniform(-std::numbers::pi, std::numbers::pi);
     for (const char* x : {"x1", "x2", "x3"}) {
       m.parameters.push_back(
-          {x, "1", std::string("input ") + x, core::Scope::Global, core::ANY_NUMBER, u});
+          {x, "1", std::string("input ") + x, core::Scope::Global, core::ANY_NUMBER, u, x});
     }
     m.series = {{"y", "1", "the Ishigami function of x1, x2, x3", false, true}};
     return m;
@@ -31,7 +31,7 @@ IshigamiModel::IshigamiModel(const core::ScenarioSpec& spec) : n_years_(spec.n_y
   b_ = block.b;
   const auto& decl = ishigami_declaration();
   for (std::size_t i = 0; i < 3; ++i)
-    params_.push_back({decl.parameters[i].name, block.inputs[i]});
+    params_.push_back({decl.parameters[i].name, block.inputs[i], decl.parameters[i].block});
   layout_ = core::CellLayout(decl.series, n_years_, 0);
 }
 

@@ -218,8 +218,8 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     const SectorData& sec = sg.sectors[i];
     const std::string& id = spec.sectors[i].id;
     for (int p = 0; p < N_SECTOR_PARAMS; ++p) {
-      params_.push_back({id + "." + decl.parameters[static_cast<std::size_t>(p)].name,
-                         sector_param(sec.params, p)});
+      const auto& pd = decl.parameters[static_cast<std::size_t>(p)];
+      params_.push_back({id + "." + pd.name, sector_param(sec.params, p), pd.block});
     }
     require(sec.base_va > 0, "base value added of '" + id + "' must be > 0");
     require(sec.base_space > 0, "base floor space of '" + id + "' must be > 0");
@@ -230,8 +230,8 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     service_.push_back(sec.service ? 1 : 0);
   }
   for (int g = 0; g < N_GLOBAL_PARAMS; ++g) {
-    params_.push_back({decl.parameters[static_cast<std::size_t>(N_SECTOR_PARAMS + g)].name,
-                       global_param(sg.globals, g)});
+    const auto& pd = decl.parameters[static_cast<std::size_t>(N_SECTOR_PARAMS + g)];
+    params_.push_back({pd.name, global_param(sg.globals, g), pd.block});
   }
   // The modern/producer weights: a value or a prior, from the flags where
   // the scenario gives none, 0 for a sector outside services.
@@ -245,7 +245,7 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
             "modern_producer_weight of '" + id + "' not in [0, 1]");
     weights_fixed_ = weights_fixed_ && weight.is_fixed();
     modern_producer_.push_back(weight.mean());
-    params_.push_back({id + ".modern_producer_weight", weight});
+    params_.push_back({id + ".modern_producer_weight", weight, "classification"});
   }
 
   const auto& lv = sg.levers;

@@ -131,7 +131,14 @@ struct SectorGrowthSpec : core::ModelBlock {
   std::unique_ptr<core::ModelBlock> clone() const override {
     return std::make_unique<SectorGrowthSpec>(*this);
   }
+  /// funds (by year and sector), space and land (by year, one allocation).
+  std::vector<core::LeverSetting> lever_settings() const override;
+  void set_lever(const core::LeverSetting& setting) override;
 };
+
+/// Shares that sum to 1 within this much are taken as summing to 1, as the
+/// scenario reader takes them.
+inline constexpr double SHARE_SUM_TOLERANCE = 1e-9;
 
 /// The model's name in scenario files (`model: sector_growth`, the default).
 inline constexpr const char* SECTOR_GROWTH = "sector_growth";
