@@ -95,6 +95,10 @@ class ScenarioBuilder {
     const BlockContext context(root_, root_doc_, r_, spec_, horizon_ok_, sector_ids_complete_,
                                std::move(sector_items_), region_, region_doc_);
     std::unique_ptr<core::ModelBlock> block = model->read(context);
+    if (block != nullptr) {
+      for (auto& extra : block->extra_series())
+        series_.push_back(std::move(extra));
+    }
     if (const ConfigNode* node = ValueReader::optional(root_, "targets")) {
       read_targets(*node, "targets", root_doc_);
     }
@@ -356,36 +360,50 @@ class ScenarioBuilder {
     spec_.target_files.push_back(item.pos().file ? *item.pos().file : std::string());
   }
 
-  // backtest: a list of {indicator, year, value} with each value's source.
-  void read_backtest(const ConfigNode& node, const std::string& path, const Documentation& outer) {
+  // A non-empty list of at most MAX_TARGETS observations (backtest:,
+  // observed.values); reports and returns false otherwise.
+  bool observation_list(const ConfigNode& node, const std::string& path) {
     if (!node.is_sequence() || node.items().empty()) {
       r_.error(node.pos(), path, "expected a list of observations, got " + node.describe());
-      return;
+      return false;
     }
     if (node.items().size() > MAX_TARGETS) {
       r_.error(node.pos(), path,
                "too many observations: " + std::to_string(node.items().size()) + " (at most " +
                    std::to_string(MAX_TARGETS) + ")");
-      return;
+      return false;
     }
+    return true;
+  }
+
+  // An observation's required indicator and year, a year of the horizon after
+  // the base year (which is data, not `what`).
+  void read_indicator_and_year(const ConfigNode& item, const std::string& item_at, const char* what,
+                               std::string* indicator, int* year) {
+    if (const ConfigNode* node = r_.required(item, item_at, "indicator")) {
+      read_indicator(*node, child_path(item_at, "indicator"), indicator);
+    }
+    const ConfigNode* node = r_.required(item, item_at, "year");
+    if (node == nullptr) return;
+    const std::string year_at = child_path(item_at, "year");
+    *year = context().horizon_year(*node, year_at, spec_.base_year).value_or(0);
+    if (*year != 0 && *year == spec_.base_year) {
+      r_.error(node->pos(), year_at,
+               std::string("the base year is data, not ") + what + ": observe a year after " +
+                   std::to_string(spec_.base_year));
+    }
+  }
+
+  // backtest: a list of {indicator, year, value} with each value's source.
+  void read_backtest(const ConfigNode& node, const std::string& path, const Documentation& outer) {
+    if (!observation_list(node, path)) return;
     for (std::size_t i = 0; i < node.items().size(); ++i) {
       const ConfigNode& item = node.items()[i];
       const std::string item_at = item_path(path, i, "");
       const auto doc = r_.open_map(item, item_at, {"indicator", "year", "value"}, outer);
       if (!doc) continue;
       core::BacktestObservation o;
-      if (const ConfigNode* indicator = r_.required(item, item_at, "indicator")) {
-        read_indicator(*indicator, child_path(item_at, "indicator"), &o.indicator);
-      }
-      if (const ConfigNode* year = r_.required(item, item_at, "year")) {
-        const std::string year_at = child_path(item_at, "year");
-        o.year = context().horizon_year(*year, year_at, spec_.base_year).value_or(0);
-        if (o.year != 0 && o.year == spec_.base_year) {
-          r_.error(year->pos(), year_at,
-                   "the base year is data, not a forecast: observe a year after " +
-                       std::to_string(spec_.base_year));
-        }
-      }
+      read_indicator_and_year(item, item_at, "a forecast", &o.indicator, &o.year);
       context().read_quantity(item, item_at, "value", *doc, ANY_NUMBER, &o.value);
       spec_.backtest.push_back(std::move(o));
     }
@@ -425,17 +443,7 @@ class ScenarioBuilder {
     const ConfigNode* values = r_.required(node, path, "values");
     if (!values) return;
     const std::string values_at = child_path(path, "values");
-    if (!values->is_sequence() || values->items().empty()) {
-      r_.error(values->pos(), values_at,
-               "expected a list of observations, got " + values->describe());
-      return;
-    }
-    if (values->items().size() > MAX_TARGETS) {
-      r_.error(values->pos(), values_at,
-               "too many observations: " + std::to_string(values->items().size()) + " (at most " +
-                   std::to_string(MAX_TARGETS) + ")");
-      return;
-    }
+    if (!observation_list(*values, values_at)) return;
     for (std::size_t i = 0; i < values->items().size(); ++i) {
       const ConfigNode& item = values->items()[i];
       const std::string item_at = item_path(values_at, i, "");
@@ -446,19 +454,7 @@ class ScenarioBuilder {
       if (!item_doc) continue;
       core::Observation o;
       o.where = item.pos().str();
-      if (const ConfigNode* indicator = r_.required(item, item_at, "indicator")) {
-        read_indicator(*indicator, child_path(item_at, "indicator"), &o.indicator);
-      }
-      if (const ConfigNode* year = r_.required(item, item_at, "year")) {
-        const std::string year_at = child_path(item_at, "year");
-        o.year = context().horizon_year(*year, year_at, spec_.base_year).value_or(0);
-        if (o.year != 0 && o.year == spec_.base_year) {
-          r_.error(year->pos(), year_at,
-                   "the base year is data, not an observation of the model: observe a year "
-                   "after " +
-                       std::to_string(spec_.base_year));
-        }
-      }
+      read_indicator_and_year(item, item_at, "an observation of the model", &o.indicator, &o.year);
       // Exactly one of value, above, below, growth.
       const char* forms[] = {"value", "above", "below", "growth"};
       std::vector<const char*> given;

@@ -1,6 +1,9 @@
 #include "engine/io/conditioning_io.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
 
 #include "engine/io/comparison_io.hpp"
 
@@ -24,6 +27,13 @@ const char* kind_name(core::ObservationKind k) {
   return "value";
 }
 
+// 0, 1, ..., n - 1: the index coordinate of a dimension with no labels of its own.
+std::vector<std::uint64_t> indices(std::size_t n) {
+  std::vector<std::uint64_t> v(n);
+  std::iota(v.begin(), v.end(), std::uint64_t{0});
+  return v;
+}
+
 }  // namespace
 
 void write_conditioning_group(const h5::Group& scenario_group, const ConditioningData& data) {
@@ -40,12 +50,10 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
   // The observations.
   const auto& obs = data.model->observations();
   const std::size_t n = obs.size();
-  std::vector<std::uint64_t> index(n);
   std::vector<std::string> indicator(n), kind(n), measure(n), vintage(n);
   std::vector<std::int32_t> year(n);
   std::vector<double> value(n), sd(n);
   for (std::size_t i = 0; i < n; ++i) {
-    index[i] = i;
     indicator[i] = obs[i].spec.indicator;
     kind[i] = kind_name(obs[i].spec.kind);
     measure[i] = obs[i].spec.growth ? "growth" : "level";
@@ -54,7 +62,7 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
     value[i] = obs[i].spec.value;
     sd[i] = obs[i].sd;
   }
-  const Coord o = write_coordinate(g, "observation", index, "1");
+  const Coord o = write_coordinate(g, "observation", indices(n), "1");
   const std::vector<const Coord*> od = {&o};
   write_variable(g, "indicator", od, "", indicator);
   write_variable(g, "year", od, "year", year);
@@ -64,18 +72,12 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
   write_variable(g, "value", od, "", value);
   write_variable(g, "sd", od, "", sd);
   if (!data.model->revision_nodes().empty()) {
-    std::vector<std::uint64_t> k(data.model->revision_nodes().size());
-    for (std::size_t i = 0; i < k.size(); ++i)
-      k[i] = i;
-    const Coord node = write_coordinate(g, "revision_node", k, "1");
+    const Coord node =
+        write_coordinate(g, "revision_node", indices(data.model->revision_nodes().size()), "1");
     write_variable(g, "revision_break", {&node}, "1", data.model->revision_nodes());
   }
   // Every draw.
-  const std::uint64_t draws = data.weights.size();
-  std::vector<std::uint64_t> draw(draws);
-  for (std::uint64_t i = 0; i < draws; ++i)
-    draw[i] = i;
-  const Coord d = write_coordinate(g, "draw", draw, "1");
+  const Coord d = write_coordinate(g, "draw", indices(data.weights.size()), "1");
   write_variable(g, "log_likelihood", {&d}, "1", data.log_likelihood);
   write_variable(g, "weight", {&d}, "1", data.weights);
   g.set_attribute("kept", static_cast<std::uint64_t>(data.kept.size()));
@@ -84,10 +86,7 @@ void write_conditioning_group(const h5::Group& scenario_group, const Conditionin
   const Coord k = write_coordinate(g, "kept_draw", data.kept, "1");
   if (!data.parameters || data.parameter_names.empty()) return;
   const std::size_t p = data.parameter_names.size();
-  std::vector<std::uint64_t> pi(p);
-  for (std::size_t j = 0; j < p; ++j)
-    pi[j] = j;
-  const Coord par = write_coordinate(g, "parameter", pi, "1");
+  const Coord par = write_coordinate(g, "parameter", indices(p), "1");
   write_variable(g, "parameter_name", {&par}, "", data.parameter_names);
   constexpr std::size_t BLOCK = 4096;
   const std::size_t kept = data.kept.size();

@@ -262,13 +262,6 @@ void check_ess(const core::ScenarioSpec& spec, const core::Conditioning& c, std:
   throw InputError(text);
 }
 
-// The parameters of one draw, as the model was given them.
-void parameter_row(const core::Model& model, const core::UniformSource& source, std::uint64_t draw,
-                   double* row) {
-  std::vector<double> shocks(static_cast<std::size_t>(model.n_shocks()));
-  core::draw_inputs(model, source, draw, 1, 1, row, shocks.data());
-}
-
 // One scenario, fresh (resume == nullptr) or continuing an interrupted run.
 RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePlan* resume) {
   const Execution& exec = options.execution;
@@ -300,12 +293,10 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   if (resume) {
     sketch = saved.uses_sketch();
   } else {
-    // A conditioned run weights its quantiles: exact ones, from every draw.
-    if (!spec.observed.empty() && options.quantiles == Quantiles::Sketch) {
-      throw InputError(spec.name +
-                       ": a run conditioned on observations needs exact quantiles (its weighted "
-                       "quantiles read every draw): use --quantiles exact, or fewer --draws");
-    }
+    // A conditioned run's weighted quantiles are exact, from the draws it
+    // keeps (those within keep_within of the best fit), whose memory has a
+    // bound of its own whatever the draw count: asked for sketches, it
+    // gives these.
     sketch = spec.observed.empty() && use_sketch(options.quantiles, layout, spec.run.draws);
     popt.float32 = options.output.float32;
     if (options.output.gzip) {
@@ -473,15 +464,18 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
         for (const core::ParameterInfo& p : model.parameters())
           names.push_back(p.name);
         const core::UniformSource source = core::make_source(model, ro);
+        // The parameters of one draw, as the model was given them (its
+        // shocks are drawn too, into one buffer for every kept draw).
+        std::vector<double> shocks(static_cast<std::size_t>(model.n_shocks()));
         // The kept draws' parameters, regenerated from the run's random
         // streams (the values the model was given).
-        writer->write_conditioning(spec.name, *observed_model, *out.result.conditioning,
-                                   summary.log_likelihood(rep.draws_done),
-                                   summary.weights(rep.draws_done),
-                                   summary.kept_draw_indices(rep.draws_done), std::move(names),
-                                   [&model, &source](std::uint64_t draw, double* row) {
-                                     parameter_row(model, source, draw, row);
-                                   });
+        writer->write_conditioning(
+            spec.name, *observed_model, *out.result.conditioning,
+            summary.log_likelihood(rep.draws_done), summary.weights(rep.draws_done),
+            summary.kept_draw_indices(rep.draws_done), std::move(names),
+            [&model, &source, &shocks](std::uint64_t draw, double* row) {
+              core::draw_inputs(model, source, draw, 1, 1, row, shocks.data());
+            });
       }
       writer->commit();
     }
@@ -537,12 +531,6 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
     }
     observed_world = k;
   }
-  if (observed_world && options.quantiles == Quantiles::Sketch) {
-    throw InputError(specs_in[*observed_world].name +
-                     ": a comparison conditioned on observations needs exact quantiles (its "
-                     "weighted quantiles read every draw): use --quantiles exact, or fewer "
-                     "--draws");
-  }
   std::vector<core::ScenarioSpec> specs = specs_in;
   // Common random numbers: one seed, one draw count, one sampler for all,
   // the baseline's unless overridden.
@@ -584,6 +572,33 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
   for (const auto& s : specs) {
     owned.push_back(models::make_model(s));
     members.push_back(owned.back().get());
+  }
+  // Common random numbers give each scenario the same inputs: the same
+  // parameters (by position) and shocks, and so the same series.
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const core::Model& a = *owned[i];
+    const core::Model& b = *owned[base];
+    const auto& sa = a.layout().series();
+    const auto& sb = b.layout().series();
+    std::string missing;
+    for (const auto* pair : {&sa, &sb}) {
+      const auto& other = pair == &sa ? sb : sa;
+      for (const auto& s : *pair) {
+        const bool found = std::any_of(other.begin(), other.end(),
+                                       [&](const core::SeriesInfo& o) { return o.name == s.name; });
+        if (!found && missing.empty()) missing = s.name;
+      }
+    }
+    if (missing.empty() && sa.size() == sb.size() &&
+        a.parameters().size() == b.parameters().size() && a.n_shocks() == b.n_shocks()) {
+      continue;
+    }
+    throw InputError("cannot compare '" + specs[i].name + "' with the baseline '" +
+                     specs[base].name + "': " +
+                     (missing.empty() ? std::string("their parameters differ")
+                                      : "only one of them has the series '" + missing + "'") +
+                     "; scenarios compared under common random numbers need the same series and "
+                     "parameters (for the sector-growth model, the same counts:)");
   }
   const core::StackedModel stacked(members);
   const auto& layout = owned[base]->layout();

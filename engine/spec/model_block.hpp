@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/spec/levers.hpp"
+#include "engine/spec/series.hpp"
 
 namespace sectorsim::core {
 
@@ -24,6 +25,11 @@ class ModelBlock {
  public:
   virtual ~ModelBlock() = default;
   virtual std::unique_ptr<ModelBlock> clone() const = 0;
+
+  /// Series the scenario adds after the model's declared ones, in output
+  /// order (the sector-growth model's enterprise counts, one pair a kind the
+  /// scenario names); targets and observations may name them. None by default.
+  virtual std::vector<SeriesInfo> extra_series() const { return {}; }
 
   /// The scenario's setting of every lever the model declares
   /// (ModelDeclaration::levers), in declaration order; none by default.

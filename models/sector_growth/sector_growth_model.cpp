@@ -195,6 +195,54 @@ double exact_sum(const std::vector<double>& xs) {
   return hi;
 }
 
+// Phi(z), the standard normal distribution function, kept inside (0, 1).
+double unit_of(double z) {
+  return std::clamp(core::normal_cdf(z), 0x1.0p-60, 1.0 - 0x1.0p-53);
+}
+
+// The smallest k with P(K <= k) >= u for K ~ Poisson(mu): the inverse
+// distribution function, monotone in u, so that a stratified or
+// quasi-random u stays so. The search stops where the remaining tail is
+// below the rounding of u.
+double poisson_quantile(double mu, double u) {
+  if (!(mu > 0)) return 0;
+  // Beyond exp(-mu)'s range the normal approximation with continuity
+  // correction is used; the shipped rates are far below it.
+  if (mu > 600) {
+    const double q = mu + std::sqrt(mu) * core::normal_quantile(u) + 0.5;
+    return std::max(0.0, std::floor(q));
+  }
+  double p = std::exp(-mu), cdf = p, k = 0;
+  const double last = mu + 40 * std::sqrt(mu) + 40;
+  while (cdf < u && k < last) {
+    k += 1;
+    p *= mu / k;
+    cdf += p;
+  }
+  return k;
+}
+
+// The smallest k with P(K <= k) >= u for K ~ Binomial(trials, q), trials a
+// whole number; the same search, from the side of the smaller probability.
+double binomial_quantile(double trials, double q, double u) {
+  if (!(trials > 0) || !(q > 0)) return 0;
+  if (q >= 1) return trials;
+  if (q > 0.5) return trials - binomial_quantile(trials, 1 - q, 1 - u);
+  double p = std::pow(1 - q, trials), cdf = p, k = 0;
+  if (p < 1e-300) {
+    const double sd = std::sqrt(trials * q * (1 - q));
+    const double x = std::floor(trials * q + sd * core::normal_quantile(u) + 0.5);
+    return std::clamp(x, 0.0, trials);
+  }
+  const double odds = q / (1 - q);
+  while (cdf < u && k < trials) {
+    p *= (trials - k) / (k + 1) * odds;
+    k += 1;
+    cdf += p;
+  }
+  return k;
+}
+
 }  // namespace
 
 SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
@@ -211,7 +259,10 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
   require(series.size() == N_SERIES, "series catalogue changed");
   for (int i = 0; i < N_SERIES; ++i)
     require(series[i].name == SERIES_ORDER[i], "series order");
-  layout_ = core::CellLayout(series, n_years_, n);
+  std::vector<core::SeriesInfo> all_series = series;
+  for (auto& extra : sg.extra_series())
+    all_series.push_back(std::move(extra));
+  layout_ = core::CellLayout(std::move(all_series), n_years_, n);
 
   require(sg.sectors.size() == spec.sectors.size(), "one block entry per sector");
   for (std::size_t i = 0; i < spec.sectors.size(); ++i) {
@@ -247,6 +298,17 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     modern_producer_.push_back(weight.mean());
     params_.push_back({id + ".modern_producer_weight", weight, "classification"});
   }
+  // The count kinds' parameters, after the weights.
+  for (const CountKind& kind : sg.counts) {
+    const Prior* priors[N_COUNT_PARAMS] = {&kind.entry_rate, &kind.exit_rate, &kind.fund_effect,
+                                           &kind.space_effect};
+    for (int p = 0; p < N_COUNT_PARAMS; ++p)
+      params_.push_back({kind.id + "." + COUNT_PARAM_NAMES[p], *priors[p], "counts"});
+    require(kind.base >= 0 && kind.base == std::floor(kind.base),
+            "the base count of '" + kind.id + "' must be a whole number >= 0");
+    require(kind.driven_by.size() == ns, "count '" + kind.id + "' needs one flag per sector");
+  }
+  n_shocks_ = (n_years_ - 1) * (n + 1 + 2 * static_cast<int>(sg.counts.size()));
 
   const auto& lv = sg.levers;
   funds_.assign(ny * ns, 0.0);
@@ -337,6 +399,24 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
       for (int s = 0; s < n; ++s)
         demand_va_[t * ns + s] = va_ratio_[s] * x(s);
     }
+  }
+  // What drives each count kind's entries: the fund money spent and the
+  // floor space released in its sectors, year by year.
+  for (std::size_t kc = 0; kc < sg.counts.size(); ++kc) {
+    const CountKind& kind = sg.counts[kc];
+    Count count;
+    count.base = kind.base;
+    count.fund.assign(ny, 0.0);
+    count.space.assign(ny, 0.0);
+    for (std::size_t t = 0; t < ny; ++t) {
+      for (std::size_t j = 0; j < ns; ++j) {
+        if (!kind.driven_by[j]) continue;
+        count.fund[t] += funds_[t * ns + j];
+        count.space[t] += space_release_[t] * space_share_[j];
+      }
+    }
+    count.series = N_SERIES + 2 * static_cast<int>(kc);
+    counts_.push_back(std::move(count));
   }
   fix_base_year();
 }
@@ -526,6 +606,43 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
     for (std::size_t l = 0; l < n; ++l)
       city[l] *= fund[l];
     write_year(static_cast<int>(t), n, y, k, s, city, defl_now, in.params, st, out);
+  }
+  if (!counts_.empty()) simulate_counts(in, out);
+}
+
+void SectorGrowthModel::simulate_counts(const core::BatchIn& in, const core::BatchOut& out) const {
+  const std::size_t n = in.n, st = in.stride;
+  const std::size_t ny = static_cast<std::size_t>(n_years_);
+  const std::size_t kinds = counts_.size();
+  // The counts' shocks follow the sectors' and the city's of every year.
+  const double* z0 = in.shocks + (ny - 1) * static_cast<std::size_t>(n_sectors_ + 1) * st;
+  for (std::size_t c = 0; c < kinds; ++c) {
+    const Count& count = counts_[c];
+    auto param = [&](int p) {
+      return in.params + static_cast<std::size_t>(count_param_index(static_cast<int>(c), p)) * st;
+    };
+    const double *rate = param(0), *exit = param(1), *fund_effect = param(2),
+                 *space_effect = param(3);
+    auto cell = [&](int series, std::size_t t) {
+      return out.values +
+             static_cast<std::size_t>(layout_.cell(series, static_cast<int>(t))) * out.stride;
+    };
+    for (std::size_t l = 0; l < n; ++l) {
+      double stock = count.base, entered = 0;
+      cell(count.series, 0)[l] = stock;
+      cell(count.series + 1, 0)[l] = 0;
+      for (std::size_t t = 1; t < ny; ++t) {
+        const double* z = z0 + ((t - 1) * kinds + c) * 2 * st;
+        const double lift =
+            std::max(0.0, 1.0 + fund_effect[l] * count.fund[t] + space_effect[l] * count.space[t]);
+        const double entries = poisson_quantile(rate[l] * lift, unit_of(z[l]));
+        const double exits = binomial_quantile(stock, exit[l], unit_of(z[st + l]));
+        stock += entries - exits;
+        entered += entries;
+        cell(count.series, t)[l] = stock;
+        cell(count.series + 1, t)[l] = entered;
+      }
+    }
   }
 }
 

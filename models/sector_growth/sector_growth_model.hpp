@@ -20,7 +20,9 @@ class SectorGrowthModel : public core::Model {
 
   const core::ModelDeclaration& declaration() const override { return sector_growth_declaration(); }
   const std::vector<core::ParameterInfo>& parameters() const override { return params_; }
-  int n_shocks() const override { return (n_years_ - 1) * (n_sectors_ + 1); }
+  /// The sectors' and the city's shocks, year by year, then two a year for
+  /// each count kind (its entries, its exits).
+  int n_shocks() const override { return n_shocks_; }
   const core::CellLayout& layout() const override { return layout_; }
   std::size_t workspace_size(std::size_t n) const override;
   void simulate(const core::BatchIn& in, const core::BatchOut& out,
@@ -33,6 +35,11 @@ class SectorGrowthModel : public core::Model {
   /// Index of sector s's modern/producer weight: after the region-wide
   /// parameters, so that adding them moved no other parameter.
   int weight_param_index(int s) const { return n_sectors_ * N_SECTOR_PARAMS + N_GLOBAL_PARAMS + s; }
+  /// Index of count kind k's parameter p (p indexes COUNT_PARAM_NAMES): after
+  /// the weights, so that counting moves no other parameter.
+  int count_param_index(int k, int p) const {
+    return n_sectors_ * (N_SECTOR_PARAMS + 1) + N_GLOBAL_PARAMS + k * N_COUNT_PARAMS + p;
+  }
   /// Shock factor applied to N(0,1) variates: lower Cholesky factor of the
   /// correlation matrix (or a symmetric square root when it is singular).
   const std::vector<double>& shock_factor() const { return factor_; }
@@ -48,8 +55,20 @@ class SectorGrowthModel : public core::Model {
   void write_appraisal(int t, std::size_t n, const double* tax, const double* deflator,
                        const double* params, std::size_t pstride, const core::BatchOut& out) const;
 
+  /// Draws the enterprise counts (MODEL.md 8.8) of every year into their cells.
+  void simulate_counts(const core::BatchIn& in, const core::BatchOut& out) const;
+
   int n_sectors_ = 0;
   int n_years_ = 0;
+  int n_shocks_ = 0;
+  // A count kind: its base stock, the fund money and released space driving
+  // its entries each year, and its stock's series index.
+  struct Count {
+    double base = 0;
+    std::vector<double> fund, space;  // [year]
+    int series = 0;
+  };
+  std::vector<Count> counts_;
   core::CellLayout layout_;
   std::vector<core::ParameterInfo> params_;
   // Scenario data, flattened.

@@ -3,6 +3,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -68,6 +69,7 @@ class Builder {
         {"shocks", true, &Builder::read_shocks},
         {"levers", false, &Builder::read_levers},
         {"demand", false, &Builder::read_demand},
+        {"counts", false, &Builder::read_counts},
     };
     for (const Section& s : SECTIONS) {
       if (const ConfigNode* node = c_.section(s.key, s.required))
@@ -460,6 +462,116 @@ class Builder {
     sg_.demand.enabled = true;
   }
 
+  // counts: {KIND: {description, base, sectors, entry_rate, exit_rate,
+  // fund_effect, space_effect}} (MODEL.md 8.8).
+  void read_counts(const ConfigNode& node, const std::string& path, const Documentation& outer) {
+    if (!node.is_map()) {
+      r_.error(node.pos(), path, "expected a mapping of count kinds, got " + node.describe());
+      return;
+    }
+    const Documentation doc = r_.documentation(node, outer);
+    for (const ConfigEntry& e : node.entries()) {
+      if (ValueReader::is_reserved(e.key)) continue;
+      const std::string kpath = child_path(path, e.key);
+      if (sg_.counts.size() == MAX_COUNT_KINDS) {
+        r_.error(e.key_pos, kpath,
+                 "too many count kinds (at most " + std::to_string(MAX_COUNT_KINDS) + ")");
+        return;
+      }
+      if (!valid_count_id(e.key)) {
+        r_.error(e.key_pos, kpath,
+                 "a count kind's id is a lower-case name of letters, digits and '_' that starts "
+                 "with a letter and does not end in '_entries'");
+        continue;
+      }
+      bool taken = false;
+      for (const auto& series : decl_.series)
+        taken = taken || series.name == e.key;
+      if (taken) {
+        r_.error(e.key_pos, kpath, "'" + e.key + "' is already one of the model's series");
+        continue;
+      }
+      read_count_kind(e.value, kpath, doc, e.key);
+    }
+  }
+
+  static bool valid_count_id(const std::string& id) {
+    if (id.empty() || id.size() > 64 || id[0] < 'a' || id[0] > 'z') return false;
+    for (const char ch : id) {
+      if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_')) return false;
+    }
+    const std::string suffix = "_entries";
+    return !(id.size() >= suffix.size() &&
+             id.compare(id.size() - suffix.size(), suffix.size(), suffix) == 0);
+  }
+
+  void read_count_kind(const ConfigNode& node, const std::string& path, const Documentation& outer,
+                       const std::string& id) {
+    const auto doc = r_.open_map(node, path,
+                                 {"description", "base", "sectors", "entry_rate", "exit_rate",
+                                  "fund_effect", "space_effect"},
+                                 outer);
+    if (!doc) return;
+    CountKind kind;
+    kind.id = id;
+    kind.description = id;
+    const std::size_t before = r_.errors().size();
+    if (const ConfigNode* d = ValueReader::optional(node, "description")) {
+      if (const auto text = r_.string(*d, child_path(path, "description")))
+        kind.description = *text;
+    }
+    c_.read_quantity(node, path, "base", *doc, NON_NEGATIVE, &kind.base);
+    if (const ConfigNode* b = ValueReader::optional(node, "base");
+        b != nullptr && r_.errors().size() == before && kind.base != std::floor(kind.base)) {
+      r_.error(b->pos(), child_path(path, "base"),
+               "a count is a whole number, got " + format_number(kind.base));
+    }
+    kind.driven_by.assign(spec_.sectors.size(), 1);
+    if (const ConfigNode* list = ValueReader::optional(node, "sectors")) {
+      read_count_sectors(*list, child_path(path, "sectors"), &kind.driven_by);
+    }
+    struct Slot {
+      const char* key;
+      core::Range range;
+      core::Prior* out;
+      bool required;
+    };
+    const Slot slots[] = {{"entry_rate", core::NON_NEGATIVE, &kind.entry_rate, true},
+                          {"exit_rate", core::UNIT_INTERVAL, &kind.exit_rate, true},
+                          {"fund_effect", core::NON_NEGATIVE, &kind.fund_effect, false},
+                          {"space_effect", core::NON_NEGATIVE, &kind.space_effect, false}};
+    for (const Slot& slot : slots) {
+      const ConfigNode* value =
+          slot.required ? r_.required(node, path, slot.key) : ValueReader::optional(node, slot.key);
+      if (value == nullptr) continue;
+      if (auto prior = r_.prior(*value, child_path(path, slot.key), *doc, slot.range))
+        *slot.out = *prior;
+    }
+    if (r_.errors().size() == before) sg_.counts.push_back(std::move(kind));
+  }
+
+  void read_count_sectors(const ConfigNode& node, const std::string& path,
+                          std::vector<unsigned char>* driven_by) {
+    if (!node.is_sequence() || node.items().empty()) {
+      r_.error(node.pos(), path, "expected a non-empty list of sector ids, got " + node.describe());
+      return;
+    }
+    std::fill(driven_by->begin(), driven_by->end(), 0);
+    for (std::size_t i = 0; i < node.items().size(); ++i) {
+      const ConfigNode& item = node.items()[i];
+      const std::string ipath = item_path(path, i, "");
+      const auto id = r_.string(item, ipath);
+      if (!id) continue;
+      const auto& ids = c_.sector_ids();
+      const auto at = std::find(ids.begin(), ids.end(), *id);
+      if (at == ids.end()) {
+        c_.report_unknown_sector(item.pos(), ipath, *id);
+        continue;
+      }
+      (*driven_by)[static_cast<std::size_t>(at - ids.begin())] = 1;
+    }
+  }
+
   std::size_t n_years() const { return c_.n_years(); }
 
   // The declaration's parameters: the per-sector ones first, in SectorParams
@@ -498,11 +610,8 @@ const core::ModelDeclaration& SectorGrowthReader::declaration() const {
 }
 
 std::vector<std::pair<std::string, bool>> SectorGrowthReader::sections() const {
-  return {{"sector_defaults", false},
-          {"parameters", true},
-          {"shocks", true},
-          {"levers", false},
-          {"demand", false}};
+  return {{"sector_defaults", false}, {"parameters", true}, {"shocks", true},
+          {"levers", false},          {"demand", false},    {"counts", false}};
 }
 
 std::vector<std::string> SectorGrowthReader::sector_keys() const {

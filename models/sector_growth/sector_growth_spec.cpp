@@ -168,6 +168,17 @@ const core::ModelDeclaration& sector_growth_declaration() {
   return d;
 }
 
+std::vector<core::SeriesInfo> SectorGrowthSpec::extra_series() const {
+  std::vector<core::SeriesInfo> out;
+  for (const CountKind& k : counts) {
+    out.push_back(
+        {k.id, "count", k.description + ": the stock at the end of the year", false, true});
+    out.push_back({k.id + "_entries", "count",
+                   k.description + ": entries since the base year, summed", false, true});
+  }
+  return out;
+}
+
 std::vector<core::LeverSetting> SectorGrowthSpec::lever_settings() const {
   const std::size_t ns = sectors.size();
   std::vector<core::LeverSetting> out(3);

@@ -114,6 +114,34 @@ struct DemandSpec {
   double spend_share = 0;
 };
 
+/// A kind of enterprise or institution counted (MODEL.md 8.8): headquarters
+/// firms, listed firms, buildings paying over 1亿元 of tax... Its stock moves
+/// each year by N[t] = N[t-1] - exits + entries, with
+///   entries ~ Poisson(entry_rate * max(0, 1 + fund_effect * F[t] + space_effect * S[t])),
+///   exits ~ Binomial(N[t-1], exit_rate),
+/// F[t] the fund money spent in year t in the kind's sectors (亿元) and S[t]
+/// the floor space released to them that year (万㎡). Two series: the stock
+/// (`<id>`) and the entries since the base year (`<id>_entries`).
+struct CountKind {
+  std::string id;           ///< the stock's series name
+  std::string description;  ///< one line
+  double base = 0;          ///< the stock in the base year (a whole number >= 0)
+  /// Per sector: whether its fund money and released space drive entries
+  /// (every sector where the scenario names none).
+  std::vector<unsigned char> driven_by;
+  Prior entry_rate;  ///< entries a year with no fund money and no space released
+  Prior exit_rate;   ///< share of the stock leaving in a year, [0, 1]
+  Prior fund_effect = Prior::fixed(0.0);   ///< rise of the entry rate per 亿元 of F, relative
+  Prior space_effect = Prior::fixed(0.0);  ///< rise of the entry rate per 万㎡ of S, relative
+};
+/// Parameters a count kind adds to a draw, in this order, after the
+/// modern/producer weights.
+inline constexpr int N_COUNT_PARAMS = 4;
+inline constexpr const char* COUNT_PARAM_NAMES[N_COUNT_PARAMS] = {"entry_rate", "exit_rate",
+                                                                  "fund_effect", "space_effect"};
+/// The most kinds a scenario may count.
+inline constexpr std::size_t MAX_COUNT_KINDS = 32;
+
 /// Everything the sector-growth model reads besides the shared spec.
 struct SectorGrowthSpec : core::ModelBlock {
   RegionData region;
@@ -127,10 +155,13 @@ struct SectorGrowthSpec : core::ModelBlock {
   std::vector<std::vector<double>> correlation;
   Levers levers;
   DemandSpec demand;
+  std::vector<CountKind> counts;  ///< enterprise counts (`counts:`), none by default
 
   std::unique_ptr<core::ModelBlock> clone() const override {
     return std::make_unique<SectorGrowthSpec>(*this);
   }
+  /// Each count kind's stock and entries (CountKind).
+  std::vector<core::SeriesInfo> extra_series() const override;
   /// funds (by year and sector), space and land (by year, one allocation).
   std::vector<core::LeverSetting> lever_settings() const override;
   void set_lever(const core::LeverSetting& setting) override;
