@@ -309,6 +309,19 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     require(kind.driven_by.size() == ns, "count '" + kind.id + "' needs one flag per sector");
   }
   n_shocks_ = (n_years_ - 1) * (n + 1 + 2 * static_cast<int>(sg.counts.size()));
+  // The levers' scales, after the counts' parameters: only for a lever whose
+  // range the scenario gives, so that a scenario without draws what it drew.
+  const std::optional<Prior>* scales[N_LEVERS] = {&sg.levers.fund_scale, &sg.levers.space_scale,
+                                                  &sg.levers.land_scale};
+  const char* lever_names[N_LEVERS] = {"funds.scale", "space.scale", "land.scale"};
+  for (int k = 0; k < N_LEVERS; ++k) {
+    if (!*scales[k]) continue;
+    require((*scales[k])->quantile(0.0) >= 0, std::string(lever_names[k]) + " must be >= 0");
+    scale_param_[k] = static_cast<int>(params_.size());
+    params_.push_back({lever_names[k], **scales[k], "levers"});
+  }
+  require(!(sg.demand.enabled && sg.levers.fund_scale),
+          "the demand term cannot be used with a fund scale");
 
   const auto& lv = sg.levers;
   funds_.assign(ny * ns, 0.0);
@@ -487,6 +500,11 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
   const double* build_lag = gp(BUILD_LAG);
   const double* occ = gp(OCCUPANCY);
   const double* displaced = gp(DISPLACEMENT);
+  // A lever's scale multiplies its amounts draw by draw (by 1 exactly where
+  // the scenario gives none).
+  const double* fund_scale = lever_scale(in.params, st, FUND_LEVER);
+  const double* space_scale = lever_scale(in.params, st, SPACE_LEVER);
+  const double* land_scale = lever_scale(in.params, st, LAND_LEVER);
   std::fill(done_land, done_land + ny * n, 0.0);
   for (std::size_t r = 0; r < ny; ++r) {
     if (land_release_[r] == 0) continue;
@@ -494,7 +512,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
       int whole;
       double frac;
       split_lag(build_lag[l], whole, frac);
-      const double space = land_release_[r] * plot[l];
+      const double space = land_release_[r] * (land_scale ? land_scale[l] : 1.0) * plot[l];
       const std::size_t t0 = r + static_cast<std::size_t>(whole);
       if (t0 < ny) done_land[t0 * n + l] += (1.0 - frac) * space;
       if (t0 + 1 < ny) done_land[(t0 + 1) * n + l] += frac * space;
@@ -515,7 +533,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
       // space empty: only the rest of the occupied release is new.
       for (std::size_t l = 0; l < n; ++l) {
         const double net = occ[l] * (1.0 - displaced[l]);
-        as[l] += rel * net;
+        as[l] += rel * (space_scale ? space_scale[l] : 1.0) * net;
         al[l] += dl[l] * a * net;
       }
     }
@@ -586,7 +604,7 @@ void SectorGrowthModel::simulate(const core::BatchIn& in, const core::BatchOut& 
         const std::ptrdiff_t t0 = static_cast<std::ptrdiff_t>(t) - whole;
         const double f0 = t0 >= 0 ? funds_[static_cast<std::size_t>(t0) * ns + j] : 0.0;
         const double f1 = t0 >= 1 ? funds_[static_cast<std::size_t>(t0 - 1) * ns + j] : 0.0;
-        fund[l] = (1.0 - frac) * f0 + frac * f1;
+        fund[l] = ((1.0 - frac) * f0 + frac * f1) * (fund_scale ? fund_scale[l] : 1.0);
       }
       step_stocks(n, iota, yy, defl_prev, lev, additional, fund, defl_now, delta, sigma, sshare, as,
                   lshare, al, kk, ss, dlnk, dlns);
@@ -623,6 +641,8 @@ void SectorGrowthModel::simulate_counts(const core::BatchIn& in, const core::Bat
     };
     const double *rate = param(0), *exit = param(1), *fund_effect = param(2),
                  *space_effect = param(3);
+    const double* fund_scale = lever_scale(in.params, st, FUND_LEVER);
+    const double* space_scale = lever_scale(in.params, st, SPACE_LEVER);
     auto cell = [&](int series, std::size_t t) {
       return out.values +
              static_cast<std::size_t>(layout_.cell(series, static_cast<int>(t))) * out.stride;
@@ -633,8 +653,9 @@ void SectorGrowthModel::simulate_counts(const core::BatchIn& in, const core::Bat
       cell(count.series + 1, 0)[l] = 0;
       for (std::size_t t = 1; t < ny; ++t) {
         const double* z = z0 + ((t - 1) * kinds + c) * 2 * st;
-        const double lift =
-            std::max(0.0, 1.0 + fund_effect[l] * count.fund[t] + space_effect[l] * count.space[t]);
+        const double f = count.fund[t] * (fund_scale ? fund_scale[l] : 1.0);
+        const double sp = count.space[t] * (space_scale ? space_scale[l] : 1.0);
+        const double lift = std::max(0.0, 1.0 + fund_effect[l] * f + space_effect[l] * sp);
         const double entries = poisson_quantile(rate[l] * lift, unit_of(z[l]));
         const double exits = binomial_quantile(stock, exit[l], unit_of(z[st + l]));
         stock += entries - exits;
@@ -728,11 +749,16 @@ void SectorGrowthModel::write_appraisal(int t, std::size_t n, const double* tax,
   core::exp_many(discount, discount, n);
   const std::size_t ty = static_cast<std::size_t>(t);
   const double fund = fund_total_[ty], space = space_released_[ty], land = land_released_[ty];
+  const double* fund_scale = lever_scale(params, pstride, FUND_LEVER);
+  const double* space_scale = lever_scale(params, pstride, SPACE_LEVER);
+  const double* land_scale = lever_scale(params, pstride, LAND_LEVER);
   const double *prev_cost = cell(PV_COST, t - 1), *prev_revenue = cell(PV_REVENUE, t - 1);
   for (std::size_t l = 0; l < n; ++l) {
     // Nominal to base-year prices, then discounted to the base year.
     const double real = deflator[l] * discount[l];
-    const double cost = fund + space_cost[l] * space + land_cost[l] * land;
+    const double cost = fund * (fund_scale ? fund_scale[l] : 1.0) +
+                        space_cost[l] * (space * (space_scale ? space_scale[l] : 1.0)) +
+                        land_cost[l] * (land * (land_scale ? land_scale[l] : 1.0));
     pv_cost[l] = prev_cost[l] + cost * real;
     pv_revenue[l] = prev_revenue[l] + share[l] * tax[l] * real;
   }

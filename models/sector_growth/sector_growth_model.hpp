@@ -69,6 +69,15 @@ class SectorGrowthModel : public core::Model {
     int series = 0;
   };
   std::vector<Count> counts_;
+  // The levers' scale parameters (Levers::fund_scale...): their index in a
+  // draw's parameters, -1 for a lever without one.
+  enum LeverIndex { FUND_LEVER = 0, SPACE_LEVER, LAND_LEVER, N_LEVERS };
+  int scale_param_[N_LEVERS] = {-1, -1, -1};
+  /// The row of lever k's scale in a batch's parameters, or null.
+  const double* lever_scale(const double* params, std::size_t stride, int k) const {
+    return scale_param_[k] < 0 ? nullptr
+                               : params + static_cast<std::size_t>(scale_param_[k]) * stride;
+  }
   core::CellLayout layout_;
   std::vector<core::ParameterInfo> params_;
   // Scenario data, flattened.

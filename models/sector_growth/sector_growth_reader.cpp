@@ -333,10 +333,12 @@ class Builder {
       read_funds(*funds, child_path(path, "funds"), *doc);
     }
     if (const ConfigNode* space = ValueReader::optional(node, "space")) {
-      read_release(*space, child_path(path, "space"), *doc, &l.space_release, &l.space_share);
+      read_release(*space, child_path(path, "space"), *doc, &l.space_release, &l.space_share,
+                   &l.space_scale);
     }
     if (const ConfigNode* land = ValueReader::optional(node, "land")) {
-      read_release(*land, child_path(path, "land"), *doc, &l.land_release, &l.land_share);
+      read_release(*land, child_path(path, "land"), *doc, &l.land_release, &l.land_share,
+                   &l.land_scale);
     }
   }
 
@@ -367,9 +369,19 @@ class Builder {
                      c_.sector_key());
   }
 
+  // A lever's optional `scale:`, a prior of a factor >= 0 on its amounts.
+  void read_scale(const ConfigNode& node, const std::string& path, const Documentation& doc,
+                  std::optional<core::Prior>* out) {
+    const ConfigNode* scale = ValueReader::optional(node, "scale");
+    if (scale == nullptr) return;
+    *out = r_.prior(*scale, child_path(path, "scale"), doc, NON_NEGATIVE);
+  }
+
   void read_funds(const ConfigNode& node, const std::string& path, const Documentation& outer) {
-    const auto doc = r_.open_map(node, path, {"total", "by_year", "allocation", "amounts"}, outer);
+    const auto doc =
+        r_.open_map(node, path, {"total", "by_year", "allocation", "amounts", "scale"}, outer);
     if (!doc) return;
+    read_scale(node, path, *doc, &sg_.levers.fund_scale);
     if (const ConfigNode* amounts = ValueReader::optional(node, "amounts")) {
       if (ValueReader::optional(node, "total") || ValueReader::optional(node, "by_year") ||
           ValueReader::optional(node, "allocation")) {
@@ -411,9 +423,12 @@ class Builder {
   // Space or land: amounts per year (total and by_year, or amounts) and the
   // allocation of what is released to sectors.
   void read_release(const ConfigNode& node, const std::string& path, const Documentation& outer,
-                    std::vector<double>* release, std::vector<double>* share) {
-    const auto doc = r_.open_map(node, path, {"total", "by_year", "allocation", "amounts"}, outer);
+                    std::vector<double>* release, std::vector<double>* share,
+                    std::optional<core::Prior>* scale) {
+    const auto doc =
+        r_.open_map(node, path, {"total", "by_year", "allocation", "amounts", "scale"}, outer);
     if (!doc) return;
+    read_scale(node, path, *doc, scale);
     if (const auto allocation = read_allocation(node, path, *doc)) *share = *allocation;
     const ConfigNode* amounts = ValueReader::optional(node, "amounts");
     if (amounts == nullptr) {
@@ -460,6 +475,11 @@ class Builder {
     r_.record(*technical, technical_path, render(*technical), *doc);
     sg_.demand.technical = *a;
     sg_.demand.enabled = true;
+    if (sg_.levers.fund_scale) {
+      r_.error(node.pos(), path,
+               "the demand term is computed once from the funds as written: it cannot be used "
+               "with levers.funds.scale");
+    }
   }
 
   // counts: {KIND: {description, base, sectors, entry_rate, exit_rate,

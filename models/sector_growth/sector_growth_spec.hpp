@@ -103,6 +103,11 @@ struct Levers {
   std::vector<double> land_release;
   /// Share of floor space built on released land taken by each sector (sums to 1).
   std::vector<double> land_share;
+  /// A lever's range (`scale:` under funds, space or land): a prior of a
+  /// factor on every amount of the lever, drawn per draw, so that the lever
+  /// becomes an uncertain input (of a sensitivity analysis, say). None: the
+  /// amounts as written.
+  std::optional<Prior> fund_scale, space_scale, land_scale;
 };
 
 /// Optional input-output demand term (docs/model.md); off unless enabled.
