@@ -10,6 +10,9 @@
 #include <thread>
 #include <utility>
 
+#include "apps/cli_decision.hpp"
+#include "apps/cli_sensitivity.hpp"
+#include "apps/serve_options.hpp"
 #include "engine/run/errors.hpp"
 #include "engine/spec/scenario_spec.hpp"
 
@@ -73,6 +76,14 @@ const char* const USAGE =
     "                             published values it lists (PIT, bands, CRPS)\n"
     "  calibrate RECIPE.yaml      estimate priors from published series, write a\n"
     "                             YAML fragment a region file extends\n"
+    "  sensitivity SCENARIO.yaml  which parameters drive each result: Sobol indices\n"
+    "                             or Morris elementary effects\n"
+    "  discover SCENARIO.yaml     under which conditions a target is missed: PRIM\n"
+    "                             boxes over the draws' parameters\n"
+    "  optimise SCENARIO.yaml     the mix of levers that maximises an objective\n"
+    "                             within a budget; writes it as a scenario file\n"
+    "  serve SCENARIO_DIR         a live what-if page: move a lever, see the fan\n"
+    "                             charts and target probabilities change\n"
     "\n"
     "Run 'sectorsim <command> --help' for the options of a command.\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad input, 3 interrupted,\n"
@@ -168,6 +179,10 @@ CommandOptions command_options(const std::string& name) {
   if (name == "compare") return compare_command();
   if (name == "validate") return validate_command();
   if (name == "report") return report_command();
+  if (name == "sensitivity") return sensitivity_command();
+  if (name == "serve") return serve_command();
+  if (name == "discover") return discover_command();
+  if (name == "optimise") return optimise_command();
   throw run::InputError("unknown command '" + name + "'");
 }
 

@@ -24,10 +24,13 @@
 #include <utility>
 #include <vector>
 
+#include "apps/cli_decision.hpp"
 #include "apps/cli_format.hpp"
 #include "apps/cli_options.hpp"
+#include "apps/cli_sensitivity.hpp"
 #include "apps/cluster_processes.hpp"
 #include "apps/exit_status.hpp"
+#include "apps/serve_command.hpp"
 #include "engine/analysis/calibrate.hpp"
 #include "engine/config/calibration_reader.hpp"
 #include "engine/config/scenario_loader.hpp"
@@ -37,7 +40,9 @@
 #include "engine/io/format.hpp"
 #include "engine/io/output_target.hpp"
 #include "engine/parallel/cluster.hpp"
+#include "engine/report/discover_report.hpp"
 #include "engine/report/report.hpp"
+#include "engine/report/sensitivity_report.hpp"
 #include "engine/run/run.hpp"
 #include "engine/spec/version.hpp"
 #include "engine/stats/summary.hpp"
@@ -233,7 +238,9 @@ int cmd_report(const std::vector<std::string>& args) {
   // --overwrite; the input is a results file, not a temporary one.
   io::check_results_input(in);
   io::check_output_target(out, {in}, vm.count("overwrite") > 0);
-  const std::string html = report::render_report(in);
+  const std::string html = report::has_sensitivity(in) ? report::render_sensitivity_report(in)
+                           : report::has_discovery(in) ? report::render_discovery_report(in)
+                                                       : report::render_report(in);
   if (g_stop.load()) throw run::Interrupted("interrupted; no report written");
   io::write_file_atomically(out, html, vm.count("overwrite") > 0);
   std::cout << "report: " << out << "\n";
@@ -329,6 +336,10 @@ int dispatch(int argc, char** argv, parallel::Cluster& cluster) {
   if (cmd == "compare") return cmd_compare(args, command_line);
   if (cmd == "report") return cmd_report(args);
   if (cmd == "calibrate") return cmd_calibrate(args);
+  if (cmd == "sensitivity") return cli::cmd_sensitivity(args, command_line, &g_stop);
+  if (cmd == "discover") return cli::cmd_discover(args, command_line, &g_stop);
+  if (cmd == "optimise") return cli::cmd_optimise(args, command_line, &g_stop);
+  if (cmd == "serve") return cli::cmd_serve(args, g_stop);
   std::cerr << "sectorsim: unknown command '" << cmd << "'\n" << cli::USAGE;
   return EXIT_INPUT;
 }

@@ -23,13 +23,29 @@ RULES = [
     ("engine/io/", {"engine/io", "engine/spec", "engine/stats", "engine/sampling"}),
     # The report reads results files through the io reader's public headers only.
     ("engine/report/", {"engine/report", "engine/io/results_reader.hpp", "engine/io/format.hpp",
-                        "engine/io/atomic_file.hpp",
+                        "engine/io/atomic_file.hpp", "engine/io/sensitivity_io.hpp",
+                        "engine/io/discover_io.hpp",
                         "engine/spec", "engine/stats", "engine/sampling"}),
     ("engine/parallel/", {"engine/parallel", "engine/exec"}),
     ("engine/run/", {"engine/run", "engine/exec", "engine/stats", "engine/spec", "engine/sampling",
                      "engine/io", "models/registry.hpp"}),
+    # Sensitivity evaluates any model: the registry makes it, the runner's
+    # transformation turns the design's uniforms into its inputs.
+    ("engine/analysis/sensitivity", {"engine/analysis", "engine/run", "engine/exec",
+                                     "engine/stats", "engine/spec", "engine/sampling",
+                                     "models/registry.hpp"}),
+    # Discovery and optimisation run any model's draws: the registry makes
+    # it, the runner gives each draw's parameters (discover) and values.
+    ("engine/analysis/discover", {"engine/analysis", "engine/run", "engine/exec", "engine/stats",
+                                  "engine/spec", "engine/sampling", "models/registry.hpp"}),
+    ("engine/analysis/optimise", {"engine/analysis", "engine/run", "engine/exec", "engine/stats",
+                                  "engine/spec", "engine/sampling", "models/registry.hpp"}),
     ("engine/analysis/", {"engine/analysis", "engine/run", "engine/stats", "engine/spec",
                           "engine/sampling"}),
+    # The what-if server (sectorsim serve): runs in memory, draws the report's
+    # charts, writes a changed mix as a scenario file, finds the model's levers.
+    ("engine/serve/", {"engine/serve", "engine/run", "engine/config", "engine/report",
+                       "engine/spec", "engine/stats", "engine/sampling", "models/registry.hpp"}),
     # A model's reader and the registry use the config layer's toolkit; the
     # model itself sees the spec and the samplers only.
     ("models/registry", {"models", "engine/config", "engine/spec", "engine/sampling"}),

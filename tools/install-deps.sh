@@ -7,7 +7,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libeigen3-dev libboost-dev libboost-math-dev
       libboost-program-options-dev libyaml-cpp-dev libhdf5-dev librandom123-dev libhwy-dev
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev libnlopt-cxx-dev
+      libcpp-httplib-dev)  # sectorsim serve (engine/serve)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(hdf5-tools python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf
          clang-format chromium fonts-noto-cjk

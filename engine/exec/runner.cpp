@@ -21,23 +21,27 @@ UniformSource make_source(const Model& model, const RunOptions& options) {
   return UniformSource(options.seed, options.sampler, options.draws, sobol);
 }
 
-void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t first_draw,
-                 std::size_t n, std::size_t stride, double* params, double* shocks) {
+void uniforms_to_inputs(const Model& model, std::size_t n, std::size_t stride, double* params,
+                        double* shocks) {
   const auto& priors = model.parameters();
-  const int n_params = static_cast<int>(priors.size());
-  // Uniforms straight into the output rows, then transformed in place. Under
-  // Sobol the source numbers the shock dimensions after the parameter ones.
-  source.fill(Purpose::Parameters, n_params, first_draw, n, params, stride);
   for (std::size_t j = 0; j < priors.size(); ++j) {
     double* row = params + j * stride;
     priors[j].prior.quantile_many(row, row, n);
   }
-  const int n_shocks = model.n_shocks();
-  source.fill(Purpose::Shocks, n_shocks, first_draw, n, shocks, stride);
-  for (std::size_t k = 0; k < static_cast<std::size_t>(n_shocks); ++k) {
+  for (std::size_t k = 0; k < static_cast<std::size_t>(model.n_shocks()); ++k) {
     double* row = shocks + k * stride;
     normal_quantile_many(row, row, n);
   }
+}
+
+void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t first_draw,
+                 std::size_t n, std::size_t stride, double* params, double* shocks) {
+  // Uniforms straight into the output rows, then transformed in place. Under
+  // Sobol the source numbers the shock dimensions after the parameter ones.
+  source.fill(Purpose::Parameters, static_cast<int>(model.parameters().size()), first_draw, n,
+              params, stride);
+  source.fill(Purpose::Shocks, model.n_shocks(), first_draw, n, shocks, stride);
+  uniforms_to_inputs(model, n, stride, params, shocks);
 }
 
 std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes) {

@@ -87,6 +87,13 @@ RunReport run_draws(const Model& model, const RunOptions& options,
 /// Test: SobolDimensions.DrawInputsUseParameterThenShockDimensions.
 UniformSource make_source(const Model& model, const RunOptions& options);
 
+/// Turns uniforms into the model's inputs in place, as draw_inputs does:
+/// params row j through parameter j's prior, shocks rows through the normal
+/// quantile ([n_params][stride] and [n_shocks][stride], n lanes each). For
+/// designs that mix the uniforms of several draws (engine/analysis/sensitivity).
+void uniforms_to_inputs(const Model& model, std::size_t n, std::size_t stride, double* params,
+                        double* shocks);
+
 /// Parameter values and shocks of one batch, as the runner gives them to the
 /// model (exposed for tests and benchmarks). params/shocks are sized
 /// [n_params][stride] and [n_shocks][stride]; u is scratch of the larger size.

@@ -277,6 +277,7 @@ class Page {
  public:
   explicit Page(const Run& run) : run_(run) {}
   std::string render();
+  Charts charts();
 
  private:
   Svg chart(std::string_view kind, double w, double h, std::string_view title,
@@ -1284,7 +1285,38 @@ std::string Page::render() {
          ". Every number on this page is read from that file.</footer></main></body></html>\n";
 }
 
+Charts Page::charts() {
+  Charts c;
+  c.targets = targets_section();
+  c.comparisons = comparison_section();
+  for (std::size_t i = 0; i < run_.scenarios.size(); ++i)
+    c.scenarios.push_back(scenario_section(i));
+  return c;
+}
+
 }  // namespace
+
+Charts render_charts(const std::vector<ChartScenario>& scenarios,
+                     const std::vector<core::Comparison>& comparisons) {
+  Run run;
+  for (const ChartScenario& s : scenarios) {
+    Scenario to;
+    to.info.name = s.name;
+    to.info.title_en = s.title_en;
+    to.info.title_zh = s.title_zh;
+    to.info.description = s.description;
+    to.info.complete = true;
+    to.result = s.result;
+    run.scenarios.push_back(std::move(to));
+  }
+  run.comparisons = comparisons;
+  Page page(run);
+  return page.charts();
+}
+
+const char* style_sheet() {
+  return STYLE;
+}
 
 std::string render_report(const std::string& results_path) {
   const Run run = load(results_path);

@@ -9,6 +9,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "engine/spec/results.hpp"
+#include "engine/stats/paired.hpp"
 
 namespace sectorsim::report {
 
@@ -26,5 +30,30 @@ std::string render_report(const std::string& results_path);
 /// file beside it, renamed into place). Throws io::IoError as render_report,
 /// or if `html_path` exists and !overwrite, or cannot be written.
 void write_report(const std::string& results_path, const std::string& html_path, bool overwrite);
+
+/// A scenario's results held in memory (a run that wrote no file), for
+/// render_charts.
+struct ChartScenario {
+  std::string name, title_en, title_zh, description;
+  core::ScenarioResult result;
+};
+
+/// Sections of the report page (HTML), drawn by the code that draws a
+/// results file's report: `sectorsim serve` shows these for results it holds
+/// in memory. A section with nothing to show is "".
+struct Charts {
+  std::string targets;                 ///< target probabilities: chart and table by year
+  std::string comparisons;             ///< paired differences, costs and benefit-cost ratio
+  std::vector<std::string> scenarios;  ///< per scenario: its fan charts
+};
+
+/// The report's sections of `scenarios` and `comparisons` (each comparison
+/// naming scenarios among them by name).
+Charts render_charts(const std::vector<ChartScenario>& scenarios,
+                     const std::vector<core::Comparison>& comparisons);
+
+/// The report's style sheet (engine/report/report.css), for pages that show
+/// render_charts' sections.
+const char* style_sheet();
 
 }  // namespace sectorsim::report

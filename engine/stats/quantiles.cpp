@@ -57,7 +57,7 @@ constexpr std::size_t BIN_BLOCK = 256;
 bool order_statistics(const double* x, std::size_t n, const std::vector<std::size_t>& ranks,
                       const Extremes* known, double* out) {
   constexpr std::size_t BINS = HIST_BINS;
-  if (n < 4 * BINS) return false;
+  if (n < BINS) return false;
   double lo = x[0], hi = x[0];
   if (known) {
     lo = known->min;
@@ -153,11 +153,18 @@ void quantiles_type7(const double* x, std::size_t n, const double* probs, int n_
       std::fill(out, out + n_probs, std::numeric_limits<double>::quiet_NaN());
       return;
     }
+    // Ranks come in pairs (lo, lo + 1) of increasing lo: each lo is selected
+    // above the last selection, and lo + 1 is the least value above lo.
     scratch.assign(x, x + n);
-    for (std::size_t r = 0; r < ranks.size(); ++r) {
-      const auto at = scratch.begin() + static_cast<std::ptrdiff_t>(ranks[r]);
-      std::nth_element(scratch.begin(), at, scratch.end());
+    std::size_t from = 0;
+    for (std::size_t r = 0; r < ranks.size(); r += 2) {
+      const std::size_t lo = ranks[r];
+      if (lo < from) from = 0;
+      const auto at = scratch.begin() + static_cast<std::ptrdiff_t>(lo);
+      std::nth_element(scratch.begin() + static_cast<std::ptrdiff_t>(from), at, scratch.end());
       stats[r] = *at;
+      stats[r + 1] = ranks[r + 1] == lo ? *at : *std::min_element(at + 1, scratch.end());
+      from = lo + 1;
     }
   }
   for (int i = 0; i < n_probs; ++i) {

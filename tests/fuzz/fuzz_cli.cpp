@@ -20,7 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli_decision.hpp"
 #include "apps/cli_options.hpp"
+#include "apps/cli_sensitivity.hpp"
+#include "apps/serve_options.hpp"
 #include "engine/run/errors.hpp"
 #include "engine/run/preflight.hpp"
 
@@ -81,6 +84,26 @@ void command(const std::string& name, const std::vector<std::string>& args,
     (void)vm["recipe"].as<std::string>();
     if (vm.count("output")) (void)vm["output"].as<std::string>();
     if (vm.count("through")) (void)vm["through"].as<int>();
+  } else if (name == "sensitivity") {
+    (void)vm["scenario"].as<std::string>();
+    (void)cli::sensitivity_options(vm);
+    if (vm.count("against")) (void)vm["against"].as<std::string>();
+    if (vm.count("file")) (void)vm["file"].as<std::string>();
+    if (vm.count("csv")) (void)vm["csv"].as<std::string>();
+  } else if (name == "discover") {
+    (void)vm["scenario"].as<std::string>();
+    (void)cli::discover_options(vm);
+    if (vm.count("output")) (void)vm["output"].as<std::string>();
+    if (vm.count("csv")) (void)vm["csv"].as<std::string>();
+  } else if (name == "optimise") {
+    (void)vm["scenario"].as<std::string>();
+    (void)cli::optimise_options(vm);
+    if (vm.count("against")) (void)vm["against"].as<std::string>();
+    if (vm.count("output")) (void)vm["output"].as<std::string>();
+  } else if (name == "serve") {
+    (void)vm["scenarios"].as<std::vector<std::string>>();
+    (void)cli::serve_settings(vm);
+    if (vm.count("baseline")) (void)vm["baseline"].as<std::string>();
   } else {  // report
     (void)vm["file"].as<std::string>();
     if (vm.count("output")) (void)vm["output"].as<std::string>();
