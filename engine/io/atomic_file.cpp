@@ -6,8 +6,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "engine/io/format.hpp"
+#include "engine/io/h5_file.hpp"
 #include "engine/io/output_target.hpp"
 
 namespace sectorsim::io {
@@ -51,6 +54,44 @@ void write_file_atomically(const std::string& path, std::string_view content, bo
   if (!failure.empty()) {
     std::remove(temp.c_str());
     throw IoError(path + ": " + failure);
+  }
+}
+
+void write_h5_atomically(const std::string& path, const std::vector<std::string>& inputs,
+                         bool overwrite, const std::function<void(h5::File&)>& contents) {
+  namespace fs = std::filesystem;
+  check_output_target(path, inputs, overwrite);
+  const std::string temp = temporary_path(path, ::getpid());
+  try {
+    h5::File f = h5::File::create(temp);
+    try {
+      contents(f);
+      f.flush();
+      f.close();
+    } catch (...) {
+      f.discard();
+      throw;
+    }
+    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      const int error = errno;
+      if (fd >= 0) ::close(fd);
+      throw IoError(temp + ": fsync failed (" + std::strerror(error) + ")");
+    }
+    ::close(fd);
+    check_output_target(path, inputs, overwrite, false);
+    if (std::rename(temp.c_str(), path.c_str()) != 0)
+      throw IoError(path + ": cannot rename " + temp + " to it (" + errno_text() + ")");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temp, ignored);
+    throw;
+  }
+  const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
 }
 

@@ -1,9 +1,13 @@
 // Whole-file writes that never leave a part: the report's HTML, the CSV
-// tables. Covered by tests/test_io_compare.cpp (IoCsv.*).
+// tables, the sensitivity and discovery files. Covered by
+// tests/test_io_compare.cpp (IoCsv.*), tests/test_sensitivity.cpp and
+// tests/test_prim.cpp (their files refused, then written whole).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sectorsim::io {
 
@@ -14,5 +18,17 @@ namespace sectorsim::io {
 /// writing and again before the rename; IoError on any write error (the
 /// temporary file is then removed).
 void write_file_atomically(const std::string& path, std::string_view content, bool overwrite);
+
+namespace h5 {
+class File;
+}
+
+/// An HDF5 file written the same way: `contents` fills a file created at the
+/// temporary path, which is then flushed, closed, fsynced, checked again and
+/// renamed over `path`, and its directory fsynced. `inputs` are the files the
+/// output may not replace (check_output_target). On any error the temporary
+/// file is removed and `path` left as it was.
+void write_h5_atomically(const std::string& path, const std::vector<std::string>& inputs,
+                         bool overwrite, const std::function<void(h5::File&)>& contents);
 
 }  // namespace sectorsim::io

@@ -14,6 +14,7 @@
 
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/csv.hpp"
+#include "engine/io/file_header.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/output_target.hpp"
@@ -25,15 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32] = {};
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 template <class T>
 void write_vector(const h5::Group& g, const std::string& name, const std::vector<T>& v,
                   const char* units) {
@@ -43,12 +35,7 @@ void write_vector(const h5::Group& g, const std::string& name, const std::vector
 }
 
 void write_contents(const h5::File& f, const core::Discovery& d, const std::string& command_line) {
-  f.set_attribute("filetype", DISCOVERY_FILETYPE);
-  f.set_attribute("format_version",
-                  std::to_string(FORMAT_MAJOR) + "." + std::to_string(FORMAT_MINOR));
-  f.set_attribute("engine_version", core::ENGINE_VERSION);
-  f.set_attribute("created_utc", utc_now());
-  f.set_attribute("command_line", command_line);
+  write_file_header(f, DISCOVERY_FILETYPE, command_line);
   f.set_attribute("seed", d.seed);
   const h5::Group top = f.create_group("discover");
   const h5::Group g = top.create_group(d.target);
@@ -142,39 +129,8 @@ void write_discovery_file(const std::string& path, const core::Discovery& d,
                           const std::vector<std::string>& inputs, bool overwrite,
                           const std::string& command_line) {
   if (path.empty()) throw IoError("discovery file: empty path");
-  check_output_target(path, inputs, overwrite);
-  const std::string temp = temporary_path(path, ::getpid());
-  try {
-    h5::File f = h5::File::create(temp);
-    try {
-      write_contents(f, d, command_line);
-      f.flush();
-      f.close();
-    } catch (...) {
-      f.discard();
-      throw;
-    }
-    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      const int error = errno;
-      if (fd >= 0) ::close(fd);
-      throw IoError(temp + ": fsync failed (" + std::strerror(error) + ")");
-    }
-    ::close(fd);
-    check_output_target(path, inputs, overwrite, false);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw IoError(path + ": cannot rename " + temp + " to it (" + std::strerror(errno) + ")");
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw;
-  }
-  const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  write_h5_atomically(path, inputs, overwrite,
+                      [&](h5::File& f) { write_contents(f, d, command_line); });
 }
 
 void write_discovery_csv(const std::string& dir, const core::Discovery& d,

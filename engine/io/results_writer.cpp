@@ -19,6 +19,7 @@
 
 #include "engine/io/comparison_io.hpp"
 #include "engine/io/conditioning_io.hpp"
+#include "engine/io/file_header.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/output_target.hpp"
 #include "engine/io/sha256.hpp"
@@ -33,15 +34,6 @@ namespace {
 /// Path datasets are chunked by this many draws (fewer when a draw is large).
 constexpr hsize_t PATH_CHUNK_DRAWS = 4096;
 constexpr hsize_t PATH_CHUNK_MAX_BYTES = hsize_t{8} << 20;
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32] = {};
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 std::string errno_text(int error) {
   return std::strerror(error);

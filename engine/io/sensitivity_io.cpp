@@ -15,6 +15,7 @@
 
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/csv.hpp"
+#include "engine/io/file_header.hpp"
 #include "engine/io/format.hpp"
 #include "engine/io/h5_file.hpp"
 #include "engine/io/output_target.hpp"
@@ -28,15 +29,6 @@ namespace {
 
 /// The file type of a sensitivity file's root attribute `filetype`.
 constexpr const char* SENSITIVITY_FILETYPE = "sectorsim-sensitivity";
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32] = {};
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 void write_doubles(const h5::Group& g, const std::string& name, const std::vector<double>& v) {
   g.create_dataset<double>(name, {v.size()}).write(std::span<const double>(v));
@@ -75,12 +67,7 @@ void write_factors(const h5::Group& g, const std::vector<core::FactorIndices>& f
 
 void write_contents(const h5::File& f, const core::SensitivityResult& r,
                     const std::string& command_line) {
-  f.set_attribute("filetype", SENSITIVITY_FILETYPE);
-  f.set_attribute("format_version",
-                  std::to_string(FORMAT_MAJOR) + "." + std::to_string(FORMAT_MINOR));
-  f.set_attribute("engine_version", core::ENGINE_VERSION);
-  f.set_attribute("created_utc", utc_now());
-  f.set_attribute("command_line", command_line);
+  write_file_header(f, SENSITIVITY_FILETYPE, command_line);
   f.set_attribute("seed", r.seed);
   const h5::Group s = f.create_group("sensitivity");
   s.set_attribute("method", core::method_name(r.method));
@@ -167,39 +154,8 @@ void write_sensitivity_file(const std::string& path, const core::SensitivityResu
                             const std::vector<std::string>& inputs, bool overwrite,
                             const std::string& command_line) {
   if (path.empty()) throw IoError("sensitivity file: empty path");
-  check_output_target(path, inputs, overwrite);
-  const std::string temp = temporary_path(path, ::getpid());
-  try {
-    h5::File f = h5::File::create(temp);
-    try {
-      write_contents(f, result, command_line);
-      f.flush();
-      f.close();
-    } catch (...) {
-      f.discard();
-      throw;
-    }
-    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      const int error = errno;
-      if (fd >= 0) ::close(fd);
-      throw IoError(temp + ": fsync failed (" + std::strerror(error) + ")");
-    }
-    ::close(fd);
-    check_output_target(path, inputs, overwrite, false);
-    if (std::rename(temp.c_str(), path.c_str()) != 0)
-      throw IoError(path + ": cannot rename " + temp + " to it (" + std::strerror(errno) + ")");
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temp, ignored);
-    throw;
-  }
-  const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : ".";
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
+  write_h5_atomically(path, inputs, overwrite,
+                      [&](h5::File& f) { write_contents(f, result, command_line); });
 }
 
 std::string sensitivity_csv_name(const std::string& id) {
