@@ -1,6 +1,6 @@
-// Latency of `sectorsim serve` answering a lever change (issue #18: under
-// 100 ms at the 95th percentile, 10,000 draws, baseline and mix, on the
-// 2-core machine). Calls the server's handler (engine/serve/simulator.hpp)
+// Latency of `sectorsim serve` answering a lever change (the bound set for
+// it and the figures measured are in docs/performance.md, "What-if
+// server"). Calls the server's handler (engine/serve/simulator.hpp)
 // directly, as POST /api/simulate does, and then the same requests over a
 // real socket to a server started in-process, each request moving the land
 // schedule and the fund allocation to new values so that no answer is a

@@ -538,11 +538,12 @@ OptimiseResult optimise(const core::ScenarioSpec& spec, const core::ScenarioSpec
     std::size_t ns;
     std::size_t sector;
     double bound;
+    double sign;  // +1: the sector's share at most `bound`; -1: at least
   };
   std::vector<GroupRef> refs;
   refs.reserve(p.groups.size() * (1 + 2 * p.ns));
   for (const Group& g : p.groups) {
-    refs.push_back({&g, p.ns, 0, 0});
+    refs.push_back({&g, p.ns, 0, 0, 1});
     opt.add_equality_constraint(
         [](const std::vector<double>& x, std::vector<double>&, void* data) {
           const auto& r = *static_cast<const GroupRef*>(data);
@@ -553,30 +554,22 @@ OptimiseResult optimise(const core::ScenarioSpec& spec, const core::ScenarioSpec
         },
         &refs.back(), 1e-10);
     if (!g.by_sector) continue;
+    // A sector's share over the group's years, within [lo, hi]: sign * (share - bound) <= 0.
+    const auto share_bound = [](const std::vector<double>& x, std::vector<double>&, void* data) {
+      const auto& r = *static_cast<const GroupRef*>(data);
+      double v = 0;
+      for (std::size_t k = r.sector; k < r.g->count; k += r.ns)
+        v += x[r.g->first + k];
+      return r.sign * (v - r.bound);
+    };
     for (std::size_t s = 0; s < p.ns; ++s) {
       if (hi < 1) {
-        refs.push_back({&g, p.ns, s, hi});
-        opt.add_inequality_constraint(
-            [](const std::vector<double>& x, std::vector<double>&, void* data) {
-              const auto& r = *static_cast<const GroupRef*>(data);
-              double v = 0;
-              for (std::size_t k = r.sector; k < r.g->count; k += r.ns)
-                v += x[r.g->first + k];
-              return v - r.bound;
-            },
-            &refs.back(), 1e-10);
+        refs.push_back({&g, p.ns, s, hi, 1});
+        opt.add_inequality_constraint(share_bound, &refs.back(), 1e-10);
       }
       if (lo > 0) {
-        refs.push_back({&g, p.ns, s, lo});
-        opt.add_inequality_constraint(
-            [](const std::vector<double>& x, std::vector<double>&, void* data) {
-              const auto& r = *static_cast<const GroupRef*>(data);
-              double v = 0;
-              for (std::size_t k = r.sector; k < r.g->count; k += r.ns)
-                v += x[r.g->first + k];
-              return r.bound - v;
-            },
-            &refs.back(), 1e-10);
+        refs.push_back({&g, p.ns, s, lo, -1});
+        opt.add_inequality_constraint(share_bound, &refs.back(), 1e-10);
       }
     }
   }
