@@ -10,6 +10,7 @@
 
 #include "engine/config/lever_overlay.hpp"
 #include "engine/config/scenario_loader.hpp"
+#include "engine/exec/runner.hpp"
 #include "engine/io/atomic_file.hpp"
 #include "engine/io/discover_io.hpp"
 #include "engine/io/output_target.hpp"
@@ -102,15 +103,11 @@ CommandOptions optimise_command() {
   c.options.add_options()("help,h", "show this help")(
       "objective", po::value<std::string>(), "prob:TARGET, mean:SERIES@YEAR or bcr (required)")(
       "budget", po::value<std::string>(), "the funds' total, 亿元 (default: the scenario's)")(
-      "levers", po::value<std::string>()->default_value("funds"),
-      "levers to choose, comma-separated: funds, space, land")(
+      "levers", po::value<std::string>(),
+      "levers to choose, comma-separated (default: the scenario's optimise.levers, else funds)")(
       "against", po::value<std::string>(), "baseline scenario of a bcr objective")(
       "fresh-draws", po::value<std::string>(), "draws of the check (default: --draws)")(
       "fresh-seed", po::value<std::string>(), "seed of the check (default: the seed + 1)")(
-      "min-sector-share", po::value<std::string>()->default_value("0"),
-      "each sector's least share of the funds, in [0, 1]")(
-      "max-sector-share", po::value<std::string>()->default_value("1"),
-      "each sector's largest share of the funds, in [0, 1]")(
       "max-evaluations", po::value<int>()->default_value(400),
       "objective evaluations of the search, 1..100000")(
       "output,o", po::value<std::string>(),
@@ -122,7 +119,6 @@ CommandOptions optimise_command() {
       "usage: sectorsim optimise SCENARIO.yaml --objective prob:ID|mean:SERIES@YEAR|bcr\n"
       "                          [--budget B] [--levers funds,space,land] [--against BASE.yaml]\n"
       "                          [--draws N] [--fresh-draws M] [--seed S] [--fresh-seed S2]\n"
-      "                          [--min-sector-share A] [--max-sector-share B]\n"
       "                          [--max-evaluations E] [--threads T] [-o OPTIMUM.yaml] "
       "[--overwrite]";
   return c;
@@ -166,13 +162,14 @@ analysis::OptimiseOptions optimise_options(const po::variables_map& vm) {
     if (!(*o.budget > 0))
       throw run::InputError("--budget must be > 0 (got " + vm["budget"].as<std::string>() + ")");
   }
-  o.levers.clear();
-  std::stringstream levers(vm["levers"].as<std::string>());
-  for (std::string key; std::getline(levers, key, ',');)
-    o.levers.push_back(key);
-  if (o.levers.empty()) throw run::InputError("--levers: name at least one lever");
-  o.min_sector_share = number_option(vm, "min-sector-share");
-  o.max_sector_share = number_option(vm, "max-sector-share");
+  if (vm.count("levers")) {
+    std::vector<std::string> keys;
+    std::stringstream levers(vm["levers"].as<std::string>());
+    for (std::string key; std::getline(levers, key, ',');)
+      keys.push_back(key);
+    if (keys.empty()) throw run::InputError("--levers: name at least one lever");
+    o.levers = keys;
+  }
   if (vm.count("draws"))
     o.draws = whole_number("draws", vm["draws"].as<std::string>(), 1, std::uint64_t{1} << 30);
   if (vm.count("fresh-draws"))
@@ -240,6 +237,15 @@ void print_discovery(std::ostream& os, const core::Discovery& d, std::size_t row
   }
 }
 
+// "5%–40%", "at least 5%", "at most 40%", or "" for [0, 1].
+std::string share_bounds(const core::ShareBounds& b) {
+  const bool lo = b.min > 0, hi = b.max < 1;
+  if (lo && hi) return pct(b.min) + "–" + pct(b.max);
+  if (lo) return "at least " + pct(b.min);
+  if (hi) return "at most " + pct(b.max);
+  return "";
+}
+
 void print_optimum(std::ostream& os, const analysis::OptimiseResult& r,
                    const std::vector<std::string>& sector_ids) {
   const std::size_t ns = sector_ids.size();
@@ -252,18 +258,20 @@ void print_optimum(std::ostream& os, const analysis::OptimiseResult& r,
   for (std::size_t l = 0; l < r.optimum.size(); ++l) {
     const auto& opt = r.optimum[l];
     const auto& start = r.start[l];
+    const core::OptimiseLever& bounds = r.bounds[l];
     os << opt.key << " (total " << fmt("%.6g", opt.total()) << "):\n";
     if (opt.allocation.empty() && ns > 0 && opt.amounts.size() % ns == 0) {
       const std::size_t ny = opt.amounts.size() / ns;
-      os << "  sector                    own      optimum\n";
+      os << "  sector                    own      optimum  bounds (share)\n";
       for (std::size_t s = 0; s < ns; ++s) {
         double a = 0, b = 0;
         for (std::size_t y = 0; y < ny; ++y) {
           a += start.amounts[y * ns + s];
           b += opt.amounts[y * ns + s];
         }
-        char line[128];
-        std::snprintf(line, sizeof line, "  %-20s %9.4g %12.4g\n", sector_ids[s].c_str(), a, b);
+        char line[160];
+        std::snprintf(line, sizeof line, "  %-20s %9.4g %12.4g  %s\n", sector_ids[s].c_str(), a, b,
+                      s < bounds.sectors.size() ? share_bounds(bounds.sectors[s]).c_str() : "");
         os << line;
       }
       os << "  by year (after the base):";
@@ -282,6 +290,16 @@ void print_optimum(std::ostream& os, const analysis::OptimiseResult& r,
         os << " " << fmt("%.4g", start.amounts[y]) << " -> " << fmt("%.4g", opt.amounts[y]) << ";";
       os << "\n";
     }
+    if (bounds.first_year > 1)
+      os << "  chosen from " << r.base_year + static_cast<int>(bounds.first_year)
+         << "; the years before keep their amounts\n";
+    std::string years;
+    for (std::size_t y = bounds.first_year; y < bounds.years.size(); ++y) {
+      const std::string b = share_bounds(bounds.years[y]);
+      if (!b.empty())
+        years += " " + std::to_string(r.base_year + static_cast<int>(y)) + " " + b + ";";
+    }
+    if (!years.empty()) os << "  bounds on each year's share:" << years << "\n";
   }
   auto judged = [&](const analysis::Judged& j) {
     return fmt("%.6g", j.value) + (std::isfinite(j.se) ? " ± " + fmt("%.2g", j.se) : "");
@@ -344,14 +362,18 @@ int cmd_optimise(const std::vector<std::string>& args, const std::string& comman
     against = load(inputs.back(), o.threads);
   }
   io::check_output_target(out, inputs, overwrite);
+  core::keep_freed_memory();  // hundreds of short runs
   const analysis::OptimiseResult r = analysis::optimise(spec, against ? &*against : nullptr, o);
 
   config::LeverOverlay overlay;
   const fs::path out_dir = fs::absolute(out).parent_path();
   overlay.extends = fs::absolute(path).lexically_relative(out_dir).string();
   overlay.name = spec.name + "-optimum";
-  overlay.description = "The mix of " + vm["levers"].as<std::string>() + " that maximises " +
-                        r.objective.text + ", chosen by sectorsim optimise from " + spec.name;
+  std::string chosen;
+  for (const auto& b : r.bounds)
+    chosen += (chosen.empty() ? "" : ",") + b.key;
+  overlay.description = "The mix of " + chosen + " that maximises " + r.objective.text +
+                        ", chosen by sectorsim optimise from " + spec.name;
   std::ostringstream est;
   est << "Chosen by `" << command_line << "`: maximises " << r.objective.text
       << " by sample-average approximation on " << r.draws << " draws of seed " << r.seed << " ("

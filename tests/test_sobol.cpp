@@ -146,7 +146,7 @@ class IntegrandModel : public core::Model {
 
 TEST(SobolPoints, RunOfAModelWithTooManyDimensionsRefused) {
   const IntegrandModel model(
-      {{"x", Prior::uniform(0, 1), ""}}, core::SOBOL_MAX_DIMS,
+      {{"x", Prior::uniform(0, 1), "", "1"}}, core::SOBOL_MAX_DIMS,
       [](const double*, std::size_t, const double*, std::size_t) { return 0.0; });
   core::RunOptions opt;
   opt.draws = 16;
@@ -680,7 +680,7 @@ double product_integrand(const double* x, std::size_t np, const double* z, std::
 TEST(SobolConvergence, ClosedFormIntegrandRmseFallsFasterThanMonteCarlo) {
   std::vector<core::ParameterInfo> params;
   for (int j = 0; j < 8; ++j)
-    params.push_back({"x" + std::to_string(j), Prior::uniform(0, 1), ""});
+    params.push_back({"x" + std::to_string(j), Prior::uniform(0, 1), "", "1"});
   const IntegrandModel model(params, 8, product_integrand);
   const auto mc = convergence(model, 0, Sampler::MonteCarlo, 1.0, 2 * SEEDS, 10, 14);
   const auto sobol = convergence(model, 0, Sampler::Sobol, 1.0, 2 * SEEDS, 10, 14);

@@ -49,17 +49,6 @@ std::string number(double v) {
 
 // The unit of parameter `name` ("finance.tfp_growth" or "price_growth"):
 // its declaration's, matched by the name after the last sector prefix.
-std::string unit_of(const core::ModelDeclaration& decl, const std::string& name) {
-  for (const auto& p : decl.parameters) {
-    if (p.name == name) return p.unit;
-    if (name.size() > p.name.size() &&
-        name.compare(name.size() - p.name.size(), p.name.size(), p.name) == 0 &&
-        name[name.size() - p.name.size() - 1] == '.')
-      return p.unit;
-  }
-  return "";
-}
-
 void check_prim_options(const core::PrimOptions& o) {
   if (!(o.alpha > 0 && o.alpha < 0.5))
     throw run::InputError("--alpha must be in (0, 0.5) (got " + number(o.alpha) + ")");
@@ -97,6 +86,7 @@ core::Discovery discover(const core::ScenarioSpec& spec, const DiscoverOptions& 
   run::Execution ex;
   ex.threads = options.threads;
   ex.batch = options.batch;
+  ex.stop = options.stop;
   run::check_execution(ex);
 
   const auto model = models::make_model(spec);
@@ -127,20 +117,13 @@ core::Discovery discover(const core::ScenarioSpec& spec, const DiscoverOptions& 
     if (params[j].prior.is_fixed()) continue;
     free.push_back(j);
     d.inputs.push_back(params[j].name);
-    d.units.push_back(unit_of(model->declaration(), params[j].name));
+    d.units.push_back(params[j].unit);
   }
   if (free.empty())
     throw run::InputError(spec.name + ": every parameter is fixed: nothing to discover");
 
   if (options.stop && options.stop->load()) throw run::Interrupted("interrupted; nothing written");
-  core::RunOptions ro;
-  ro.draws = settings.draws;
-  ro.seed = settings.seed;
-  ro.sampler = settings.sampler;
-  ro.replicates = settings.replicates;
-  ro.threads = options.threads;
-  ro.batch = options.batch;
-  ro.stop = options.stop;
+  const core::RunOptions ro = run::runner_options(settings, ex);
   TargetValues values(resolved[0], settings.draws);
   const core::RunReport report = core::run_draws(*model, ro, {&values});
   if (report.interrupted) throw run::Interrupted("interrupted; nothing written");

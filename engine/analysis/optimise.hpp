@@ -43,13 +43,14 @@ Objective parse_objective(const std::string& text);
 
 struct OptimiseOptions {
   Objective objective;
-  /// The funds' total (亿元), kept exactly; unset: the scenario's own total.
+  /// The funds' total (亿元), kept exactly; unset: the scenario's
+  /// `optimise.levers.funds.total`, else its own total.
   std::optional<double> budget;
-  /// The levers chosen ("funds", "space", "land"); the others keep the scenario's values.
-  std::vector<std::string> levers{"funds"};
-  /// Each sector's share of the funds' total over all years, [min, max].
-  double min_sector_share = 0;
-  double max_sector_share = 1;
+  /// The levers chosen ("funds", "space", "land"); the others keep the
+  /// scenario's values. Unset: those under the scenario's `optimise.levers`,
+  /// else funds. A chosen lever's bounds are the scenario's (`optimise:`,
+  /// docs/decision.md); one it does not bound has none beyond its total.
+  std::optional<std::vector<std::string>> levers;
   std::optional<std::uint64_t> draws;        ///< of the search; unset: the scenario's run.draws
   std::optional<std::uint64_t> seed;         ///< of the search; unset: the scenario's run.seed
   std::optional<std::uint64_t> fresh_draws;  ///< unset: the search's draws
@@ -72,9 +73,12 @@ struct OptimiseResult {
   Objective objective;
   std::string unit;  ///< of the objective's value
   double budget = 0;
+  int base_year = 0;                        ///< of the scenario: year index y is base_year + y
   std::vector<core::LeverSetting> start;    ///< the scenario's own mix (funds scaled to the budget)
   std::vector<core::LeverSetting> optimum;  ///< the mix found
-  std::uint64_t draws = 0, seed = 0;        ///< of the search
+  /// The chosen levers' totals and bounds in force, parallel to `optimum`.
+  std::vector<core::OptimiseLever> bounds;
+  std::uint64_t draws = 0, seed = 0;              ///< of the search
   std::uint64_t fresh_draws = 0, fresh_seed = 0;  ///< of the check
   int evaluations = 0;
   std::string algorithm;  ///< "NLopt COBYLA"
@@ -96,8 +100,8 @@ struct OptimiseResult {
 /// measured against (required for it, ignored otherwise). Throws
 /// run::InputError for an unknown target, series, year or lever ("--levers:
 /// the sector_growth model has no lever 'X' (its levers: funds, space,
-/// land)"), a budget that is not > 0, sector shares that admit no mix;
-/// std::invalid_argument where the model refuses a spec; run::Interrupted
+/// land)"), a budget that is not > 0; std::invalid_argument where the model
+/// refuses a spec; run::Interrupted
 /// when options.stop turns true.
 OptimiseResult optimise(const core::ScenarioSpec& spec, const core::ScenarioSpec* against,
                         const OptimiseOptions& options);

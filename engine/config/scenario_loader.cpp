@@ -81,8 +81,8 @@ class ScenarioBuilder {
         {"region", sectors, &ScenarioBuilder::read_region},
         {"sectors", sectors, &ScenarioBuilder::read_sectors},
     };
-    std::vector<std::string> keys = {"scenario", "model", "horizon",  "region",  "sectors",
-                                     "targets",  "run",   "backtest", "observed"};
+    std::vector<std::string> keys = {"scenario", "model", "horizon",  "region",   "sectors",
+                                     "targets",  "run",   "backtest", "observed", "optimise"};
     for (const auto& [key, required] : model->sections())
       keys.push_back(key);
     root_doc_ = r_.open_map(root_, "", keys, {}).value_or(Documentation{});
@@ -110,6 +110,9 @@ class ScenarioBuilder {
     }
     if (const ConfigNode* node = ValueReader::optional(root_, "observed")) {
       read_observed(*node, "observed", root_doc_);
+    }
+    if (const ConfigNode* node = ValueReader::optional(root_, "optimise")) {
+      read_optimise(*node, "optimise", root_doc_, model->declaration());
     }
     if (r_.has_errors()) throw ConfigError(r_.errors());
     spec_.model_block = core::ModelBlockValue(std::move(block));
@@ -512,6 +515,155 @@ class ScenarioBuilder {
       }
       obs.values.push_back(std::move(o));
     }
+  }
+
+  // optimise: {levers: {KEY: {total, sector_share, sectors, year_share, years}}}
+  // (docs/decision.md): what `sectorsim optimise` chooses, within which bounds.
+  void read_optimise(const ConfigNode& node, const std::string& path, const Documentation& outer,
+                     const core::ModelDeclaration& decl) {
+    const auto doc = r_.open_map(node, path, {"levers"}, outer);
+    if (!doc) return;
+    const ConfigNode* levers = r_.required(node, path, "levers");
+    if (!levers) return;
+    const std::string levers_at = child_path(path, "levers");
+    if (!levers->is_map()) {
+      r_.error(levers->pos(), levers_at, "expected a mapping, got " + levers->describe());
+      return;
+    }
+    const Documentation levers_doc = r_.documentation(*levers, *doc);
+    std::vector<std::string> keys;
+    for (const auto& l : decl.levers)
+      keys.push_back(l.key);
+    bool any = false;
+    for (const ConfigEntry& e : levers->entries()) {
+      if (ValueReader::is_reserved(e.key)) continue;
+      any = true;
+      const std::string at = child_path(levers_at, e.key);
+      const auto d = std::find(keys.begin(), keys.end(), e.key);
+      if (d == keys.end()) {
+        std::string message = "the " + decl.name + " model has no lever '" + e.key + "'";
+        const std::string guess =
+            e.key.size() <= MAX_ID_CHARS ? core::closest_match(e.key, keys) : "";
+        if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
+        std::string list;
+        for (const auto& k : keys)
+          list += (list.empty() ? "" : ", ") + k;
+        message += keys.empty() ? "; it has none" : "; its levers: " + list;
+        r_.error(e.key_pos, at, message);
+        continue;
+      }
+      const core::LeverDecl& lever = decl.levers[static_cast<std::size_t>(d - keys.begin())];
+      read_optimise_lever(e.value, at, levers_doc, lever);
+    }
+    if (!any) r_.error(levers->pos(), levers_at, "name at least one lever to choose");
+  }
+
+  void read_optimise_lever(const ConfigNode& node, const std::string& path,
+                           const Documentation& outer, const core::LeverDecl& lever) {
+    core::OptimiseLever o;
+    o.key = lever.key;
+    o.where = node.pos().str();
+    const bool by_sector = lever.shape == core::LeverShape::YearBySector;
+    const std::size_t ny = horizon_ok_ ? static_cast<std::size_t>(spec_.n_years()) : 0;
+    const std::size_t ns = spec_.sectors.size();
+    o.years.assign(ny, core::ShareBounds{});
+    if (ny > 0) o.years[0] = {0, 0};
+    if (by_sector) o.sectors.assign(ns, core::ShareBounds{});
+    // `key: ~` or `key: {}`: chosen, with no bounds beyond its total.
+    if (node.is_null()) {
+      spec_.optimise.levers.push_back(std::move(o));
+      return;
+    }
+    const auto doc = r_.open_map(
+        node, path, {"from", "total", "sector_share", "sectors", "year_share", "years"}, outer);
+    if (!doc) return;
+    if (const ConfigNode* from = ValueReader::optional(node, "from")) {
+      const auto year =
+          context().horizon_year(*from, child_path(path, "from"), spec_.base_year + 1);
+      if (!year) return;
+      o.first_year = static_cast<std::size_t>(*year - spec_.base_year);
+    }
+    if (ValueReader::optional(node, "total")) {
+      double total = 0;
+      context().read_quantity(node, path, "total", *doc, core::POSITIVE, &total);
+      o.total = total;
+    }
+    for (const char* key : {"sector_share", "sectors"}) {
+      if (!by_sector && ValueReader::optional(node, key)) {
+        r_.error(node.get(key)->pos(), child_path(path, key),
+                 "'" + lever.key +
+                     "' goes to sectors by its allocation, which optimise keeps; "
+                     "bound its years (year_share, years)");
+        return;
+      }
+    }
+    // Every sector's or year's bounds, then each one's own (a bound it does
+    // not give is the every-one bound). Bounds on years before `from` are
+    // read but unused: those years keep their amounts.
+    auto read_all = [&](const char* every, const char* each, std::vector<core::ShareBounds>& out,
+                        const ValueReader::KeyIndex& key_index, std::size_t first) -> bool {
+      core::ShareBounds all;
+      if (const ConfigNode* n = ValueReader::optional(node, every)) {
+        if (!read_share_bounds(*n, child_path(path, every), *doc, {0, 1}, &all)) return false;
+      }
+      for (std::size_t i = first; i < out.size(); ++i)
+        out[i] = all;
+      const ConfigNode* n = ValueReader::optional(node, each);
+      if (n == nullptr) return true;
+      const std::string each_at = child_path(path, each);
+      const Documentation each_doc = n->is_map() ? r_.documentation(*n, *doc) : *doc;
+      return r_.for_each_keyed(*n, each_at, key_index,
+                               [&](std::size_t index, const ConfigEntry& e, const std::string& at) {
+                                 if (index >= out.size()) return false;
+                                 return read_share_bounds(e.value, at, each_doc, all, &out[index]);
+                               });
+    };
+    if (by_sector && !read_all("sector_share", "sectors", o.sectors, context().sector_key(), 0))
+      return;
+    if (ny > 0 && !read_all("year_share", "years", o.years, context().year_key(spec_.base_year + 1),
+                            o.first_year))
+      return;
+    // Feasible: the least shares sum to at most 1 and the largest to at
+    // least 1, for the sectors and for the years (any such marginals are
+    // met together by their product).
+    auto check = [&](const std::vector<core::ShareBounds>& b, std::size_t first, const char* what) {
+      double lo = 0, hi = 0;
+      for (std::size_t i = first; i < b.size(); ++i) {
+        lo += b[i].min;
+        hi += b[i].max;
+      }
+      if (lo > 1 + 1e-9 || hi < 1 - 1e-9) {
+        r_.error(node.pos(), path,
+                 std::string("the ") + what + "' bounds admit no split of the total: their " +
+                     (lo > 1 + 1e-9 ? "least shares sum to " + format_number(lo) + ", above 1"
+                                    : "largest shares sum to " + format_number(hi) + ", below 1"));
+        return false;
+      }
+      return true;
+    };
+    if (by_sector && !check(o.sectors, 0, "sectors")) return;
+    if (ny > 0 && !check(o.years, o.first_year, "years")) return;
+    spec_.optimise.levers.push_back(std::move(o));
+  }
+
+  // {min, max}: shares of a lever's total in [0, 1], min <= max; a bound not
+  // given keeps `inherit`'s.
+  bool read_share_bounds(const ConfigNode& node, const std::string& path,
+                         const Documentation& outer, core::ShareBounds inherit,
+                         core::ShareBounds* out) {
+    const auto doc = r_.open_map(node, path, {"min", "max"}, outer);
+    if (!doc) return false;
+    const std::size_t before = r_.errors().size();
+    context().read_optional_quantity(node, path, "min", *doc, core::UNIT_INTERVAL, &inherit.min);
+    context().read_optional_quantity(node, path, "max", *doc, core::UNIT_INTERVAL, &inherit.max);
+    if (r_.errors().size() != before) return false;
+    if (inherit.min > inherit.max) {
+      r_.error(node.pos(), path,
+               "min " + format_number(inherit.min) + " is above max " + format_number(inherit.max));
+      return false;
+    }
+    *out = inherit;
+    return true;
   }
 
   void read_indicator(const ConfigNode& node, const std::string& path, std::string* out) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <thread>
 
+#include <malloc.h>
+
 namespace sectorsim::core {
 
 UniformSource make_source(const Model& model, const RunOptions& options) {
@@ -47,6 +49,12 @@ void draw_inputs(const Model& model, const UniformSource& source, std::uint64_t 
 std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes) {
   const std::uint64_t fit = WINDOW_BYTES / std::max<std::uint64_t>(1, chunk_bytes);
   return std::max(computing + 2, std::min(4 * computing, fit));
+}
+
+void keep_freed_memory() {
+  // Allocations below 1 GiB come from the heap, which is never trimmed.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, -1);
 }
 
 std::uint64_t threads_at_once(int threads) {

@@ -72,6 +72,14 @@ std::uint64_t reorder_window(std::uint64_t computing, std::uint64_t chunk_bytes)
 /// cores can fill; results never depend on it.
 std::uint64_t threads_at_once(int threads);
 
+/// For a process that makes many short runs one after another (`sectorsim
+/// optimise`, `sectorsim serve`): glibc's malloc keeps the memory a run
+/// frees for the next, instead of mapping each run's chunk buffers afresh
+/// and returning them at its end, so that a run does not spend its time on
+/// page faults. The largest run's memory stays held. Results never depend
+/// on it (docs/performance.md).
+void keep_freed_memory();
+
 /// The draws per chunk of a run: options.chunk_draws, or
 /// chunk_draws_for(the model's cells) when that is 0.
 std::uint64_t chunk_draws_of(const Model& model, const RunOptions& options);

@@ -22,7 +22,7 @@ StackedModel::StackedModel(std::vector<const Model*> members) : members_(std::mo
     cells += m->layout().n_cells();
   }
   for (const auto& p : first.parameters())
-    uniforms_.push_back({p.name, Prior::uniform(0, 1), p.block});
+    uniforms_.push_back({p.name, Prior::uniform(0, 1), p.block, "1"});
   // The stacked layout repeats the members' series; only n_cells and the
   // member views are used.
   for (std::size_t k = 0; k < members_.size(); ++k) {

@@ -15,12 +15,6 @@ namespace sectorsim::report {
 
 namespace {
 
-std::string fixed(double v, int decimals) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string percent_label(double v, int decimals) {
   return fixed(100 * v, std::max(0, decimals - 2)) + "%";
 }

@@ -16,12 +16,6 @@ namespace sectorsim::report {
 
 namespace {
 
-std::string fixed(double v, int decimals) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string tick_label(double v, int decimals) {
   return fixed(v, decimals);
 }

@@ -242,4 +242,25 @@ void whisker(Svg& svg, double x0, double x1, double y, std::string_view cls) {
   svg.line(x1, y - 4, x1, y + 4, cls);
 }
 
+std::string fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "n/a" : (v > 0 ? "∞" : "−∞");
+  char buffer[64];
+  if (std::fabs(v) >= 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%.3g", v);
+    return buffer;
+  }
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, std::fabs(v));
+  std::string digits = buffer;
+  const std::size_t point = std::min(digits.find('.'), digits.size());
+  for (std::size_t i = point; i > 3; i -= 3)
+    digits.insert(i - 3, ",");
+  const bool negative = v < 0 && digits.find_first_not_of("0.,") != std::string::npos;
+  return (negative ? "−" : "") + digits;
+}
+
+std::string signed_fixed(double v, int decimals) {
+  const std::string text = fixed(v, decimals);
+  return (v >= 0 && std::isfinite(v) ? "+" : "") + text;
+}
+
 }  // namespace sectorsim::report

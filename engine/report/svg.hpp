@@ -19,6 +19,12 @@ std::string escape(std::string_view text);
 /// A coordinate in user units, one decimal: "12.3".
 std::string coord(double v);
 
+/// A number for the reader: fixed decimals, thousands separated, a true
+/// minus sign ("1,234.5", "−0.25"); "n/a" for NaN, "∞" and "−∞".
+std::string fixed(double v, int decimals);
+/// fixed() with a "+" before a positive value or zero.
+std::string signed_fixed(double v, int decimals);
+
 /// Rough rendered width in px of `text` in a sans-serif font of `size` px:
 /// ideographs are square, other characters about 0.58 em.
 double text_width(std::string_view text, double size);

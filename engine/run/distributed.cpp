@@ -4,7 +4,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "engine/run/internal.hpp"
 #include "models/registry.hpp"
 
 namespace sectorsim::run {
@@ -52,7 +51,7 @@ bool run_share(const core::ScenarioSpec& spec, ProcessGroup& processes,
   std::vector<std::uint64_t> words(DistributedSettings::WORDS);
   processes.broadcast(words);
   const DistributedSettings settings = DistributedSettings::decode(words);
-  core::RunOptions ro = detail::runner_options(settings.run, execution);
+  core::RunOptions ro = runner_options(settings.run, execution);
   ro.first_draw = settings.first_draw;
   const auto exchange = processes.exchange();
   ro.exchange = exchange.get();

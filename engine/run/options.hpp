@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "engine/exec/runner.hpp"
 #include "engine/run/preflight.hpp"
 #include "engine/sampling/sampler.hpp"
 #include "engine/spec/scenario_spec.hpp"
@@ -68,6 +69,11 @@ struct Execution {
 
 /// Throws InputError where threads or batch are out of range.
 void check_execution(const Execution& execution);
+
+/// The runner's options for run settings and an execution (no exchange):
+/// for callers that run draws themselves (sensitivity, discovery,
+/// optimisation) as run_scenario does.
+core::RunOptions runner_options(const core::RunSettings& run, const Execution& execution);
 
 /// Throws InputError where a gzip level is outside [1, 9]; the command line
 /// calls it before reading the scenario, run_scenario again for any caller.

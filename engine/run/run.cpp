@@ -18,7 +18,6 @@
 #include "engine/io/results_writer.hpp"
 #include "engine/run/distributed.hpp"
 #include "engine/run/health.hpp"
-#include "engine/run/internal.hpp"
 #include "engine/spec/version.hpp"
 #include "engine/stats/replicates.hpp"
 #include "engine/stats/summary.hpp"
@@ -66,8 +65,6 @@ void check_gzip_level(int level) {
   if (level < 1 || level > 9) throw InputError("--gzip must be in [1, 9]");
 }
 
-namespace detail {
-
 core::RunOptions runner_options(const core::RunSettings& run, const Execution& execution) {
   core::RunOptions ro;
   ro.draws = run.draws;
@@ -80,8 +77,6 @@ core::RunOptions runner_options(const core::RunSettings& run, const Execution& e
   ro.progress = execution.progress;
   return ro;
 }
-
-}  // namespace detail
 
 namespace {
 
@@ -395,7 +390,7 @@ RunOutcome run_one(core::ScenarioSpec spec, const RunOptions& options, ResumePla
   }
   saved = core::SummaryState();  // restored: free its copy of the values
 
-  core::RunOptions ro = detail::runner_options(spec.run, exec);
+  core::RunOptions ro = runner_options(spec.run, exec);
   ro.first_draw = first_draw;
   ro.chunk_draws = chunk;
   std::unique_ptr<core::ChunkExchange> exchange;
@@ -682,7 +677,7 @@ CompareOutcome compare_scenarios(const std::vector<core::ScenarioSpec>& specs_in
       p->limit_kept_bytes(budget);
   }
 
-  core::RunOptions ro = detail::runner_options(run, exec);
+  core::RunOptions ro = runner_options(run, exec);
   ro.chunk_draws = chunk;
   stop_if_asked(exec);
   if (exec.on_start) exec.on_start();

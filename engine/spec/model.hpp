@@ -101,6 +101,9 @@ struct ParameterInfo {
   Prior prior;
   /// Its declaration's block (ParameterDecl::block); empty: its own name.
   std::string block;
+  /// Its unit (ParameterDecl::unit, or the model's own for a parameter it
+  /// adds beyond its declarations); empty: unknown.
+  std::string unit;
 };
 
 /// Inputs of one batch of draws: params[j * stride + lane] are parameter

@@ -136,6 +136,37 @@ struct ObservedSpec {
   bool empty() const { return values.empty(); }
 };
 
+/// The least and largest share of a lever's total a part of it may take.
+struct ShareBounds {
+  double min = 0;
+  double max = 1;
+};
+
+/// A lever `sectorsim optimise` chooses (`optimise.levers.<key>`,
+/// docs/decision.md): its total, and bounds on each sector's and each year's
+/// share of that total.
+struct OptimiseLever {
+  std::string key;  ///< a lever the model declares: "funds"
+  /// The lever's total over years and sectors, kept exactly; unset: the scenario's own.
+  std::optional<double> total;
+  /// [sector]: each sector's share over all years (levers spent by sector);
+  /// empty for a lever split across sectors by its allocation.
+  std::vector<ShareBounds> sectors;
+  /// [year index]: each year's share (index 0, the base year, takes nothing).
+  std::vector<ShareBounds> years;
+  /// The first year index chosen (`from:`, default 1, the year after the
+  /// base): earlier years keep the scenario's amounts, and the total and
+  /// shares are those of the years from it on.
+  std::size_t first_year = 1;
+  std::string where;  ///< file:line:col of its entry
+};
+
+/// What `sectorsim optimise` may choose (`optimise:`); empty without the block.
+struct OptimiseSpec {
+  std::vector<OptimiseLever> levers;
+  bool empty() const { return levers.empty(); }
+};
+
 /// A complete scenario.
 struct ScenarioSpec {
   std::string name;  ///< short identifier, used as the HDF5 group name
@@ -160,6 +191,8 @@ struct ScenarioSpec {
   std::vector<BacktestObservation> backtest;
   /// Published values the run is conditioned on (`observed:`), if any.
   ObservedSpec observed;
+  /// The levers `sectorsim optimise` chooses and their bounds (`optimise:`), if any.
+  OptimiseSpec optimise;
   std::vector<SourceFile> files;  ///< files[0] is the scenario, then its bases
   std::vector<Provenance> provenance;
 

@@ -31,7 +31,8 @@ IshigamiModel::IshigamiModel(const core::ScenarioSpec& spec) : n_years_(spec.n_y
   b_ = block.b;
   const auto& decl = ishigami_declaration();
   for (std::size_t i = 0; i < 3; ++i)
-    params_.push_back({decl.parameters[i].name, block.inputs[i], decl.parameters[i].block});
+    params_.push_back({decl.parameters[i].name, block.inputs[i], decl.parameters[i].block,
+                       decl.parameters[i].unit});
   layout_ = core::CellLayout(decl.series, n_years_, 0);
 }
 

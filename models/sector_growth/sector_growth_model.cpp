@@ -270,7 +270,7 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     const std::string& id = spec.sectors[i].id;
     for (int p = 0; p < N_SECTOR_PARAMS; ++p) {
       const auto& pd = decl.parameters[static_cast<std::size_t>(p)];
-      params_.push_back({id + "." + pd.name, sector_param(sec.params, p), pd.block});
+      params_.push_back({id + "." + pd.name, sector_param(sec.params, p), pd.block, pd.unit});
     }
     require(sec.base_va > 0, "base value added of '" + id + "' must be > 0");
     require(sec.base_space > 0, "base floor space of '" + id + "' must be > 0");
@@ -282,7 +282,7 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
   }
   for (int g = 0; g < N_GLOBAL_PARAMS; ++g) {
     const auto& pd = decl.parameters[static_cast<std::size_t>(N_SECTOR_PARAMS + g)];
-    params_.push_back({pd.name, global_param(sg.globals, g), pd.block});
+    params_.push_back({pd.name, global_param(sg.globals, g), pd.block, pd.unit});
   }
   // The modern/producer weights: a value or a prior, from the flags where
   // the scenario gives none, 0 for a sector outside services.
@@ -296,14 +296,15 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
             "modern_producer_weight of '" + id + "' not in [0, 1]");
     weights_fixed_ = weights_fixed_ && weight.is_fixed();
     modern_producer_.push_back(weight.mean());
-    params_.push_back({id + ".modern_producer_weight", weight, "classification"});
+    params_.push_back({id + ".modern_producer_weight", weight, "classification", "1"});
   }
   // The count kinds' parameters, after the weights.
   for (const CountKind& kind : sg.counts) {
     const Prior* priors[N_COUNT_PARAMS] = {&kind.entry_rate, &kind.exit_rate, &kind.fund_effect,
                                            &kind.space_effect};
     for (int p = 0; p < N_COUNT_PARAMS; ++p)
-      params_.push_back({kind.id + "." + COUNT_PARAM_NAMES[p], *priors[p], "counts"});
+      params_.push_back(
+          {kind.id + "." + COUNT_PARAM_NAMES[p], *priors[p], "counts", COUNT_PARAM_UNITS[p]});
     require(kind.base >= 0 && kind.base == std::floor(kind.base),
             "the base count of '" + kind.id + "' must be a whole number >= 0");
     require(kind.driven_by.size() == ns, "count '" + kind.id + "' needs one flag per sector");
@@ -318,7 +319,7 @@ SectorGrowthModel::SectorGrowthModel(const core::ScenarioSpec& spec)
     if (!*scales[k]) continue;
     require((*scales[k])->quantile(0.0) >= 0, std::string(lever_names[k]) + " must be >= 0");
     scale_param_[k] = static_cast<int>(params_.size());
-    params_.push_back({lever_names[k], **scales[k], "levers"});
+    params_.push_back({lever_names[k], **scales[k], "levers", "1"});
   }
   require(!(sg.demand.enabled && sg.levers.fund_scale),
           "the demand term cannot be used with a fund scale");

@@ -144,6 +144,10 @@ struct CountKind {
 inline constexpr int N_COUNT_PARAMS = 4;
 inline constexpr const char* COUNT_PARAM_NAMES[N_COUNT_PARAMS] = {"entry_rate", "exit_rate",
                                                                   "fund_effect", "space_effect"};
+/// Their units: entries a year; the share of the stock leaving a year; the
+/// entry rate's relative rise per 亿元 of funds and per 万㎡ of space.
+inline constexpr const char* COUNT_PARAM_UNITS[N_COUNT_PARAMS] = {"1/yr", "1/yr", "1/亿元",
+                                                                  "1/万㎡"};
 /// The most kinds a scenario may count.
 inline constexpr std::size_t MAX_COUNT_KINDS = 32;
 
