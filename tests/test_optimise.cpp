@@ -42,14 +42,20 @@ double sector_total(const core::LeverSetting& funds, std::size_t ns, std::size_t
   return t;
 }
 
-OptimiseOptions software_va(int threads) {
+OptimiseOptions options(const std::string& objective, std::uint64_t draws, int evaluations,
+                        int threads) {
   OptimiseOptions o;
-  o.objective = parse_objective("mean:va.software_it@2025");
-  o.budget = 30;
-  o.draws = 200;
-  o.fresh_draws = 200;
-  o.max_evaluations = 400;
+  o.objective = parse_objective(objective);
+  o.draws = draws;
+  o.fresh_draws = draws;
+  o.max_evaluations = evaluations;
   o.threads = threads;
+  return o;
+}
+
+OptimiseOptions software_va(int threads) {
+  OptimiseOptions o = options("mean:va.software_it@2025", 200, 400, threads);
+  o.budget = 30;
   return o;
 }
 
@@ -336,13 +342,7 @@ TEST_F(OptimiseBounds, StrictProvenanceAsksForTheBoundsSource) {
 TEST(Optimise, BenefitCostRatioAgainstTheBaselineRisesWithinTheBounds) {
   const auto spec = models::load_scenario(PLAN);
   const auto baseline = models::load_scenario(LUOHU + "baseline.yaml");
-  OptimiseOptions o;
-  o.objective = parse_objective("bcr");
-  o.draws = 400;
-  o.fresh_draws = 400;
-  o.max_evaluations = 25;
-  o.threads = 2;
-  const OptimiseResult r = optimise(spec, &baseline, o);
+  const OptimiseResult r = optimise(spec, &baseline, options("bcr", 400, 25, 2));
   EXPECT_EQ(r.unit, "1");
   ASSERT_TRUE(std::isfinite(r.in_sample_start.value));
   ASSERT_TRUE(std::isfinite(r.fresh_optimum.value));
