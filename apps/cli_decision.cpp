@@ -350,6 +350,7 @@ int cmd_optimise(const std::vector<std::string>& args, const std::string& comman
   if (!parse(args, optimise_command(), vm)) return 0;
   analysis::OptimiseOptions o = optimise_options(vm);
   o.stop = stop;
+  core::keep_freed_memory();  // hundreds of short runs; before the loader's threads
   const std::string path = vm["scenario"].as<std::string>();
   const bool overwrite = overwrite_of(vm);
   const core::ScenarioSpec spec = load(path, o.threads);
@@ -362,7 +363,6 @@ int cmd_optimise(const std::vector<std::string>& args, const std::string& comman
     against = load(inputs.back(), o.threads);
   }
   io::check_output_target(out, inputs, overwrite);
-  core::keep_freed_memory();  // hundreds of short runs
   const analysis::OptimiseResult r = analysis::optimise(spec, against ? &*against : nullptr, o);
 
   config::LeverOverlay overlay;

@@ -7,11 +7,14 @@
 #include <iostream>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "apps/exit_status.hpp"
 #include "apps/serve_options.hpp"
 #include "engine/config/config_error.hpp"
+#include "engine/exec/runner.hpp"
 #include "engine/run/errors.hpp"
 #include "engine/run/run.hpp"
 #include "engine/serve/server.hpp"
@@ -34,12 +37,66 @@ bool same_frame(const core::ScenarioSpec& a, const core::ScenarioSpec& b) {
   return true;
 }
 
+std::string canonical(const std::string& path) {
+  std::error_code ec;
+  const fs::path p = fs::weakly_canonical(path, ec);
+  return ec ? fs::absolute(path).lexically_normal().string() : p.string();
+}
+
+// Of a folder's scenarios, leaves out the bases: a file that another
+// scenario of the folder extends (directly or through others) and that sets
+// no target is a part the others are built from (a region and its base
+// year), not a what-if to pick: the page would have no target to compare.
+// The baseline (`baseline_name`) stays, and so do a file that nothing
+// extends, with targets or not, and a base that sets targets (a baseline
+// that the policies extend).
+void leave_out_bases(std::vector<core::ScenarioSpec>& specs, std::vector<std::string>& files,
+                     const std::string& baseline_name) {
+  std::vector<std::string> paths;
+  for (const std::string& f : files)
+    paths.push_back(canonical(f));
+  std::vector<bool> leave(specs.size(), false);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (!specs[i].targets.empty() || specs[i].name == baseline_name) continue;
+    // A file of the folder that extends specs[i]'s: one that names it in
+    // its extends: where there is one, else one that does through another.
+    std::string extender;
+    for (const bool direct : {true, false}) {
+      for (std::size_t j = 0; j < specs.size() && extender.empty(); ++j) {
+        if (j == i) continue;
+        const auto& bases = specs[j].files;  // [0] is the file itself
+        const std::size_t end = direct ? std::min<std::size_t>(2, bases.size()) : bases.size();
+        for (std::size_t b = 1; b < end && extender.empty(); ++b) {
+          if (canonical(bases[b].path) == paths[i])
+            extender = fs::path(files[j]).filename().string();
+        }
+      }
+    }
+    if (extender.empty()) continue;
+    leave[i] = true;
+    std::cerr << "serve: left out " << files[i] << ": a base that " << extender
+              << " extends, with no target to compare (--baseline " << specs[i].name
+              << " serves it as the baseline)\n";
+  }
+  std::vector<core::ScenarioSpec> kept;
+  std::vector<std::string> kept_files;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (leave[i]) continue;
+    kept.push_back(std::move(specs[i]));
+    kept_files.push_back(files[i]);
+  }
+  specs = std::move(kept);
+  files = std::move(kept_files);
+}
+
 }  // namespace
 
 int cmd_serve(const std::vector<std::string>& args, const std::atomic<bool>& stop) {
   po::variables_map vm;
   if (!parse(args, serve_command(), vm)) return EXIT_OK;
   const ServeSettings set = serve_settings(vm);
+  // Before any thread allocates: the scenarios' tables are built on threads.
+  core::keep_freed_memory();
   const auto inputs = vm["scenarios"].as<std::vector<std::string>>();
   config::LoadOptions lo;
   lo.strict_provenance = vm.count("strict") > 0;
@@ -69,6 +126,9 @@ int cmd_serve(const std::vector<std::string>& args, const std::atomic<bool>& sto
         std::cerr << "serve: left out " << p.string() << ": " << e.what() << "\n";
       }
     }
+    // The baseline stays, base or not: --baseline's, else the one named so.
+    leave_out_bases(specs, files,
+                    vm.count("baseline") ? vm["baseline"].as<std::string>() : "baseline");
     if (specs.empty()) throw run::InputError(inputs[0] + ": no scenario file loads in this folder");
   } else {
     for (const std::string& f : inputs) {
@@ -110,7 +170,6 @@ int cmd_serve(const std::vector<std::string>& args, const std::atomic<bool>& sto
     files = std::move(kept_files);
   }
 
-  serve::keep_freed_memory();
   serve::SimulatorOptions so;
   so.draws = set.draws;
   so.max_draws = set.max_draws;

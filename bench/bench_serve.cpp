@@ -5,10 +5,19 @@
 // real socket to a server started in-process, each request moving the land
 // schedule and the fund allocation to new values so that no answer is a
 // repeat. Prints p50, p95 and the maximum of each, over --requests requests
-// (default 50) after two unmeasured ones.
+// (default 50) after two unmeasured ones: the runs alone, the handler called
+// directly and its time beyond the run (parsing, the JSON, the charts), the
+// HTTP round trip, the handler's own time inside the server (the answer's
+// elapsed_ms) and what the round trip adds to it (the socket, HTTP and the
+// client); then the CPU time and the page faults of the process (every
+// thread) per request of each loop, which a busy machine inflates less
+// than wall time.
 //
 //   build/bench/bench_serve [--draws N] [--requests R] [--threads T] [--charts]
+//                           [--arenas A]   (malloc arenas; the server's 1 by default)
 #include <httplib.h>
+#include <malloc.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/exec/runner.hpp"
 #include "engine/run/preflight.hpp"
 #include "engine/serve/json.hpp"
 #include "engine/serve/server.hpp"
@@ -67,9 +77,30 @@ double now_ms() {
       .count();
 }
 
+// CPU time of the process (every thread, user and system) and its page faults.
+struct Usage {
+  double cpu_ms = 0;
+  double faults = 0;
+};
+
+Usage usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto ms = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3;
+  };
+  return {ms(u.ru_utime) + ms(u.ru_stime), static_cast<double>(u.ru_minflt + u.ru_majflt)};
+}
+
+Usage operator-(const Usage& a, const Usage& b) {
+  return {a.cpu_ms - b.cpu_ms, a.faults - b.faults};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  core::keep_freed_memory();  // as `sectorsim serve` does, before any thread starts
+  int arenas = 1;             // what keep_freed_memory() sets
   std::uint64_t draws = 10000;
   int requests = 50;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -87,16 +118,21 @@ int main(int argc, char** argv) {
       quantiles = run::parse_quantiles(argv[++i]);
     } else if (a == "--charts") {
       charts = true;
+    } else if (a == "--arenas" && i + 1 < argc) {
+      arenas = std::max(1, std::atoi(argv[++i]));
     } else {
       std::fprintf(stderr,
-                   "usage: bench_serve [--draws N] [--requests R] [--threads T] [--charts]\n");
+                   "usage: bench_serve [--draws N] [--requests R] [--threads T] [--charts] "
+                   "[--arenas A]\n");
       return 2;
     }
   }
+  // glibc's malloc arenas: 1 as the server, more to measure what that buys
+  // (sectorsim's other commands take 2, glibc itself 8 a core).
+  if (arenas != 1) mallopt(M_ARENA_MAX, arenas);
   std::vector<core::ScenarioSpec> specs = {models::load_scenario(LUOHU + "baseline.yaml"),
                                            models::load_scenario(LUOHU + "plan-2022-2025.yaml")};
   const std::size_t n_sectors = specs[0].sectors.size();
-  serve::keep_freed_memory();  // as `sectorsim serve` does
   serve::SimulatorOptions so;
   so.draws = draws;
   so.max_draws = std::max<std::uint64_t>(draws, 100000);
@@ -105,8 +141,10 @@ int main(int argc, char** argv) {
   const serve::Simulator simulator(std::move(specs),
                                    {LUOHU + "baseline.yaml", LUOHU + "plan-2022-2025.yaml"}, 0, so);
 
-  std::vector<double> handler, run, socket;
+  std::vector<double> handler, run, beyond, socket, inside, added;
+  Usage handler_use, socket_use;
   for (int k = -2; k < requests; ++k) {
+    if (k == 0) handler_use = usage();
     const double t0 = now_ms();
     const serve::Reply r = simulator.simulate(body(k + 2, draws, charts, n_sectors));
     const double t1 = now_ms();
@@ -117,7 +155,9 @@ int main(int argc, char** argv) {
     if (k < 0) continue;
     handler.push_back(t1 - t0);
     run.push_back(serve::parse_json(r.body).find("run_ms")->number);
+    beyond.push_back(handler.back() - run.back());
   }
+  handler_use = usage() - handler_use;
 
   serve::ServerOptions o;
   o.port = 0;
@@ -129,6 +169,7 @@ int main(int argc, char** argv) {
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);  // as a browser does
   for (int k = -2; k < requests; ++k) {
+    if (k == 0) socket_use = usage();
     const double t0 = now_ms();
     const auto res =
         client.Post("/api/simulate", body(k + 1000, draws, charts, n_sectors), "application/json");
@@ -139,20 +180,32 @@ int main(int argc, char** argv) {
       serving.join();
       return 1;
     }
-    if (k >= 0) socket.push_back(t1 - t0);
+    if (k < 0) continue;
+    socket.push_back(t1 - t0);
+    inside.push_back(serve::parse_json(res->body).find("elapsed_ms")->number);
+    added.push_back(socket.back() - inside.back());
   }
+  socket_use = usage() - socket_use;
   server.stop();
   serving.join();
 
-  std::printf("bench_serve: %llu draws, baseline and mix, %d threads, charts %s, %d requests\n",
-              static_cast<unsigned long long>(draws), threads, charts ? "on" : "off", requests);
+  std::printf(
+      "bench_serve: %llu draws, baseline and mix, %d threads, charts %s, %d requests, %d malloc "
+      "arena%s\n",
+      static_cast<unsigned long long>(draws), threads, charts ? "on" : "off", requests, arenas,
+      arenas == 1 ? "" : "s");
   const std::pair<const char*, std::vector<double>*> rows[] = {
-      {"runs alone (run_ms)", &run},
-      {"handler (parse, run, JSON)", &handler},
-      {"HTTP round trip", &socket}};
+      {"runs alone (run_ms)", &run},        {"handler (parse, run, JSON)", &handler},
+      {"  beyond the run", &beyond},        {"HTTP round trip", &socket},
+      {"  handler in the server", &inside}, {"  added by HTTP", &added}};
   for (const auto& [name, v] : rows) {
     const Stats s = stats(*v);
     std::printf("  %-28s p50 %7.1f ms  p95 %7.1f ms  max %7.1f ms\n", name, s.p50, s.p95, s.max);
   }
+  std::printf(
+      "  a request, all threads: CPU %.1f ms and %.0f page faults (handler), "
+      "%.1f ms and %.0f (HTTP)\n",
+      handler_use.cpu_ms / requests, handler_use.faults / requests, socket_use.cpu_ms / requests,
+      socket_use.faults / requests);
   return 0;
 }

@@ -17,12 +17,17 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -86,6 +91,66 @@ TEST(ServeJson, ReadsValuesAndWritesNumbersThatReadBackExactly) {
   }
   EXPECT_EQ(serve::json_number(NAN), "null");
   EXPECT_EQ(serve::json_string("<\"\\\x01"), "\"\\u003c\\\"\\\\\\u0001\"");
+}
+
+// The writer's numbers are printf's: the shortest of %.15g, %.16g and %.17g
+// that strtod reads back as the value (what it wrote before std::to_chars),
+// over integers, round decimals, every binade and random bit patterns.
+TEST(ServeJson, NumbersAreTheShortestPrintfFormThatReadsBack) {
+  const auto reference = [](double v) {
+    char buf[32];
+    for (int digits = 15; digits <= 17; ++digits) {
+      std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+      if (std::strtod(buf, nullptr) == v) break;
+    }
+    return std::string(buf);
+  };
+  std::vector<double> xs = {0.0,
+                            -0.0,
+                            1.0,
+                            -1.0,
+                            0.1,
+                            1e5,
+                            1e15,
+                            1e16,
+                            1e17,
+                            1e-5,
+                            123456789012345678.0,
+                            2.5e-308,
+                            5e-324,
+                            1.7976931348623157e308,
+                            3000,
+                            0.6214,
+                            94.69408966019185,
+                            1.0 / 3.0};
+  for (int e = -1074; e <= 1023; ++e)
+    xs.push_back(std::ldexp(1.0, e));
+  std::uint64_t state = 88172645463325252ULL;  // xorshift64
+  for (int i = 0; i < 100000; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    double v = 0;
+    std::memcpy(&v, &state, sizeof v);
+    if (std::isfinite(v)) xs.push_back(v);
+    xs.push_back(static_cast<double>(state % 1000000) / 1000.0);
+  }
+  for (const double v : xs)
+    ASSERT_EQ(serve::json_number(v), reference(v)) << v;
+  serve::JsonWriter w;
+  w.begin_array().value(0.1).value(NAN).value(1e5).value(-1e21).value(1.0 / 3.0).end_array();
+  EXPECT_EQ(w.str(), "[0.1,null,100000,-1e+21,0.3333333333333333]");
+}
+
+TEST(ServeJson, StringsEscapeQuotesControlsAndTheHtmlTagOpener) {
+  const std::string text = "plain 罗湖 <svg class=\"a\">\\ \t\r\n\x1f\x7f end";
+  EXPECT_EQ(serve::json_string(text),
+            "\"plain 罗湖 \\u003csvg class=\\\"a\\\">\\\\ \\t\\r\\n\\u001f\x7f end\"");
+  EXPECT_EQ(parse_json(serve::json_string(text)).string, text);
+  EXPECT_EQ(serve::json_string(""), "\"\"");
+  serve::JsonWriter w;
+  w.begin_object().key("k<").value("v\"").end_object();
+  EXPECT_EQ(w.str(), "{\"k\\u003c\":\"v\\\"\"}");
 }
 
 serve::Simulator luohu(int threads, std::uint64_t draws = 2000) {
@@ -409,50 +474,147 @@ TEST_F(ServeTest, CommandRefusesBadOptions) {
   EXPECT_NE(r.out.find("nosuch"), std::string::npos) << r.out;
 }
 
-TEST_F(ServeTest, CommandServesAFolderAndStopsOnSigterm) {
-  const std::string log = file("serve.log");
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
+// `sectorsim serve ARGS...` started with stdout and stderr to `log`, and
+// the port it printed (0 when it printed none within 30 s). A server the
+// test did not stop (an assertion failed first) is killed, not left running.
+struct Started {
+  pid_t pid = -1;
+  int port = 0;
+  std::string text;  // what it printed by then
+
+  Started() = default;
+  Started(const Started&) = delete;
+  Started& operator=(const Started&) = delete;
+  Started(Started&& o) noexcept
+      : pid(std::exchange(o.pid, -1)), port(o.port), text(std::move(o.text)) {}
+  Started& operator=(Started&& o) noexcept {
+    kill();
+    pid = std::exchange(o.pid, -1);
+    port = o.port;
+    text = std::move(o.text);
+    return *this;
+  }
+  ~Started() { kill(); }
+  void kill() {
+    if (pid <= 0) return;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    pid = -1;
+  }
+};
+
+Started start_serve(const std::vector<std::string>& args, const std::string& log) {
+  Started s;
+  s.pid = ::fork();
+  if (s.pid == 0) {
     std::freopen(log.c_str(), "w", stdout);
-    std::freopen(log.c_str(), "a", stderr);
-    ::execl(CLI.c_str(), CLI.c_str(), "serve", LUOHU.c_str(), "--port", "0", "--draws", "500",
-            static_cast<char*>(nullptr));
+    ::dup2(STDOUT_FILENO, STDERR_FILENO);  // one file offset: neither overwrites the other
+    std::vector<char*> argv = {const_cast<char*>(CLI.c_str()), const_cast<char*>("serve")};
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(CLI.c_str(), argv.data());
     std::_Exit(127);
   }
-  int port = 0;
-  std::string text;
-  for (int i = 0; i < 600 && port == 0; ++i) {
+  for (int i = 0; i < 600 && s.pid > 0 && s.port == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::ifstream in(log);
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    const auto at = text.find("http://127.0.0.1:");
-    if (at != std::string::npos) port = std::atoi(text.c_str() + at + 17);
+    s.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    const auto at = s.text.find("http://127.0.0.1:");
+    if (at != std::string::npos) s.port = std::atoi(s.text.c_str() + at + 17);
   }
-  ASSERT_GT(port, 0) << text;
+  return s;
+}
+
+// Stops it with SIGTERM; its exit status (-1: it did not exit).
+int stop_serve(Started& s) {
+  ::kill(s.pid, SIGTERM);
+  int status = 0;
+  if (::waitpid(s.pid, &status, 0) != s.pid) return -1;
+  s.pid = -1;  // reaped
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::vector<std::string> served_names(int port) {
   httplib::Client client("127.0.0.1", port);
+  const auto info = client.Get("/api/scenarios");
+  std::vector<std::string> names;
+  if (!info || info->status != 200) return names;
+  const Json answer = parse_json(info->body);
+  for (const Json& s : answer.find("scenarios")->array)
+    names.push_back(s.find("name")->string);
+  return names;
+}
+
+TEST_F(ServeTest, CommandServesAFolderAndStopsOnSigterm) {
+  const std::string log = file("serve.log");
+  Started s = start_serve({LUOHU, "--port", "0", "--draws", "500"}, log);
+  ASSERT_GT(s.port, 0) << s.text;
+  httplib::Client client("127.0.0.1", s.port);
   const auto info = client.Get("/api/scenarios");
   ASSERT_TRUE(info);
   EXPECT_EQ(info->status, 200);
   const Json scenarios = parse_json(info->body);
   EXPECT_EQ(scenarios.find("baseline")->string, "baseline");
   EXPECT_EQ(scenarios.find("draws")->number, 500);
+  // The region file that the baseline extends is a part, not a scenario to pick.
+  const std::vector<std::string> names = served_names(s.port);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "region"), 0);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "plan-2022-2025"), 1);
   const auto sim = client.Post("/api/simulate", "{}", "application/json");
   ASSERT_TRUE(sim);
   EXPECT_EQ(sim->status, 200);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(stop_serve(s), 0);
   std::ifstream in(log);
-  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   EXPECT_NE(text.find("sectorsim serve: stopped"), std::string::npos) << text;
+  EXPECT_NE(text.find("region.yaml: a base that baseline.yaml extends, with no target to compare"),
+            std::string::npos)
+      << text;
   // It wrote nothing beside the log.
   std::size_t files = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir_))
     ++files;
   EXPECT_EQ(files, 1u);
+}
+
+// A folder's scenarios are the files a user would pick: a base that others
+// extend and that sets no target is left out (unless named the baseline);
+// a file that nothing extends stays without targets, and a base with targets
+// (the baseline the plan extends) stays.
+TEST_F(ServeTest, CommandLeavesOutTheBasesOfAFolder) {
+  namespace fs = std::filesystem;
+  const fs::path folder = dir_ / "scenarios";
+  fs::create_directories(folder / "calibration");
+  for (const char* name :
+       {"region.yaml", "baseline.yaml", "plan-2022-2025.yaml", "calibration/priors.yaml"})
+    fs::copy_file(LUOHU + name, folder / name);
+  std::ofstream(folder / "lone.yaml") << "extends: region.yaml\n"
+                                         "scenario:\n"
+                                         "  name: lone\n"
+                                         "  title: {en: Region alone, zh: 区域}\n"
+                                         "  description: The region with no target; nothing "
+                                         "extends it.\n";
+  const std::string log = file("serve.log");
+  Started s = start_serve({folder.string(), "--port", "0", "--draws", "200"}, log);
+  ASSERT_GT(s.port, 0) << s.text;
+  EXPECT_EQ(served_names(s.port), (std::vector<std::string>{"baseline", "lone", "plan-2022-2025"}));
+  EXPECT_EQ(stop_serve(s), 0);
+  std::ifstream in(log);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  EXPECT_NE(text.find("left out " + (folder / "region.yaml").string() +
+                      ": a base that baseline.yaml extends, with no target to compare "
+                      "(--baseline region serves it as the baseline)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("3 scenarios, baseline 'baseline'"), std::string::npos) << text;
+
+  // Named the baseline, the region is served.
+  s = start_serve({folder.string(), "--port", "0", "--draws", "200", "--baseline", "region"}, log);
+  ASSERT_GT(s.port, 0) << s.text;
+  EXPECT_EQ(served_names(s.port),
+            (std::vector<std::string>{"baseline", "lone", "plan-2022-2025", "region"}));
+  EXPECT_EQ(stop_serve(s), 0);
 }
 
 }  // namespace

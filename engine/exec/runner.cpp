@@ -55,6 +55,10 @@ void keep_freed_memory() {
   // Allocations below 1 GiB come from the heap, which is never trimmed.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, -1);
+  // And every thread allocates from that heap: other arenas are heaps of at
+  // most 64 MiB that glibc unmaps once they are free. A thread that already
+  // holds an arena keeps it.
+  mallopt(M_ARENA_MAX, 1);
 }
 
 std::uint64_t threads_at_once(int threads) {

@@ -76,8 +76,12 @@ std::uint64_t threads_at_once(int threads);
 /// optimise`, `sectorsim serve`): glibc's malloc keeps the memory a run
 /// frees for the next, instead of mapping each run's chunk buffers afresh
 /// and returning them at its end, so that a run does not spend its time on
-/// page faults. The largest run's memory stays held. Results never depend
-/// on it (docs/performance.md).
+/// page faults. Every thread then allocates from the process's one heap,
+/// which is never trimmed: a run on any thread (a server's pool) finds its
+/// buffers resident. The largest run's memory stays held. Process-wide;
+/// call once, before any other thread has allocated (before scenarios are
+/// read: their tables are built on threads). Results never depend on it
+/// (docs/performance.md).
 void keep_freed_memory();
 
 /// The draws per chunk of a run: options.chunk_draws, or

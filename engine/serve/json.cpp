@@ -347,9 +347,20 @@ const char* kind_name(Json::Kind kind) {
   return "?";
 }
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
+namespace {
+
+// `text` as a JSON string literal, appended to `out`: runs of characters
+// that need no escape are copied at once (the charts' HTML is most of an
+// answer).
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  std::size_t run = 0;  // start of the characters not yet copied
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && c != '"' && c != '\\' && c != '<') continue;
+    out.append(text, run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -366,29 +377,49 @@ std::string json_string(std::string_view text) {
       case '\t':
         out += "\\t";
         break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else if (c == '<') {
-          out += "\\u003c";  // safe inside an HTML <script>
-        } else {
-          out += c;
-        }
+      case '<':
+        out += "\\u003c";  // safe inside an HTML <script>
+        break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
+        out += buf;
+      }
     }
   }
-  return out + "\"";
+  out.append(text, run, text.size() - run);
+  out += '"';
+}
+
+// `v` (finite) as the shortest of %.15g, %.16g and %.17g that reads back as
+// `v`, appended to `out`: std::to_chars gives printf's digits, std::from_chars
+// strtod's value, each without the locale.
+void append_json_number(std::string& out, double v) {
+  char buf[32];
+  char* end = buf;
+  for (int digits = 15; digits <= 17; ++digits) {
+    end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits).ptr;
+    double back = 0;
+    if (std::from_chars(buf, end, back).ec != std::errc()) back = std::strtod(buf, nullptr);
+    if (back == v) break;
+  }
+  out.append(buf, end);
+}
+
+}  // namespace
+
+std::string json_string(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_json_string(out, text);
+  return out;
 }
 
 std::string json_number(double v) {
   if (!std::isfinite(v)) return "null";
-  char buf[32];
-  for (int digits = 15; digits <= 17; ++digits) {
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
+  std::string out;
+  append_json_number(out, v);
+  return out;
 }
 
 void JsonWriter::separate() {
@@ -426,19 +457,23 @@ JsonWriter& JsonWriter::end_array() {
 }
 JsonWriter& JsonWriter::key(std::string_view k) {
   separate();
-  out_ += json_string(k);
+  append_json_string(out_, k);
   out_ += ':';
   after_key_ = true;
   return *this;
 }
 JsonWriter& JsonWriter::value(double v) {
   separate();
-  out_ += json_number(v);
+  if (std::isfinite(v)) {
+    append_json_number(out_, v);
+  } else {
+    out_ += "null";
+  }
   return *this;
 }
 JsonWriter& JsonWriter::value(std::string_view s) {
   separate();
-  out_ += json_string(s);
+  append_json_string(out_, s);
   return *this;
 }
 JsonWriter& JsonWriter::value(bool b) {

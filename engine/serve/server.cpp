@@ -1,7 +1,5 @@
 #include "engine/serve/server.hpp"
 
-#include <malloc.h>
-
 #include <httplib.h>
 
 #include <algorithm>
@@ -163,12 +161,6 @@ bool Server::running() const {
 
 void Server::stop() {
   impl_->http.stop();
-}
-
-void keep_freed_memory() {
-  // Allocations below 1 GiB come from the heap, which is never trimmed.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, -1);
 }
 
 }  // namespace sectorsim::serve

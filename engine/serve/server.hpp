@@ -27,14 +27,6 @@ struct ServerOptions {
 /// The page (HTML) with its script and styles, as served at /.
 std::string page_html();
 
-/// Keeps the memory a request frees for the next one: glibc otherwise maps
-/// the large buffers of each run afresh and returns them when it ends, and
-/// the page faults of touching them again cost a lever change as much as
-/// the run's own arithmetic at its 95th percentile (docs/performance.md).
-/// A long-running server trades that for holding its largest request's
-/// memory. Process-wide; call once, before serving.
-void keep_freed_memory();
-
 class Server {
  public:
   /// Binds host:port now; throws std::runtime_error naming them when it cannot.

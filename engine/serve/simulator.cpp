@@ -59,12 +59,12 @@ void write_stats(JsonWriter& w, const core::SeriesSummary& s, const char* const*
                  std::size_t n_years) {
   w.begin_object();
   for (int k = 0; k < n_stats; ++k) {
-    std::vector<double> v;
+    w.key(names[k]).begin_array();
     for (std::size_t y = 0; y < n_years; ++y) {
       const std::size_t at = static_cast<std::size_t>(k) * n_years + y;
-      v.push_back(at < s.stats.size() ? s.stats[at] : NAN);
+      w.value(at < s.stats.size() ? s.stats[at] : NAN);
     }
-    w.key(names[k]).values(v);
+    w.end_array();
   }
   w.end_object();
 }
@@ -465,9 +465,11 @@ Reply Simulator::simulate(std::string_view body) const {
 
   if (mix.charts) {
     const core::ScenarioSpec& b = baseline();
-    std::vector<report::ChartScenario> shown = {
-        {b.name, b.title_en, b.title_zh, b.description, base},
-        {mix.spec.name, mix.spec.title_en, mix.spec.title_zh, mix.spec.description, result}};
+    // The results are written above: the charts take them over, uncopied.
+    std::vector<report::ChartScenario> shown(2);
+    shown[0] = {b.name, b.title_en, b.title_zh, b.description, std::move(out.results[0])};
+    shown[1] = {mix.spec.name, mix.spec.title_en, mix.spec.title_zh, mix.spec.description,
+                std::move(out.results[1])};
     const report::Charts charts = report::render_charts(shown, out.comparisons);
     w.key("charts").begin_object();
     w.key("targets").value(charts.targets).key("comparison").value(charts.comparisons);

@@ -6,7 +6,8 @@ baseline and a policy scenario into one results file, and ``sectorsim run``
 of ``plan-2030.yaml`` (beside this script: the plan with a 2030 horizon, a
 single run without comparisons), then ``sectorsim report`` on each (or takes
 ``--results``/``--report`` as given). It loads each report in headless
-Chromium driven over the DevTools protocol (``--remote-debugging-pipe``;
+Chromium driven over the DevTools protocol (tests/browser/devtools.py,
+shared with tests/serve/check_serve.py: ``--remote-debugging-pipe``;
 standard library only) and FAILS on:
 
 * any console error or uncaught exception;
@@ -40,114 +41,20 @@ otherwise.
 
 import argparse
 import base64
-import importlib
 import json
-import os
 import re
-import select
-import shutil
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "browser"))
+# pylint: disable=wrong-import-position
+from devtools import (chart_counts, evaluate, headless, navigate, page_failures,  # noqa: E402
+                      prerequisites, screenshot, settle)
 
 CJK_FONT = re.compile(r"CJK|Han Sans|Han Serif|YaHei|PingFang|WenQuanYi|Droid Sans Fallback|"
                       r"SimSun|SimHei|Hiragino|Noto Sans SC|Noto Serif SC|AR PL", re.I)
 STAT_MIN, STAT_MAX = 2, 8  # in the summaries' stat coordinate
-
-
-class Browser:
-    """Headless Chromium over the DevTools protocol on a pipe (fds 3 and 4)."""
-
-    def __init__(self, exe, profile):
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def attach_pipes():
-            # Copy both ends out of the way first: the pipes may themselves be fds 3 and 4.
-            read_end, write_end = os.dup(to_browser_r), os.dup(from_browser_w)
-            os.dup2(read_end, 3)
-            os.dup2(write_end, 4)
-            os.set_inheritable(3, True)
-            os.set_inheritable(4, True)
-
-        args = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-default-apps", "--hide-scrollbars", "--mute-audio",
-                f"--user-data-dir={profile}", "about:blank"]
-        self.proc = subprocess.Popen(args, preexec_fn=attach_pipes, close_fds=False,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events = []
-        self.session = None
-
-    def _read_message(self, deadline):
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("no answer from Chromium")
-            ready, _, _ = select.select([self._from_browser], [], [], left)
-            if ready:
-                chunk = os.read(self._from_browser, 1 << 20)
-                if not chunk:
-                    raise RuntimeError("Chromium closed the DevTools pipe")
-                self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method, params=None, session=True, timeout=60):
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if session and self.session:
-            message["sessionId"] = self.session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply.get("result", {})
-            if "method" in reply:
-                self.events.append(reply)
-
-    def wait_for(self, method, timeout=60):
-        deadline = time.monotonic() + timeout
-        for event in self.events:
-            if event["method"] == method:
-                return event
-        while True:
-            event = self._read_message(deadline)
-            if "method" in event:
-                self.events.append(event)
-                if event["method"] == method:
-                    return event
-
-    def open_page(self):
-        targets = self.send("Target.getTargets", session=False)["targetInfos"]
-        page = next(t for t in targets if t["type"] == "page")
-        self.session = self.send("Target.attachToTarget",
-                                 {"targetId": page["targetId"], "flatten": True},
-                                 session=False)["sessionId"]
-
-    def close(self):
-        try:
-            self.send("Browser.close", session=False, timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
 
 
 def expected_charts(results):
@@ -296,13 +203,6 @@ LABELS_JS = r"""
 """
 
 
-def evaluate(browser, expression):
-    reply = browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-    if "exceptionDetails" in reply:
-        raise RuntimeError(f"page script failed: {reply['exceptionDetails']}")
-    return reply["result"]["value"]
-
-
 def check_page(args, name, results, report, out_dir, comparisons_expected):
     """Loads `report` and checks it; returns the failures, each naming `name`."""
     failures = []
@@ -312,20 +212,10 @@ def check_page(args, name, results, report, out_dir, comparisons_expected):
         if banned in html:
             failures.append(f"the report contains '{banned}'")
 
-    profile = tempfile.mkdtemp(prefix="sectorsim-chromium-")
-    browser = Browser(args.chromium, profile)
-    try:
-        browser.open_page()
-        for domain in ("Page", "Network", "Runtime", "Log", "DOM", "CSS"):
-            browser.send(f"{domain}.enable")
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
-        browser.events.clear()
-        browser.send("Page.navigate", {"url": url})
-        browser.wait_for("Page.loadEventFired")
-        counts = json.loads(evaluate(browser,
-            "JSON.stringify(Array.from(document.querySelectorAll('svg[data-chart]'))"
-            ".reduce((m, s) => (m[s.dataset.chart] = (m[s.dataset.chart] || 0) + 1, m), {}))"))
+    with headless(args.chromium, 1366, 768,
+                  ("Page", "Network", "Runtime", "Log", "DOM", "CSS")) as browser:
+        navigate(browser, url)
+        counts = chart_counts(browser)
 
         # Fonts that drew the first Chinese label.
         root = browser.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
@@ -363,13 +253,8 @@ def check_page(args, name, results, report, out_dir, comparisons_expected):
             failures += [f"at {width} px: {failure}" for failure in layout["failures"]]
             scrolling[width] = layout["scrolled"]
 
-        metrics = browser.send("Page.getLayoutMetrics")
-        size = metrics.get("cssContentSize") or metrics["contentSize"]
-        shot = browser.send("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": 1366, "height": size["height"], "scale": 1}})
-        screenshot = out_dir / f"{name}.png"
-        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        shot = out_dir / f"{name}.png"
+        _, size = screenshot(browser, shot)
 
         # Print: the layout at the width of an A4 page less its margins
         # (210 - 2 x 12 mm at 96 px an inch), then the PDF itself.
@@ -383,26 +268,8 @@ def check_page(args, name, results, report, out_dir, comparisons_expected):
                                                "printBackground": False}, timeout=120)
         pdf_path = out_dir / f"{name}.pdf"
         pdf_path.write_bytes(base64.b64decode(pdf["data"]))
-        # Late events (a lazy request) arrive before this answer.
-        browser.send("Runtime.evaluate", {"expression": "1"})
-    finally:
-        browser.close()
-        shutil.rmtree(profile, ignore_errors=True)
-
-    for event in browser.events:
-        method, params = event["method"], event.get("params", {})
-        if method == "Network.requestWillBeSent":
-            request_url = params["request"]["url"]
-            if request_url != url and not request_url.startswith("data:"):
-                failures.append(f"request to {request_url}")
-        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            failures.append(f"console {params['type']}: "
-                            f"{[a.get('value', a.get('description')) for a in params['args']]}")
-        elif method == "Runtime.exceptionThrown":
-            failures.append(f"exception: {params['exceptionDetails'].get('text')}")
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            failures.append(f"console error: {params['entry'].get('text')} "
-                            f"({params['entry'].get('url', '')})")
+        settle(browser)  # late events (a lazy request) arrive before this answer
+    failures += page_failures(browser.events, lambda request: request == url)
 
     expected = expected_charts(results)
     for kind in sorted(set(expected) | set(counts)):
@@ -417,7 +284,7 @@ def check_page(args, name, results, report, out_dir, comparisons_expected):
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf_path.read_bytes()))
     print(f"[{name}] page height: {size['height']:.0f} px; pdf pages: {pages}")
     print(f"[{name}] fonts drawing Chinese text: {', '.join(cjk_fonts) or 'none'}")
-    print(f"[{name}] screenshot: {screenshot}")
+    print(f"[{name}] screenshot: {shot}")
     print(f"[{name}] pdf: {pdf_path}")
     return [f"[{name}] {failure}" for failure in failures]
 
@@ -454,20 +321,10 @@ def check(args):
     return 0 if not failures else 1
 
 
-def missing(what, install):
-    """A dependency is missing: never a pass. Says why; returns the exit status:
-    1 under CI (CI=true), else 77 (which ctest may count as skipped)."""
-    in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-    print(f"check_report.py: nothing checked: {what}; {install}. "
-          + ("CI is set: this is a failure (exit 1)." if in_ci else
-             "Exit 77 (a failure under CI=true)."), flush=True)
-    return 1 if in_ci else 77
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    parser.add_argument("--chromium", default="chromium")
     parser.add_argument("--sectorsim", help="the sectorsim command line program")
     parser.add_argument("--baseline", help="baseline scenario file (with --sectorsim)")
     parser.add_argument("--scenario", help="policy scenario file (with --sectorsim)")
@@ -478,15 +335,9 @@ def main():
     args = parser.parse_args()
     if not args.sectorsim and not (args.results and args.report):
         parser.error("give --sectorsim, or --results and --report")
-    chromium = shutil.which(args.chromium)
-    if chromium is None:
-        return missing(f"no Chromium program '{args.chromium}'", "apt-get install chromium")
-    args.chromium = chromium
-    try:
-        importlib.import_module("h5py")  # read by expected_charts(), after the browser
-    except ImportError as e:
-        return missing(f"h5py is not installed for {sys.executable} ({e})",
-                       "apt-get install python3-h5py")
+    args.chromium, status = prerequisites(args.chromium)  # h5py: read by expected_charts()
+    if status is not None:
+        return status
     return check(args)
 
 

@@ -3,9 +3,10 @@
 
 Starts ``sectorsim serve`` on a free port (``--port 0``; the address is read
 from what it prints), loads the page in headless Chromium driven over the
-DevTools protocol (the Browser class of tests/report/check_report.py:
-``--remote-debugging-pipe``, standard library only), moves levers with real
-mouse input (the land total and the finance share of the funds), and FAILS on:
+DevTools protocol (tests/browser/devtools.py, shared with
+tests/report/check_report.py: ``--remote-debugging-pipe``, standard library
+only), moves levers with real mouse input (the land total and the finance
+share of the funds), and FAILS on:
 
 * any console error or uncaught exception, or any request to anything but
   the server itself (``http://127.0.0.1:PORT/``) or a ``data:`` URL;
@@ -28,31 +29,21 @@ otherwise, 77 (skipped; 1 under CI=true) without Chromium or h5py.
 
 import argparse
 import base64
-import importlib
 import json
-import os
 import re
-import shutil
 import signal
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "report"))
-from check_report import Browser, missing  # noqa: E402  pylint: disable=wrong-import-position
-
-
-def evaluate(browser, expression, await_promise=False, timeout=120):
-    reply = browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                              "awaitPromise": await_promise}, timeout=timeout)
-    if "exceptionDetails" in reply:
-        raise RuntimeError(f"page script failed: {reply['exceptionDetails']}")
-    return reply["result"].get("value")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "browser"))
+# pylint: disable=wrong-import-position
+from devtools import (chart_counts, evaluate, headless, navigate, page_failures,  # noqa: E402
+                      prerequisites, screenshot, settle)
 
 
 def start_server(args):
@@ -97,17 +88,6 @@ def png_info(data):
     return width, height, len(seen)
 
 
-def screenshot(browser, path):
-    metrics = browser.send("Page.getLayoutMetrics")
-    size = metrics.get("cssContentSize") or metrics["contentSize"]
-    shot = browser.send("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": 1366, "height": min(size["height"], 6000), "scale": 1}})
-    data = base64.b64decode(shot["data"])
-    path.write_bytes(data)
-    return data
-
-
 def click_at_fraction(browser, selector, fraction):
     """A real mouse click on the slider `selector` at `fraction` of its width."""
     box = evaluate(browser, f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
@@ -118,10 +98,6 @@ def click_at_fraction(browser, selector, fraction):
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         browser.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
                                                   "clickCount": 1})
-
-
-CHART_COUNTS = ("JSON.stringify(Array.from(document.querySelectorAll('svg[data-chart]'))"
-                ".reduce((m, s) => (m[s.dataset.chart] = (m[s.dataset.chart] || 0) + 1, m), {}))")
 
 
 def page_numbers(browser):
@@ -137,44 +113,34 @@ def check(args):
     failures = []
     proc, url, _ = start_server(args)
     origin = url.rstrip("/")
-    profile = tempfile.mkdtemp(prefix="sectorsim-chromium-")
-    browser = Browser(args.chromium, profile)
     try:
-        browser.open_page()
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            browser.send(f"{domain}.enable")
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1366, "height": 900, "deviceScaleFactor": 1, "mobile": False})
-        browser.events.clear()
-        browser.send("Page.navigate", {"url": url})
-        browser.wait_for("Page.loadEventFired")
-        evaluate(browser, "new Promise(r => { const w = () => window.sectorsim ? "
-                          "window.sectorsim.idle().then(r) : setTimeout(w, 20); w(); })", True)
-        before = page_numbers(browser)
-        counts_before = json.loads(evaluate(browser, CHART_COUNTS))
-        shot_before = screenshot(browser, out_dir / "serve-before.png")
+        with headless(args.chromium, 1366, 900) as browser:
+            navigate(browser, url)
+            evaluate(browser, "new Promise(r => { const w = () => window.sectorsim ? "
+                              "window.sectorsim.idle().then(r) : setTimeout(w, 20); w(); })", True)
+            before = page_numbers(browser)
+            counts_before = chart_counts(browser)
+            shot_before, _ = screenshot(browser, out_dir / "serve-before.png", max_height=6000)
 
-        # Move the levers: land released (its total), its first year's share,
-        # and the funds' share to finance, each move drawn before the next.
-        moves = [("#lever-land-total", 0.6), ("#lever-land-total", 0.9),
-                 (f"#lever-land-year-{args.first_year}", 0.2),
-                 ("#lever-funds-sector-finance", 0.95), ("#lever-land-total", 0.75)]
-        for selector, fraction in moves:
-            click_at_fraction(browser, selector, fraction)
-            time.sleep(0.05)
-            evaluate(browser, "window.sectorsim.idle()", True)
-        after = page_numbers(browser)
-        counts_after = json.loads(evaluate(browser, CHART_COUNTS))
-        timings = evaluate(browser, "window.sectorsim.state.timings")
-        shot_after = screenshot(browser, out_dir / "serve-after.png")
-        evaluate(browser, "window.scrollTo(0, 0)")
-        view = browser.send("Page.captureScreenshot", {"format": "png"})
-        (out_dir / "serve-viewport.png").write_bytes(base64.b64decode(view["data"]))
-        saved = evaluate(browser, "window.sectorsim.scenarioFile()", True)
-        browser.send("Runtime.evaluate", {"expression": "1"})  # late events arrive first
+            # Move the levers: land released (its total), its first year's share,
+            # and the funds' share to finance, each move drawn before the next.
+            moves = [("#lever-land-total", 0.6), ("#lever-land-total", 0.9),
+                     (f"#lever-land-year-{args.first_year}", 0.2),
+                     ("#lever-funds-sector-finance", 0.95), ("#lever-land-total", 0.75)]
+            for selector, fraction in moves:
+                click_at_fraction(browser, selector, fraction)
+                time.sleep(0.05)
+                evaluate(browser, "window.sectorsim.idle()", True)
+            after = page_numbers(browser)
+            counts_after = chart_counts(browser)
+            timings = evaluate(browser, "window.sectorsim.state.timings")
+            shot_after, _ = screenshot(browser, out_dir / "serve-after.png", max_height=6000)
+            evaluate(browser, "window.scrollTo(0, 0)")
+            view = browser.send("Page.captureScreenshot", {"format": "png"})
+            (out_dir / "serve-viewport.png").write_bytes(base64.b64decode(view["data"]))
+            saved = evaluate(browser, "window.sectorsim.scenarioFile()", True)
+            settle(browser)  # late events arrive before this answer
     finally:
-        browser.close()
-        shutil.rmtree(profile, ignore_errors=True)
         proc.send_signal(signal.SIGTERM)
         try:
             status = proc.wait(timeout=30)
@@ -186,20 +152,7 @@ def check(args):
         failures.append(f"the server did not stop cleanly on SIGTERM: {status}; {rest}")
     elif "sectorsim serve: stopped" not in rest:
         failures.append(f"the server did not say it stopped: {rest!r}")
-
-    for event in browser.events:
-        method, params = event["method"], event.get("params", {})
-        if method == "Network.requestWillBeSent":
-            request_url = params["request"]["url"]
-            if not (request_url.startswith(origin + "/") or request_url.startswith("data:")):
-                failures.append(f"request to {request_url}")
-        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            failures.append(f"console {params['type']}: "
-                            f"{[a.get('value', a.get('description')) for a in params['args']]}")
-        elif method == "Runtime.exceptionThrown":
-            failures.append(f"exception: {params['exceptionDetails'].get('text')}")
-        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-            failures.append(f"console error: {params['entry'].get('text')}")
+    failures += page_failures(browser.events, lambda request: request.startswith(origin + "/"))
 
     for name, counts in (("before", counts_before), ("after", counts_after)):
         for kind, least in (("fan", 2), ("target-probabilities", 1), ("target-diff", 1),
@@ -279,7 +232,7 @@ def check(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chromium", default=shutil.which("chromium") or "chromium")
+    parser.add_argument("--chromium", default="chromium")
     parser.add_argument("--sectorsim", required=True)
     parser.add_argument("--scenarios", required=True, help="folder or file given to serve")
     parser.add_argument("--baseline", required=True, help="the baseline's scenario file")
@@ -289,15 +242,9 @@ def main():
     parser.add_argument("--max-redraw-ms", type=float, default=200)
     parser.add_argument("--out-dir", required=True, help="where the screenshots go")
     args = parser.parse_args()
-    chromium = shutil.which(args.chromium)
-    if chromium is None:
-        return missing(f"no Chromium program '{args.chromium}'", "apt-get install chromium")
-    args.chromium = chromium
-    try:
-        importlib.import_module("h5py")
-    except ImportError as e:
-        return missing(f"h5py is not installed for {sys.executable} ({e})",
-                       "apt-get install python3-h5py")
+    args.chromium, status = prerequisites(args.chromium)
+    if status is not None:
+        return status
     return check(args)
 
 
