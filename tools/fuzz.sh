@@ -3,8 +3,9 @@
 # (ASan + UBSan), SECONDS in all.
 #   tools/fuzz.sh [SECONDS]      default 60, or $SECTORSIM_FUZZ_SECONDS
 # Builds tests/fuzz/fuzz_scenario and tests/fuzz/fuzz_cli with clang in
-# build-fuzz and runs them one after the other: fuzz_cli for a third of
-# SECONDS (at least 5 s, at most half), fuzz_scenario for the rest. Each runs
+# build-fuzz and runs them side by side (one process each, so on two cores the
+# stage takes the longer one's time): fuzz_cli for a third of SECONDS (at
+# least 5 s, at most half), fuzz_scenario for the rest. Each runs
 # on a copy of its seed corpus (tests/fuzz/corpus, tests/fuzz/corpus-cli) in
 # build-fuzz/run and build-fuzz/run-cli (new inputs found are kept there, not
 # in the tree); fuzz_scenario runs in a directory holding the shipped
@@ -66,9 +67,15 @@ rm -rf "$run" "$build/run-cli"
 mkdir -p "$run/cwd"
 cp scenarios/*/*.yaml tests/data/config/*.yaml "$run/cwd/"
 
-failed=0
+# Both at once, each with its output in a file, printed in this order after.
 fuzz fuzz_scenario "$scenario_seconds" tests/fuzz/corpus "$root/tests/fuzz/scenario.dict" \
-  "$run" "$run/cwd" 65536 || failed=1
+  "$run" "$run/cwd" 65536 >"$build/fuzz_scenario.out" 2>&1 &
+scenario_pid=$!
 fuzz fuzz_cli "$cli_seconds" tests/fuzz/corpus-cli "$root/tests/fuzz/cli.dict" \
-  "$build/run-cli" "$build/run-cli" 4096 || failed=1
+  "$build/run-cli" "$build/run-cli" 4096 >"$build/fuzz_cli.out" 2>&1 &
+cli_pid=$!
+failed=0
+wait "$scenario_pid" || failed=1
+wait "$cli_pid" || failed=1
+cat "$build/fuzz_scenario.out" "$build/fuzz_cli.out"
 exit "$failed"

@@ -5,7 +5,7 @@
 #                            distributed runs under mpirun, then 60 s of fuzzing
 #   SECTORSIM_HEAVY=1 tools/test.sh   also the tests labelled heavy
 #   SECTORSIM_SANITIZE=0              skip the sanitizer build (build-asan)
-#   SECTORSIM_MPI=0                   skip the MPI build (build-mpi)
+#   SECTORSIM_MPI=0                   skip the MPI build (build-test, reconfigured)
 #   SECTORSIM_FUZZ_SECONDS=N          fuzz for N seconds (0 skips tools/fuzz.sh)
 # Prints the time of each stage at the end.
 set -euo pipefail
@@ -23,7 +23,8 @@ stage() {
 }
 
 default_suite() {
-  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON
+  # SECTORSIM_MPI=OFF: mpi_suite below leaves build-test configured with MPI.
+  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON -DSECTORSIM_MPI=OFF
   cmake --build build-test -j"$jobs"
   local exclude=(-LE heavy)
   if [[ "${SECTORSIM_HEAVY:-0}" == 1 ]]; then exclude=(); fi
@@ -44,14 +45,16 @@ sanitizer_suite() {
     -E '^Cli\.WideScenarioRunsInBoundedMemory$'
 }
 
-# The MPI build (an option; the default build needs no MPI): only the
-# command line is rebuilt, and its tests labelled mpi run 1, 2 and 3
-# processes under mpirun (tests/mpi/check_mpi.py).
+# The MPI build (an option; the default build needs no MPI): build-test
+# reconfigured with SECTORSIM_MPI=ON, whose flags are the default build's, so
+# only engine/parallel (the one library it changes) is compiled and the
+# command line relinked, not every library again in a folder of its own; its
+# tests labelled mpi run 1, 2 and 3 processes under mpirun
+# (tests/mpi/check_mpi.py). The next default_suite switches MPI off again.
 mpi_suite() {
-  cmake -S . -B build-mpi -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON -DSECTORSIM_MPI=ON \
-    -DSECTORSIM_BUILD_BENCH=OFF
-  cmake --build build-mpi -j"$jobs" --target sectorsim
-  ctest --test-dir build-mpi --output-on-failure -L mpi
+  cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DSECTORSIM_WERROR=ON -DSECTORSIM_MPI=ON
+  cmake --build build-test -j"$jobs" --target sectorsim
+  ctest --test-dir build-test --output-on-failure -L mpi
 }
 
 stage format tools/check-format.sh
