@@ -43,6 +43,24 @@ std::string canonical(const std::string& path) {
   return ec ? fs::absolute(path).lexically_normal().string() : p.string();
 }
 
+// Keeps the scenarios, and their files, where `keep` is true; returns where
+// the one at `index` now is.
+std::size_t keep_only(std::vector<core::ScenarioSpec>& specs, std::vector<std::string>& files,
+                      const std::vector<bool>& keep, std::size_t index = 0) {
+  std::vector<core::ScenarioSpec> kept;
+  std::vector<std::string> kept_files;
+  std::size_t moved = 0;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (!keep[i]) continue;
+    if (i == index) moved = kept.size();
+    kept.push_back(std::move(specs[i]));
+    kept_files.push_back(files[i]);
+  }
+  specs = std::move(kept);
+  files = std::move(kept_files);
+  return moved;
+}
+
 // Of a folder's scenarios, leaves out the bases: a file that another
 // scenario of the folder extends (directly or through others) and that sets
 // no target is a part the others are built from (a region and its base
@@ -55,7 +73,7 @@ void leave_out_bases(std::vector<core::ScenarioSpec>& specs, std::vector<std::st
   std::vector<std::string> paths;
   for (const std::string& f : files)
     paths.push_back(canonical(f));
-  std::vector<bool> leave(specs.size(), false);
+  std::vector<bool> keep(specs.size(), true);
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (!specs[i].targets.empty() || specs[i].name == baseline_name) continue;
     // A file of the folder that extends specs[i]'s: one that names it in
@@ -73,20 +91,12 @@ void leave_out_bases(std::vector<core::ScenarioSpec>& specs, std::vector<std::st
       }
     }
     if (extender.empty()) continue;
-    leave[i] = true;
+    keep[i] = false;
     std::cerr << "serve: left out " << files[i] << ": a base that " << extender
               << " extends, with no target to compare (--baseline " << specs[i].name
               << " serves it as the baseline)\n";
   }
-  std::vector<core::ScenarioSpec> kept;
-  std::vector<std::string> kept_files;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (leave[i]) continue;
-    kept.push_back(std::move(specs[i]));
-    kept_files.push_back(files[i]);
-  }
-  specs = std::move(kept);
-  files = std::move(kept_files);
+  keep_only(specs, files, keep);
 }
 
 }  // namespace
@@ -153,21 +163,15 @@ int cmd_serve(const std::vector<std::string>& args, const std::atomic<bool>& sto
   }
   if (folder) {
     // Scenarios another baseline would be needed for: other years, sectors or model.
-    const core::ScenarioSpec baseline = specs[base];
-    std::vector<core::ScenarioSpec> kept;
-    std::vector<std::string> kept_files;
+    std::vector<bool> fits(specs.size(), true);
     for (std::size_t i = 0; i < specs.size(); ++i) {
-      if (i != base && !same_frame(specs[i], baseline)) {
-        std::cerr << "serve: left out " << files[i] << ": scenario '" << specs[i].name
-                  << "' has other years, sectors or another model than '" << baseline.name << "'\n";
-        continue;
-      }
-      if (i == base) base = kept.size();
-      kept.push_back(std::move(specs[i]));
-      kept_files.push_back(files[i]);
+      if (i == base || same_frame(specs[i], specs[base])) continue;
+      fits[i] = false;
+      std::cerr << "serve: left out " << files[i] << ": scenario '" << specs[i].name
+                << "' has other years, sectors or another model than '" << specs[base].name
+                << "'\n";
     }
-    specs = std::move(kept);
-    files = std::move(kept_files);
+    base = keep_only(specs, files, fits, base);
   }
 
   serve::SimulatorOptions so;

@@ -20,6 +20,7 @@
 #include "engine/sampling/prior.hpp"
 #include "engine/spec/model.hpp"
 #include "engine/stats/conditioning.hpp"
+#include "engine/stats/intervals.hpp"
 #include "engine/stats/paired.hpp"
 #include "engine/stats/summary.hpp"
 #include "models/registry.hpp"
@@ -348,14 +349,13 @@ Judgement judge(const Problem& p, const core::ScenarioSpec* against,
   // errors are read from their intervals (Wilson, and Newcombe's paired one,
   // at the effective sample size), as `compare` states them.
   const bool weighted = !p.spec->observed.empty();
-  constexpr double z95 = 1.959963984540054;
   if (p.objective.kind == ObjectiveKind::Probability) {
     auto prob = [&](const core::ScenarioResult& r) {
       for (const auto& t : r.targets) {
         if (t.spec.id != p.objective.target) continue;
         const core::Proportion& q = t.in_year;
-        return Judged{q.p,
-                      weighted ? (q.high - q.low) / (2 * z95) : std::sqrt(q.p * (1 - q.p) / n)};
+        return Judged{
+            q.p, weighted ? (q.high - q.low) / (2 * core::Z95) : std::sqrt(q.p * (1 - q.p) / n)};
       }
       return Judged{NaN, NaN};
     };
@@ -364,7 +364,7 @@ Judgement judge(const Problem& p, const core::ScenarioSpec* against,
     for (const auto& t : c.targets) {
       if (t.id != p.objective.target) continue;
       if (weighted) {
-        j.improvement = {t.paired.diff, (t.paired.high - t.paired.low) / (2 * z95)};
+        j.improvement = {t.paired.diff, (t.paired.high - t.paired.low) / (2 * core::Z95)};
         continue;
       }
       const double b = static_cast<double>(t.only_scenario) / n;

@@ -178,7 +178,7 @@ Proportion weighted_proportion(double met_weight, double total_weight, double es
     return r;
   }
   const double p = std::clamp(met_weight / total_weight, 0.0, 1.0);
-  constexpr double z = 1.959963984540054;
+  constexpr double z = Z95;
   const double z2 = z * z, n = ess;
   const double denom = 1.0 + z2 / n;
   const double centre = (p + z2 / (2.0 * n)) / denom;

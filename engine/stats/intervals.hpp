@@ -10,9 +10,13 @@
 
 namespace sectorsim::core {
 
-/// Wilson score interval for met/n at z (1.959963984540054 for 95%).
+/// The standard normal's 97.5% quantile: a 95% interval's half-width in
+/// standard errors.
+inline constexpr double Z95 = 1.959963984540054;
+
+/// Wilson score interval for met/n at z (Z95 for 95%).
 /// Covered by tests/test_summary.cpp (reference values from closed form).
-Proportion wilson(std::uint64_t met, std::uint64_t n, double z = 1.959963984540054);
+Proportion wilson(std::uint64_t met, std::uint64_t n, double z = Z95);
 
 /// A difference of two proportions with a 95% interval.
 struct ProportionDiff {
@@ -26,9 +30,9 @@ struct ProportionDiff {
 ProportionDiff newcombe_from_bounds(double p1, double low1, double high1, double p2, double low2,
                                     double high2, double phi);
 ProportionDiff newcombe_paired(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d,
-                               double z = 1.959963984540054);
+                               double z = Z95);
 /// Newcombe (1998b) method 10 for independent samples: p1 = m1/n1, p2 = m2/n2.
 ProportionDiff newcombe_unpaired(std::uint64_t m1, std::uint64_t n1, std::uint64_t m2,
-                                 std::uint64_t n2, double z = 1.959963984540054);
+                                 std::uint64_t n2, double z = Z95);
 
 }  // namespace sectorsim::core

@@ -18,7 +18,7 @@ template <class Shares>
 std::vector<SeriesSummary> diff_series(const CellLayout& layout, const ScenarioResult& diff,
                                        double n, Shares shares) {
   std::vector<SeriesSummary> out_all;
-  const double z = 1.959963984540054;
+  const double z = Z95;
   const std::size_t ny = static_cast<std::size_t>(layout.n_years());
   for (std::size_t s = 0; s < diff.summaries.size(); ++s) {
     const SeriesSummary& src = diff.summaries[s];

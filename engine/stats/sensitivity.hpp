@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/sampling/sampler.hpp"
+#include "engine/stats/intervals.hpp"
 
 namespace sectorsim::core {
 
@@ -23,7 +24,7 @@ inline constexpr int SENSITIVITY_RESAMPLES = 200;
 
 /// z of the two-sided 95% normal interval: a `_conf` is z times the standard
 /// deviation of the index over the bootstrap resamples.
-inline constexpr double CONF_Z = 1.959963984540054;
+inline constexpr double CONF_Z = Z95;
 
 /// One factor's Sobol indices. A `_conf` is the half-width of the index's
 /// 95% interval (index ± conf): CONF_Z times the standard deviation of the
