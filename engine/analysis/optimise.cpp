@@ -566,7 +566,8 @@ OptimiseResult optimise(const core::ScenarioSpec& spec, const core::ScenarioSpec
     g.bounds.total = g.total;
     g.count = (p.ny - g.y0) * width;
     if (g.bounds.years.size() != p.ny || g.bounds.sectors.size() != (g.by_sector ? p.ns : 0))
-      throw std::invalid_argument("optimise: the bounds of '" + key +
+      throw std::invalid_argument((g.bounds.where.empty() ? std::string() : g.bounds.where + ": ") +
+                                  "optimise: the bounds of '" + key +
                                   "' do not fit the scenario's years and sectors");
     p.groups.push_back(g);
   }
